@@ -1,0 +1,1 @@
+//! The poem service deployed as stable and canary. See `main.rs` for the binary.

@@ -1,0 +1,2 @@
+//! Binary entry point of the poem service.
+fn main() {}

@@ -1,0 +1,1 @@
+//! The `waf` check.

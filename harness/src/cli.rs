@@ -1,0 +1,179 @@
+//! Command-line interface (clap derive). Each `///` comment is the `--help` text.
+//! Parsing only: no I/O happens here; [`crate::run`] dispatches.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::exit::EXIT_CODES_HELP;
+
+/// Verification harness for canary deployments on ECS Fargate behind an ALB with WAF.
+#[derive(Debug, Parser)]
+#[command(name = "harness", version, about, after_help = EXIT_CODES_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands of `harness`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Verify a live deployment: sample the split, check scale-to-zero, canary health,
+    /// TLS and WAF, and write reports.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Verify(Box<VerifyArgs>),
+    /// Bring up the local twin of production, verify it, write the report, tear it down.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Local(Box<LocalArgs>),
+    /// Keep a local twin running for exploration (`up`) or stop it (`down`).
+    Twin(TwinArgs),
+    /// Re-render HTML, JUnit and Markdown reports from a run folder's `report.json`.
+    Report(ReportArgs),
+}
+
+/// Inputs of `harness verify`. Flags win over `--config`, which wins over `--tf-outputs`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct VerifyArgs {
+    /// TOML file with any of the options below (same names, snake_case).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// JSON of `terraform output -json` from app-infra (url, listener_arn, cluster,
+    /// stable_service_name, canary_service_name).
+    #[arg(long, value_name = "FILE")]
+    pub tf_outputs: Option<PathBuf>,
+    /// HTTPS URL of the load balancer (its DNS name or the public host name).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// ARN of the HTTPS listener whose forward action holds the configured weights.
+    #[arg(long)]
+    pub listener_arn: Option<String>,
+    /// Load balancer name, used with --listener-port when the listener ARN is unknown.
+    #[arg(long)]
+    pub load_balancer: Option<String>,
+    /// Listener port, used with --load-balancer.
+    #[arg(long)]
+    pub listener_port: Option<u16>,
+    /// ECS cluster name or ARN.
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// ECS service name of the stable variant.
+    #[arg(long)]
+    pub stable_service: Option<String>,
+    /// ECS service name of the canary variant.
+    #[arg(long)]
+    pub canary_service: Option<String>,
+    /// PEM file with a private CA to trust in addition to the system roots
+    /// (TLS verification is never disabled).
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Plain-HTTP URL to probe for the HTTPS redirect (default: http://HOST/).
+    #[arg(long)]
+    pub http_url: Option<String>,
+    /// Pin HOST:PORT to ADDR, as curl's --resolve (repeatable).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+    /// Checks to run, comma separated: split,scale,health,tls,waf (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub checks: Vec<String>,
+    /// Significance level of every statistical decision.
+    #[arg(long)]
+    pub alpha: Option<f64>,
+    /// Equivalence margin around the configured canary share (absolute, 0.02 = ±2 pp).
+    #[arg(long)]
+    pub margin: Option<f64>,
+    /// Upper bound on sampled requests for the split check.
+    #[arg(long)]
+    pub max_requests: Option<u64>,
+    /// Requests in flight at once.
+    #[arg(long)]
+    pub concurrency: Option<usize>,
+    /// Rate cap in requests per second (protects production).
+    #[arg(long)]
+    pub rps: Option<f64>,
+    /// Per-request timeout in milliseconds.
+    #[arg(long)]
+    pub timeout_ms: Option<u64>,
+    /// Open a fresh connection for every request (defeats connection reuse).
+    #[arg(long)]
+    pub fresh_connections: bool,
+    /// Minimum days before the certificate expires.
+    #[arg(long)]
+    pub min_cert_days: Option<i64>,
+    /// Fail the TLS check when HSTS is missing (default: a warning).
+    #[arg(long)]
+    pub require_hsts: bool,
+    /// Folder that receives `<UTC timestamp>-<target>/` run folders.
+    #[arg(long, value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Inputs of `harness local`.
+#[derive(Debug, Clone, Args)]
+pub struct LocalArgs {
+    /// Weights as STABLE/CANARY, e.g. 90/10 or 100/0.
+    #[arg(long, default_value = "90/10")]
+    pub weights: String,
+    /// Break the twin on purpose (repeatable): weight-drift, canary-not-scaled, waf-off,
+    /// cert-expired, cert-wrong-host, tls-legacy, no-redirect, canary-errors, canary-slow.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// Leave the twin running after the verification (stop it with `harness twin down`).
+    #[arg(long)]
+    pub keep: bool,
+    /// Verification options passed to `verify` (target options are filled in by the twin).
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+/// `harness twin up|down`.
+#[derive(Debug, Clone, Args)]
+pub struct TwinArgs {
+    /// up or down.
+    #[command(subcommand)]
+    pub action: TwinAction,
+}
+
+/// Twin lifecycle actions.
+#[derive(Debug, Clone, Subcommand)]
+pub enum TwinAction {
+    /// Start a twin and leave it running.
+    Up(TwinUpArgs),
+    /// Stop exactly what `up` started.
+    Down(TwinDownArgs),
+}
+
+/// Inputs of `harness twin up`.
+#[derive(Debug, Clone, Args)]
+pub struct TwinUpArgs {
+    /// Weights as STABLE/CANARY, e.g. 90/10 or 100/0.
+    #[arg(long, default_value = "90/10")]
+    pub weights: String,
+    /// Break the twin on purpose (repeatable); see `harness local --help`.
+    #[arg(long = "fault", value_name = "NAME")]
+    pub faults: Vec<String>,
+    /// Print shell-evaluable NAME=value lines and nothing else on stdout.
+    #[arg(long)]
+    pub env: bool,
+    /// Folder holding the twin's state (config, certificates, pids).
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// Inputs of `harness twin down`.
+#[derive(Debug, Clone, Args)]
+pub struct TwinDownArgs {
+    /// Folder holding the twin's state, as given to `up`.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+}
+
+/// Inputs of `harness report`.
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// A run folder holding `report.json`.
+    pub run_dir: PathBuf,
+}

@@ -1,0 +1,278 @@
+//! Typed evidence of each check. Each struct is owned by its check (`checks/<name>.rs`)
+//! and rendered by every report format; add fields with `#[serde(default)]`.
+
+use serde::{Deserialize, Serialize};
+
+/// Evidence behind a verdict, one variant per check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Evidence {
+    /// Observed vs configured split.
+    Split(SplitEvidence),
+    /// Canary at weight 0 is scaled to zero.
+    Scale(ScaleEvidence),
+    /// Canary errors and latency vs stable.
+    Health(HealthEvidence),
+    /// Certificate, protocols, redirect, HSTS.
+    Tls(TlsEvidence),
+    /// WAF block rates and false positives.
+    Waf(WafEvidence),
+    /// The check could not gather evidence (the summary says why).
+    None,
+}
+
+/// One look of the sequential test: the confidence sequence after `n` responses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct PathPoint {
+    /// Attributed responses so far.
+    pub n: u64,
+    /// Observed canary share so far.
+    pub share: f64,
+    /// Lower bound of the anytime-valid interval.
+    pub low: f64,
+    /// Upper bound of the anytime-valid interval.
+    pub high: f64,
+}
+
+/// Evidence of the split check.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SplitEvidence {
+    /// Stable weight on the listener (raw integer).
+    pub stable_weight: i64,
+    /// Canary weight on the listener (raw integer).
+    pub canary_weight: i64,
+    /// Configured canary share p0 = canary / (stable + canary).
+    pub configured_share: f64,
+    /// Equivalence margin (absolute).
+    pub margin: f64,
+    /// Significance level.
+    pub alpha: f64,
+    /// Attributed responses used.
+    pub n: u64,
+    /// Canary responses among them.
+    pub canary_hits: u64,
+    /// Observed canary share.
+    pub observed_share: f64,
+    /// Lower bound of the final interval.
+    pub ci_low: f64,
+    /// Upper bound of the final interval.
+    pub ci_high: f64,
+    /// How the interval was computed (e.g. "Clopper-Pearson, alpha spent over 8 looks").
+    pub method: String,
+    /// Chi-square sample-ratio-mismatch p-value.
+    pub srm_p_value: f64,
+    /// Share of responses without attribution.
+    pub unattributed_share: f64,
+    /// Requests a one-shot fixed-n design would have needed.
+    pub fixed_n_required: u64,
+    /// Upper bound on the zero-weight side's share (weights 0 or 100 only).
+    #[serde(default)]
+    pub zero_side_upper_bound: Option<f64>,
+    /// The sequential path, one point per look.
+    #[serde(default)]
+    pub path: Vec<PathPoint>,
+}
+
+/// Evidence of the scale-to-zero check.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ScaleEvidence {
+    /// Canary weight on the listener.
+    pub canary_weight: i64,
+    /// ECS desiredCount of the canary service.
+    pub desired: i64,
+    /// ECS runningCount.
+    pub running: i64,
+    /// ECS pendingCount.
+    pub pending: i64,
+    /// Targets registered in the canary target group.
+    pub registered_targets: u64,
+    /// Canary responses observed in the sample.
+    pub canary_hits: u64,
+    /// Attributed responses in the sample.
+    pub n: u64,
+    /// (1 - alpha) upper bound on the canary share.
+    pub upper_bound: f64,
+    /// Seconds spent waiting for the drain.
+    pub waited_s: f64,
+}
+
+/// Mann-Whitney comparison of latency distributions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LatencyComparison {
+    /// Median latency of stable (ms).
+    pub stable_p50_ms: f64,
+    /// Median latency of canary (ms).
+    pub canary_p50_ms: f64,
+    /// U statistic of the canary sample.
+    pub u: f64,
+    /// Normal approximation z score (tie-corrected).
+    pub z: f64,
+    /// One-sided p-value for "canary slower".
+    pub p_value: f64,
+    /// Tolerated slowdown of the canary median (ms).
+    pub tolerance_ms: f64,
+}
+
+/// Evidence of the canary health check.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HealthEvidence {
+    /// Stable responses (n).
+    pub stable_n: u64,
+    /// Stable 5xx + timeouts.
+    pub stable_errors: u64,
+    /// Canary responses (n).
+    pub canary_n: u64,
+    /// Canary 5xx + timeouts.
+    pub canary_errors: u64,
+    /// Tolerated excess of the canary error rate (absolute).
+    pub error_tolerance: f64,
+    /// One-sided p-value that canary's error rate exceeds stable's + tolerance.
+    pub error_p_value: f64,
+    /// Name of the error-rate test used.
+    pub error_test: String,
+    /// Latency comparison.
+    pub latency: LatencyComparison,
+}
+
+/// One legacy/modern protocol probe.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ProtocolProbe {
+    /// e.g. "TLS 1.0".
+    pub version: String,
+    /// Whether the server accepted a handshake at this version.
+    pub accepted: bool,
+    /// What the server answered (alert, close, ServerHello version).
+    pub detail: String,
+}
+
+/// HTTP → HTTPS redirect evidence.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct RedirectEvidence {
+    /// URL probed on port 80.
+    pub probed: String,
+    /// Status answered.
+    pub status: u16,
+    /// Location header.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// Whether it redirects to the https URL with path and query preserved.
+    pub ok: bool,
+}
+
+/// Evidence of the TLS check.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TlsEvidence {
+    /// Host name checked.
+    pub host: String,
+    /// Leaf certificate subject.
+    pub subject: String,
+    /// Subject alternative names.
+    pub sans: Vec<String>,
+    /// Issuer.
+    pub issuer: String,
+    /// Not-after (RFC 3339).
+    pub not_after: String,
+    /// Days left until expiry (negative when expired).
+    pub days_left: i64,
+    /// Key type, e.g. "ECDSA P-256" or "RSA 2048".
+    pub key_type: String,
+    /// Whether the chain validated against the trusted roots and the host name matched.
+    pub chain_valid: bool,
+    /// Why validation failed, when it did.
+    #[serde(default)]
+    pub chain_error: Option<String>,
+    /// Negotiated protocol of a normal handshake.
+    pub negotiated: String,
+    /// Protocol probes (TLS 1.0, 1.1 must be refused; 1.2, 1.3 reported).
+    pub probes: Vec<ProtocolProbe>,
+    /// Redirect from HTTP.
+    #[serde(default)]
+    pub redirect: Option<RedirectEvidence>,
+    /// HSTS max-age when the header is present.
+    #[serde(default)]
+    pub hsts_max_age: Option<u64>,
+    /// Listener SslPolicy read from ELBv2.
+    #[serde(default)]
+    pub listener_ssl_policy: Option<String>,
+    /// Listener certificate ARN read from ELBv2.
+    #[serde(default)]
+    pub listener_certificate_arn: Option<String>,
+    /// ACM not-after of that certificate (RFC 3339).
+    #[serde(default)]
+    pub acm_not_after: Option<String>,
+}
+
+/// The WebACL associated with the load balancer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WebAclInfo {
+    /// Name.
+    pub name: String,
+    /// ARN.
+    pub arn: String,
+    /// Rule names, in priority order.
+    pub rules: Vec<String>,
+}
+
+/// One cell of the WAF matrix: a category at a placement.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WafCell {
+    /// Attack category (e.g. "sqli").
+    pub category: String,
+    /// Placement (query, path, header, cookie, form, json).
+    pub placement: String,
+    /// Requests sent.
+    pub sent: u64,
+    /// Blocked by the WAF (its status and no attribution header).
+    pub blocked: u64,
+    /// Answered by the app.
+    pub passed: u64,
+    /// Neither (e.g. a 200 block page, a 5xx without attribution).
+    pub unresolved: u64,
+    /// Clopper-Pearson lower bound of the block rate.
+    pub ci_low: f64,
+    /// Clopper-Pearson upper bound of the block rate.
+    pub ci_high: f64,
+}
+
+/// A benign request the WAF blocked.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct FalsePositive {
+    /// Corpus id of the request.
+    pub id: String,
+    /// The request as sent (method, path, placement of the payload).
+    pub request: String,
+    /// Status answered.
+    pub status: u16,
+}
+
+/// Evidence of the WAF check.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct WafEvidence {
+    /// WebACL associated with the load balancer, when AWS was consulted.
+    #[serde(default)]
+    pub web_acl: Option<WebAclInfo>,
+    /// Status that counts as blocked.
+    pub block_status: u16,
+    /// Matrix of category x placement.
+    pub cells: Vec<WafCell>,
+    /// Attacks sent.
+    pub attacks_sent: u64,
+    /// Attacks blocked.
+    pub attacks_blocked: u64,
+    /// Overall block rate and its interval.
+    pub block_rate: f64,
+    /// Lower bound of the overall block rate.
+    pub block_rate_low: f64,
+    /// Required block rate.
+    pub min_block_rate: f64,
+    /// Benign requests sent.
+    pub benign_sent: u64,
+    /// Benign requests blocked.
+    pub false_positives: Vec<FalsePositive>,
+    /// Allowed false positives.
+    pub max_false_positives: u64,
+    /// Responses neither blocked nor passed.
+    pub unresolved: u64,
+    /// 429s seen (the WAF's rate rule may be skewing the sample).
+    pub rate_limited: u64,
+}
