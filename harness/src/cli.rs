@@ -103,6 +103,18 @@ pub struct VerifyArgs {
     /// Fail the TLS check when HSTS is missing (default: a warning).
     #[arg(long)]
     pub require_hsts: bool,
+    /// AWS endpoint override (moto, LocalStack).
+    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    pub aws_endpoint_url: Option<String>,
+    /// AWS region.
+    #[arg(long, env = "AWS_REGION")]
+    pub aws_region: Option<String>,
+    /// AWS profile of the shared config/credentials files.
+    #[arg(long, env = "AWS_PROFILE")]
+    pub aws_profile: Option<String>,
+    /// AWS shared credentials file (default chain's location otherwise).
+    #[arg(long, env = "AWS_SHARED_CREDENTIALS_FILE", value_name = "FILE")]
+    pub aws_credentials_file: Option<PathBuf>,
     /// Folder that receives `<UTC timestamp>-<target>/` run folders.
     #[arg(long, value_name = "DIR")]
     pub report_dir: Option<PathBuf>,

@@ -24,16 +24,27 @@ pub struct Resolve {
 impl Resolve {
     /// Parses curl's `HOST:PORT:ADDR` form (ADDR may be `[v6]`).
     pub fn parse(s: &str) -> Result<Self> {
-        let bad = || Error::Config(format!("--resolve {s:?}: expected HOST:PORT:ADDR, e.g. app.example.com:443:127.0.0.1"));
+        let bad = || {
+            Error::Config(format!(
+                "--resolve {s:?}: expected HOST:PORT:ADDR, e.g. app.example.com:443:127.0.0.1"
+            ))
+        };
         let (host, rest) = s.split_once(':').ok_or_else(bad)?;
         let (port, addr) = rest.split_once(':').ok_or_else(bad)?;
         let port: u16 = port.parse().map_err(|_| bad())?;
-        let ip: std::net::IpAddr =
-            addr.trim_start_matches('[').trim_end_matches(']').parse().map_err(|_| bad())?;
+        let ip: std::net::IpAddr = addr
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse()
+            .map_err(|_| bad())?;
         if host.is_empty() {
             return Err(bad());
         }
-        Ok(Resolve { host: host.to_ascii_lowercase(), port, addr: SocketAddr::new(ip, port) })
+        Ok(Resolve {
+            host: host.to_ascii_lowercase(),
+            port,
+            addr: SocketAddr::new(ip, port),
+        })
     }
 }
 
@@ -52,29 +63,51 @@ pub struct Endpoint {
 
 impl Endpoint {
     /// Builds an endpoint from user input; errors are configuration errors.
-    pub fn new(url: &str, http_url: Option<&str>, resolve: &[String], ca_file: Option<&Path>) -> Result<Self> {
+    pub fn new(
+        url: &str,
+        http_url: Option<&str>,
+        resolve: &[String],
+        ca_file: Option<&Path>,
+    ) -> Result<Self> {
         let url = Url::parse(url).map_err(|e| Error::Config(format!("--url {url:?}: {e}")))?;
         if url.scheme() != "https" {
-            return Err(Error::Config(format!("--url {url}: must be an https:// URL")));
+            return Err(Error::Config(format!(
+                "--url {url}: must be an https:// URL"
+            )));
         }
         if url.host_str().is_none() {
             return Err(Error::Config(format!("--url {url}: has no host")));
         }
         let http_url = match http_url {
-            Some(h) => Url::parse(h).map_err(|e| Error::Config(format!("--http-url {h:?}: {e}")))?,
+            Some(h) => {
+                Url::parse(h).map_err(|e| Error::Config(format!("--http-url {h:?}: {e}")))?
+            }
             None => {
                 let mut h = url.clone();
-                h.set_scheme("http").map_err(|()| Error::Config(format!("--url {url}: cannot derive http URL")))?;
-                h.set_port(None).map_err(|()| Error::Config(format!("--url {url}: cannot derive http URL")))?;
+                h.set_scheme("http")
+                    .map_err(|()| Error::Config(format!("--url {url}: cannot derive http URL")))?;
+                h.set_port(None)
+                    .map_err(|()| Error::Config(format!("--url {url}: cannot derive http URL")))?;
                 h
             }
         };
-        let resolve = resolve.iter().map(|r| Resolve::parse(r)).collect::<Result<Vec<_>>>()?;
+        let resolve = resolve
+            .iter()
+            .map(|r| Resolve::parse(r))
+            .collect::<Result<Vec<_>>>()?;
         let ca_pem = match ca_file {
-            Some(p) => Some(std::fs::read(p).map_err(|e| Error::Config(format!("--ca-file {}: {e}", p.display())))?),
+            Some(p) => Some(
+                std::fs::read(p)
+                    .map_err(|e| Error::Config(format!("--ca-file {}: {e}", p.display())))?,
+            ),
             None => None,
         };
-        Ok(Endpoint { url, http_url, resolve, ca_pem })
+        Ok(Endpoint {
+            url,
+            http_url,
+            resolve,
+            ca_pem,
+        })
     }
 
     /// Host name of the HTTPS URL.
@@ -89,13 +122,19 @@ impl Endpoint {
 
     /// Address to dial for `host:port`: the pin if there is one, else DNS.
     pub async fn socket_addr(&self, host: &str, port: u16) -> Result<SocketAddr> {
-        if let Some(r) = self.resolve.iter().find(|r| r.host.eq_ignore_ascii_case(host) && r.port == port) {
+        if let Some(r) = self
+            .resolve
+            .iter()
+            .find(|r| r.host.eq_ignore_ascii_case(host) && r.port == port)
+        {
             return Ok(r.addr);
         }
         let mut addrs = tokio::net::lookup_host((host, port))
             .await
             .map_err(|e| Error::Unreachable(format!("cannot resolve {host}:{port}: {e}")))?;
-        addrs.next().ok_or_else(|| Error::Unreachable(format!("{host}:{port} resolves to no address")))
+        addrs
+            .next()
+            .ok_or_else(|| Error::Unreachable(format!("{host}:{port} resolves to no address")))
     }
 
     /// Root store: system roots plus the private CA, if any.
@@ -108,9 +147,11 @@ impl Endpoint {
         if let Some(pem) = &self.ca_pem {
             let mut added = 0;
             for cert in rustls_pki_types::pem::PemObject::pem_slice_iter(pem) {
-                let cert: rustls_pki_types::CertificateDer<'static> =
-                    cert.map_err(|e| Error::Config(format!("--ca-file: not a PEM certificate: {e}")))?;
-                roots.add(cert).map_err(|e| Error::Config(format!("--ca-file: unusable CA: {e}")))?;
+                let cert: rustls_pki_types::CertificateDer<'static> = cert
+                    .map_err(|e| Error::Config(format!("--ca-file: not a PEM certificate: {e}")))?;
+                roots
+                    .add(cert)
+                    .map_err(|e| Error::Config(format!("--ca-file: unusable CA: {e}")))?;
                 added += 1;
             }
             if added == 0 {
@@ -154,15 +195,30 @@ mod tests {
 
     #[test]
     fn rejects_bad_resolve() {
-        for bad in ["", "host", "host:port:1.2.3.4", "host:443:notanip", ":443:1.2.3.4"] {
-            assert!(matches!(Resolve::parse(bad), Err(Error::Config(_))), "{bad}");
+        for bad in [
+            "",
+            "host",
+            "host:port:1.2.3.4",
+            "host:443:notanip",
+            ":443:1.2.3.4",
+        ] {
+            assert!(
+                matches!(Resolve::parse(bad), Err(Error::Config(_))),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn rejects_non_https_url() {
-        assert!(matches!(Endpoint::new("http://x/", None, &[], None), Err(Error::Config(_))));
-        assert!(matches!(Endpoint::new("not a url", None, &[], None), Err(Error::Config(_))));
+        assert!(matches!(
+            Endpoint::new("http://x/", None, &[], None),
+            Err(Error::Config(_))
+        ));
+        assert!(matches!(
+            Endpoint::new("not a url", None, &[], None),
+            Err(Error::Config(_))
+        ));
         let e = Endpoint::new("https://app.example.com:8443/x?y=1", None, &[], None).unwrap();
         assert_eq!(e.http_url.as_str(), "http://app.example.com/x?y=1");
     }

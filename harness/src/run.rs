@@ -18,12 +18,16 @@ impl Outcome {
 
     /// A command that succeeded without a verdict (twin up/down, report).
     pub fn success() -> Self {
-        Outcome { code: crate::exit::EXIT_OK }
+        Outcome {
+            code: crate::exit::EXIT_OK,
+        }
     }
 
     /// The exit code of a verification run.
     pub fn from_run(run: &RunResult) -> Self {
-        Outcome { code: run.exit_code() }
+        Outcome {
+            code: run.exit_code(),
+        }
     }
 
     /// The process exit code.
@@ -44,12 +48,16 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 /// Runs a parsed command line on the caller's runtime (used by in-process tests).
 pub async fn run_async(cli: Cli) -> Result<Outcome> {
     match cli.command {
-        Command::Verify(args) => crate::verify::run(*args).await.map(|r| Outcome::from_run(&r)),
+        Command::Verify(args) => crate::verify::run(*args)
+            .await
+            .map(|r| Outcome::from_run(&r)),
         Command::Local(args) => crate::twin::local(*args).await,
         Command::Twin(args) => match args.action {
             TwinAction::Up(up) => crate::twin::up(up).await.map(|()| Outcome::success()),
             TwinAction::Down(down) => crate::twin::down(down).await.map(|()| Outcome::success()),
         },
-        Command::Report(args) => crate::report::rerender(&args.run_dir).map(|()| Outcome::success()),
+        Command::Report(args) => {
+            crate::report::rerender(&args.run_dir).map(|()| Outcome::success())
+        }
     }
 }

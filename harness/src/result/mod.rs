@@ -10,8 +10,7 @@ use serde::{Deserialize, Serialize};
 
 pub use evidence::{
     Evidence, FalsePositive, HealthEvidence, LatencyComparison, PathPoint, ProtocolProbe,
-    RedirectEvidence, ScaleEvidence, SplitEvidence, TlsEvidence, WafCell, WafEvidence,
-    WebAclInfo,
+    RedirectEvidence, ScaleEvidence, SplitEvidence, TlsEvidence, WafCell, WafEvidence, WebAclInfo,
 };
 pub use sample::{HistogramBucket, LatencySummary, SampleSummary, VariantStats};
 
@@ -40,7 +39,10 @@ impl Verdict {
 
     /// Combined verdict of many; an empty list has no evidence and is INCONCLUSIVE.
     pub fn combine<I: IntoIterator<Item = Verdict>>(verdicts: I) -> Verdict {
-        verdicts.into_iter().reduce(Verdict::worst).unwrap_or(Verdict::Inconclusive)
+        verdicts
+            .into_iter()
+            .reduce(Verdict::worst)
+            .unwrap_or(Verdict::Inconclusive)
     }
 
     /// The documented exit code for this verdict.

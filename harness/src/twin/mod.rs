@@ -8,15 +8,24 @@ use crate::run::Outcome;
 
 /// `harness local`: twin up, verify, report, twin down.
 pub async fn local(_args: LocalArgs) -> Result<Outcome> {
-    Err(Error::Runtime("harness local is not implemented yet".into()))
+    Err(Error::Runtime(
+        "harness local is not implemented yet".into(),
+    ))
 }
 
 /// `harness twin up`.
 pub async fn up(_args: TwinUpArgs) -> Result<()> {
-    Err(Error::Runtime("harness twin up is not implemented yet".into()))
+    Err(Error::Runtime(
+        "harness twin up is not implemented yet".into(),
+    ))
 }
 
 /// `harness twin down`.
 pub async fn down(_args: TwinDownArgs) -> Result<()> {
-    Err(Error::Runtime("harness twin down is not implemented yet".into()))
+    Err(Error::Runtime(
+        "harness twin down is not implemented yet".into(),
+    ))
 }
+
+pub mod moto;
+pub mod seed;

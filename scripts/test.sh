@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# README command (2): install what is missing, then run every test: format, lints,
+# unit and integration tests (real Docker, nginx + ModSecurity, moto), infra lints.
+# CI runs exactly this through .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+
+echo "== cargo fmt --check" >&2
+cargo fmt --all --check
+echo "== cargo clippy" >&2
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test" >&2
+cargo test --workspace --locked
