@@ -80,3 +80,13 @@ output "log_archive_bucket" {
   description = "S3 bucket holding the Firehose log archive."
   value       = aws_s3_bucket.log_archive.id
 }
+
+output "stable_image_tag" {
+  description = "Image tag the stable service runs (deploy-canary.yml rolls back to it)."
+  value       = var.stable_image_tag
+}
+
+output "canary_image_tag" {
+  description = "Image tag the canary service runs."
+  value       = var.canary_image_tag
+}

@@ -1,7 +1,8 @@
-# Terraform >= 1.9: the weight validation in variables.tf references another variable
-# (canary_weight's condition reads var.stable_weight), which older versions reject.
+# Terraform >= 1.10: 1.9 added cross-variable validation (app-infra's weight sum, this
+# stack's zone/region check) and 1.10 the S3 backend's native lock file
+# (`use_lockfile`, no DynamoDB table). Both stacks pin the same range.
 terraform {
-  required_version = ">= 1.9.0, < 2.0.0"
+  required_version = ">= 1.10.0, < 2.0.0"
 
   required_providers {
     aws = {
