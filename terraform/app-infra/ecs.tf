@@ -85,6 +85,11 @@ resource "aws_ecs_task_definition" "variant" {
       essential              = true
       readonlyRootFilesystem = true
       privileged             = false
+      # The image runs as 65532 and binds port 80: allow unprivileged ports in the
+      # task's network namespace (see the Dockerfile header).
+      systemControls = [
+        { namespace = "net.ipv4.ip_unprivileged_port_start", value = "0" },
+      ]
       portMappings = [
         { containerPort = 80, protocol = "tcp", name = "http" },
         { containerPort = 8080, protocol = "tcp", name = "health" },

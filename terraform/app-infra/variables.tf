@@ -148,9 +148,9 @@ variable "task_memory" {
 }
 
 variable "container_health_command" {
-  description = "ECS container health check command; it must exist in the image (the app answers GET /health on port 8080)."
+  description = "ECS container health check command; `/app healthcheck` (the image's own HEALTHCHECK) probes GET /health on 8080 and exits 0 only on a 200."
   type        = list(string)
-  default     = ["CMD", "/usr/local/bin/app", "healthcheck"]
+  default     = ["CMD", "/app", "healthcheck"]
 
   validation {
     condition     = length(var.container_health_command) >= 2 && contains(["CMD", "CMD-SHELL"], var.container_health_command[0])
