@@ -33,8 +33,8 @@ pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// The release baked in at build time: the `APP_RELEASE` build argument (e.g. a git
 /// sha) when given, else the crate version. Env `RELEASE` overrides it at run time.
 pub const BUILD_RELEASE: &str = match option_env!("APP_RELEASE") {
-    Some(release) => release,
-    None => env!("CARGO_PKG_VERSION"),
+    Some(release) if !release.is_empty() => release,
+    _ => env!("CARGO_PKG_VERSION"),
 };
 
 /// Which side of the canary split this process serves.

@@ -1,7 +1,14 @@
 //! Binary entry point of the service: JSON logs on stdout, configuration from the
 //! environment (exit 2 on a bad value), serve, and on SIGTERM/SIGINT drain and exit 0.
+//!
+//! `app healthcheck` probes the local health listener and exits 0 only on a 200: the
+//! image is `scratch` (no curl), so Docker's `HEALTHCHECK` and an ECS container health
+//! check call the binary itself.
 
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use tokio::signal::unix::{SignalKind, signal};
 
@@ -10,8 +17,27 @@ const EXIT_CONFIG: u8 = 2;
 /// Exit code when the listeners cannot be bound or the server fails.
 const EXIT_RUNTIME: u8 = 4;
 
+/// Bound on each step of `app healthcheck`.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    match (args.next().as_deref(), args.next()) {
+        (None, _) => serve(),
+        (Some("healthcheck"), None) => healthcheck(),
+        (Some("--version"), None) => {
+            println!("app {}", app::config::BUILD_RELEASE);
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("app: usage: app [healthcheck | --version] (configured by env, see README)");
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
 #[tokio::main]
-async fn main() -> ExitCode {
+async fn serve() -> ExitCode {
     init_tracing();
     let cfg = match app::Config::from_env() {
         Ok(cfg) => cfg,
@@ -64,4 +90,40 @@ fn init_tracing() {
         .with_env_filter(filter)
         .with_writer(std::io::stdout)
         .init();
+}
+
+/// `GET /health` on `127.0.0.1:HEALTH_PORT`; exit 0 on 200, 1 otherwise (Docker's
+/// convention for health checks).
+fn healthcheck() -> ExitCode {
+    let cfg = match app::Config::from_env() {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            eprintln!("app: configuration: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, cfg.health_addr.port()));
+    match probe(addr) {
+        Ok(status) if status.starts_with("HTTP/1.1 200") => ExitCode::SUCCESS,
+        Ok(status) => {
+            eprintln!("app: unhealthy: {status}");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("app: unhealthy: {addr}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Returns the status line of `GET /health`.
+fn probe(addr: SocketAddr) -> std::io::Result<String> {
+    let mut s = TcpStream::connect_timeout(&addr, PROBE_TIMEOUT)?;
+    s.set_read_timeout(Some(PROBE_TIMEOUT))?;
+    s.set_write_timeout(Some(PROBE_TIMEOUT))?;
+    s.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    let mut head = [0u8; 64];
+    let n = s.read(&mut head)?;
+    let text = String::from_utf8_lossy(&head[..n]);
+    Ok(text.lines().next().unwrap_or("").to_owned())
 }
