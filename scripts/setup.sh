@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent machine setup for the harness: Debian packages (nginx + ModSecurity +
-# OWASP CRS, chromium for the report browser test, xmllint for the JUnit XSD test) and PyPI tools (moto server,
-# linters). Safe to run many times; does nothing when everything is present.
+# OWASP CRS, chromium for the report browser test, xmllint from libxml2-utils for the
+# JUnit XSD test) and PyPI tools (moto server, linters). Safe to run many times; does
+# nothing when everything is present.
 set -euo pipefail
 
 APT_PACKAGES=(nginx libnginx-mod-http-modsecurity modsecurity-crs chromium libxml2-utils)
