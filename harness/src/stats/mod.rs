@@ -1,2 +1,94 @@
 //! Statistics: pure functions, no I/O. Intervals, sequential decisions, sample-ratio
-//! mismatch, error-rate and latency comparisons.
+//! mismatch, error-rate and latency comparisons. The checks in [`crate::checks`] turn
+//! these numbers into verdicts; everything here takes numbers and returns numbers so
+//! it can be tested by proptest, known values and simulation.
+//!
+//! # The decision rules (copied to the README)
+//!
+//! ## Split (`checks::split`)
+//! Let `p0 = canary / (stable + canary)` be the configured canary share (weights are
+//! integers 0..=999, see [`weights`]), `m` the margin, `α` the significance level and
+//! `n` the attributed responses of which `x` came from the canary.
+//!
+//! * **Interior weights (0 < p0 < 1).** At look `k` the monitor computes the two-sided
+//!   Clopper–Pearson interval `[L, U]` at level `1 − α_k` ([`binomial`]), where `α_k`
+//!   is the share of `α` spent at that look ([`sequential`]). Then ([`equivalence`]):
+//!   - **PASS** when `p0 − m ≤ L` and `U ≤ p0 + m` (the interval lies inside the band;
+//!     this is the interval-inclusion form of the two one-sided tests, TOST, each at
+//!     `α_k / 2`);
+//!   - **FAIL** when `U < p0 − m` or `L > p0 + m` (the interval lies entirely outside
+//!     the band: the observed share is shown to be outside it);
+//!   - otherwise sampling continues; at the request budget the verdict is
+//!     **INCONCLUSIVE**.
+//!
+//!   Because `Σ α_k ≤ α` (Bonferroni over the looks), all intervals of a run hold the
+//!   true share simultaneously with probability ≥ 1 − α, so P(false FAIL) ≤ α when the
+//!   true share is inside the band, and P(false PASS) ≤ α when it is outside.
+//! * **Weight 0 or 100 (p0 ∈ {0, 1}).** The zero-weight side must receive no traffic.
+//!   Any hit on it is **FAIL** (the share is proven > 0, no error probability). **PASS**
+//!   requires 0 hits and the exact one-sided `(1 − α)` upper bound `1 − α^(1/n)` to be
+//!   ≤ `m` ([`binomial::zero_hits_upper_bound`]; ≈ 3/n at 95 %), i.e.
+//!   `n ≥ ln α / ln(1 − m)`. This needs no alpha splitting: PASS at any look implies 0
+//!   hits in the first `ln α / ln(1 − m)` responses, which has probability ≤ α when the
+//!   true share exceeds `m`. Looks before that are free and only catch hits early.
+//! * **Attribution.** Responses without attribution headers are never dropped silently:
+//!   when their share of all responses exceeds [`MAX_UNATTRIBUTED_SHARE`] the verdict
+//!   is **INCONCLUSIVE** whatever the interval says (they could all belong to one side).
+//!   The same holds for requests lost to timeouts and transport errors. Sampling stops
+//!   early once the exact lower bound of that share exceeds the threshold.
+//! * **Sample-ratio mismatch** ([`srm`]): the chi-square goodness-of-fit p-value of the
+//!   counts against `p0` is reported and a warning is raised when it is below
+//!   [`srm::SRM_P_THRESHOLD`] (0.0005). It is a fixed-n diagnostic, not a verdict.
+//! * The evidence also reports the requests a one-shot fixed-n design would need
+//!   ([`sample_size`]).
+//!
+//! ## Canary health (`checks::health`)
+//! * Fewer than [`MIN_HEALTH_RESPONSES`] responses on either side → **INCONCLUSIVE**.
+//! * Errors are 5xx responses attributed to a variant. Timeouts and transport errors
+//!   carry no attribution header, so they cannot be attributed to a variant and are
+//!   not in either rate; when they (with unattributed 5xx) exceed
+//!   [`MAX_UNATTRIBUTED_SHARE`] of the requests the verdict is **INCONCLUSIVE**.
+//! * **FAIL** when the one-sided test of `p_canary − p_stable > tolerance` rejects at
+//!   `α` ([`proportions`]: Agresti–Caffo z test; Fisher's exact test when the
+//!   tolerance is 0).
+//! * **FAIL** when the one-sided Mann–Whitney U test ([`mann_whitney`]) on the two
+//!   latency histograms says canary is slower at `α` **and** the canary median exceeds
+//!   the stable median by more than the latency tolerance.
+//! * Otherwise **PASS**.
+
+pub mod binomial;
+pub mod equivalence;
+pub mod mann_whitney;
+pub mod proportions;
+pub mod sample_size;
+pub mod sequential;
+pub mod srm;
+pub mod weights;
+
+pub use binomial::{Interval, clopper_pearson, upper_bound, zero_hits_upper_bound};
+pub use equivalence::{Band, Decision, decide};
+pub use mann_whitney::{MannWhitney, mann_whitney_greater};
+pub use proportions::{ProportionTest, agresti_caffo_greater, fisher_exact_greater};
+pub use sample_size::{fixed_n_tost, zero_weight_n};
+pub use sequential::{LogSpending, LookPlan};
+pub use srm::{SRM_P_THRESHOLD, srm_p_value};
+pub use weights::shares;
+
+/// Largest tolerated share of responses (or requests) without attribution before a
+/// traffic verdict becomes INCONCLUSIVE.
+pub const MAX_UNATTRIBUTED_SHARE: f64 = 0.01;
+
+/// Fewest responses per variant for the health comparison to say anything.
+pub const MIN_HEALTH_RESPONSES: u64 = 100;
+
+/// Standard normal quantile `Φ⁻¹(p)`.
+pub(crate) fn z_quantile(p: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::standard().inverse_cdf(p)
+}
+
+/// Standard normal upper tail `1 − Φ(z)`, accurate in the far tail.
+pub(crate) fn normal_sf(z: f64) -> f64 {
+    use statrs::distribution::{ContinuousCDF, Normal};
+    Normal::standard().sf(z)
+}

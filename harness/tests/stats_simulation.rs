@@ -1,0 +1,117 @@
+//! Simulation proof of the sequential split test: seeded runs of the real
+//! `SplitMonitor` on binomial traffic, counting verdicts.
+//!
+//! Monte-Carlo allowance: with `R` runs, a method whose true error rate is exactly `α`
+//! shows a measured rate above `α + 3·sqrt(α(1−α)/R)` with probability ≈ 0.13 %
+//! (normal approximation to the binomial count). Asserting `rate ≤ α + 3σ` therefore
+//! does not flake for a correct method, but fails for one whose true rate is clearly
+//! above `α` (e.g. a naive test that reuses `α` at every look: ≈ 3–5 % here).
+
+#[path = "support/split_sim.rs"]
+mod split_sim;
+
+use harness::checks::split::SplitConfig;
+use split_sim::{Tally, simulate};
+
+const RUNS: u64 = 2_000;
+const ALPHA: f64 = 0.01;
+/// Required detection rate for a shifted truth within the default budget.
+const DETECTION: f64 = 0.99;
+
+fn allowance(rate: f64, runs: u64) -> f64 {
+    3.0 * (rate * (1.0 - rate) / runs as f64).sqrt()
+}
+
+fn report(name: &str, truth: f64, t: &Tally) {
+    println!(
+        "{name:>7} truth {truth:.3}: PASS {:.4}  FAIL {:.4}  INCONCLUSIVE {:.4}  \
+         interval missed truth {:.4}  mean requests {:.0}  ({} runs)",
+        t.pass_rate(),
+        t.fail_rate(),
+        t.inconclusive as f64 / t.runs as f64,
+        t.miss_rate(),
+        t.mean_requests(),
+        t.runs
+    );
+}
+
+/// Healthy split: false FAIL ≤ α, and the intervals hold the truth at every look.
+fn healthy(stable: i64, canary: i64, seed: u64, min_pass: f64) {
+    let cfg = SplitConfig::new(stable, canary);
+    let truth = canary as f64 / (stable + canary) as f64;
+    let t = simulate(&cfg, truth, RUNS, seed);
+    report(&format!("{stable}/{canary}"), truth, &t);
+    let limit = ALPHA + allowance(ALPHA, RUNS);
+    assert!(
+        t.fail_rate() <= limit,
+        "false FAIL rate {} > {limit}",
+        t.fail_rate()
+    );
+    assert!(
+        t.miss_rate() <= limit,
+        "coverage miss rate {} > {limit}",
+        t.miss_rate()
+    );
+    assert!(
+        t.pass_rate() >= min_pass,
+        "PASS rate {} < {min_pass}",
+        t.pass_rate()
+    );
+}
+
+/// Shifted truth: FAIL detected in ≥ 99 % of runs within the default budget.
+fn shifted(stable: i64, canary: i64, truth: f64, seed: u64) {
+    let cfg = SplitConfig::new(stable, canary);
+    let t = simulate(&cfg, truth, RUNS, seed);
+    report(&format!("{stable}/{canary}"), truth, &t);
+    assert!(
+        t.fail_rate() >= DETECTION,
+        "detection {} < {DETECTION}",
+        t.fail_rate()
+    );
+    assert_eq!(t.pass, 0, "a shifted split passed");
+}
+
+#[test]
+fn healthy_90_10_rarely_fails() {
+    healthy(90, 10, 1, 0.99);
+}
+
+#[test]
+fn healthy_50_50_rarely_fails() {
+    healthy(50, 50, 2, 0.99);
+}
+
+#[test]
+fn healthy_99_1_rarely_fails() {
+    healthy(99, 1, 3, 0.99);
+}
+
+#[test]
+fn healthy_100_0_passes() {
+    healthy(100, 0, 4, 0.99);
+}
+
+// Shifts (margin 2 points): 90/10 and 50/50 move 5 points, i.e. 3 points beyond the
+// band edge; for 99/1 the band is [0, 3 %] and the truth 5 %, 2 points beyond its edge;
+// for 100/0 a 3 % leak (any hit fails).
+
+#[test]
+fn shifted_90_10_to_85_15_fails() {
+    shifted(90, 10, 0.15, 11);
+}
+
+#[test]
+fn shifted_50_50_to_45_55_fails() {
+    shifted(50, 50, 0.55, 12);
+}
+
+#[test]
+fn shifted_99_1_to_95_5_fails() {
+    shifted(99, 1, 0.05, 13);
+}
+
+#[test]
+fn leak_100_0_to_97_3_fails() {
+    shifted(100, 0, 0.03, 14);
+}
