@@ -1,6 +1,9 @@
 //! Readers of the configured truth from AWS (ELBv2, ECS, WAFv2, ACM) through
 //! aws-sdk-rust. `AWS_ENDPOINT_URL` is honoured (that is how tests reach moto).
 
+pub mod acm;
+pub mod waf;
+
 use std::path::PathBuf;
 
 use crate::error::{Error, Result};

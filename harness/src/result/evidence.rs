@@ -275,4 +275,10 @@ pub struct WafEvidence {
     pub unresolved: u64,
     /// 429s seen (the WAF's rate rule may be skewing the sample).
     pub rate_limited: u64,
+    /// Block rate per category over all placements (placement `"*"`).
+    #[serde(default)]
+    pub by_category: Vec<WafCell>,
+    /// Clopper-Pearson upper bound of the false-positive rate on the benign corpus.
+    #[serde(default)]
+    pub false_positive_rate_high: f64,
 }

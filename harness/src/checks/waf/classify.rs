@@ -1,0 +1,56 @@
+//! Per-response verdict of the WAF check (pure).
+//!
+//! A response is **blocked** only when it carries the WAF's block status AND no
+//! attribution header (`x-variant`), i.e. it did not come from the app; it is
+//! **passed** when the app answered (attribution header present, whatever the status);
+//! anything else is **unresolved** and counted separately: a 200 block page, a 5xx
+//! from the edge, a timeout. Counting "not 200" as blocked overstates a WAF
+//! (GoTestWAF issue #198: block pages answered with 200).
+
+/// Header set by the app on every response; its presence proves the app answered.
+pub const ATTRIBUTION_HEADER: &str = "x-variant";
+
+/// Status of a rate-based rule's answer.
+pub const RATE_LIMITED_STATUS: u16 = 429;
+
+/// Outcome of one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The WAF answered with its block status.
+    Blocked,
+    /// The app answered.
+    Passed,
+    /// Neither could be shown.
+    Unresolved,
+}
+
+/// Classifies a response: `status` is `None` for a transport error or timeout.
+pub fn classify(status: Option<u16>, attributed: bool, block_status: u16) -> Outcome {
+    match status {
+        _ if attributed => Outcome::Passed,
+        Some(s) if s == block_status => Outcome::Blocked,
+        _ => Outcome::Unresolved,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_three_outcomes() {
+        assert_eq!(classify(Some(403), false, 403), Outcome::Blocked);
+        assert_eq!(classify(Some(200), true, 403), Outcome::Passed);
+        // The app itself answering 403 is not the WAF.
+        assert_eq!(classify(Some(403), true, 403), Outcome::Passed);
+        assert_eq!(classify(Some(404), true, 403), Outcome::Passed);
+        // A block page with 200 (GoTestWAF #198), an edge 502, a timeout, a 429.
+        assert_eq!(classify(Some(200), false, 403), Outcome::Unresolved);
+        assert_eq!(classify(Some(502), false, 403), Outcome::Unresolved);
+        assert_eq!(classify(None, false, 403), Outcome::Unresolved);
+        assert_eq!(classify(Some(429), false, 403), Outcome::Unresolved);
+        // A configured block status.
+        assert_eq!(classify(Some(406), false, 406), Outcome::Blocked);
+        assert_eq!(classify(Some(403), false, 406), Outcome::Unresolved);
+    }
+}
