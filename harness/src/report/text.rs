@@ -1,0 +1,215 @@
+//! Plain-text formatting shared by the renderers: numbers as a person reads them, and
+//! the evidence of a check as a few lines (the body of a JUnit failure, the details of
+//! the Markdown summary). Pure functions of the result model.
+
+use std::fmt::Write as _;
+
+use crate::result::{CheckResult, Evidence, WafEvidence};
+
+/// A share as a percentage with two decimals ("10.05%").
+pub fn pct(share: f64) -> String {
+    if share.is_finite() {
+        format!("{:.2}%", share * 100.0)
+    } else {
+        "n/a".into()
+    }
+}
+
+/// Milliseconds with a precision that suits the magnitude ("0.42 ms", "12.4 ms", "1830 ms").
+pub fn ms(value: f64) -> String {
+    if !value.is_finite() {
+        "n/a".into()
+    } else if value < 1.0 {
+        format!("{value:.2} ms")
+    } else if value < 100.0 {
+        format!("{value:.1} ms")
+    } else {
+        format!("{value:.0} ms")
+    }
+}
+
+/// A p-value in short scientific form when small ("0.61", "1.2e-9").
+pub fn p_value(p: f64) -> String {
+    if !p.is_finite() {
+        "n/a".into()
+    } else if p >= 0.001 {
+        format!("{p:.3}")
+    } else {
+        format!("{p:.1e}")
+    }
+}
+
+/// Block rate of one WAF category, pooled over placements: (blocked, sent).
+pub fn category_totals(waf: &WafEvidence, category: &str) -> (u64, u64) {
+    waf.cells
+        .iter()
+        .filter(|c| c.category == category)
+        .fold((0, 0), |(b, s), c| (b + c.blocked, s + c.sent))
+}
+
+/// Distinct values of a key in first-seen order.
+pub fn distinct<'a, I: IntoIterator<Item = &'a str>>(items: I) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+/// The evidence of a check as plain-text lines: summary, warnings, then the numbers.
+pub fn evidence_text(check: &CheckResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{}: {}", check.verdict, check.summary);
+    for w in &check.warnings {
+        let _ = writeln!(out, "warning: {w}");
+    }
+    let _ = match &check.evidence {
+        Evidence::Split(s) => writeln!(
+            out,
+            "configured {} ({}/{}), observed {} ({} of {}), interval [{}, {}] by {}, \
+             equivalence band [{}, {}], SRM p = {}, unattributed {}, fixed-n design would \
+             need {}{}",
+            pct(s.configured_share),
+            s.stable_weight,
+            s.canary_weight,
+            pct(s.observed_share),
+            s.canary_hits,
+            s.n,
+            pct(s.ci_low),
+            pct(s.ci_high),
+            s.method,
+            pct(s.configured_share - s.margin),
+            pct(s.configured_share + s.margin),
+            p_value(s.srm_p_value),
+            pct(s.unattributed_share),
+            s.fixed_n_required,
+            s.zero_side_upper_bound
+                .map(|u| format!(", zero side share <= {}", pct(u)))
+                .unwrap_or_default(),
+        ),
+        Evidence::Scale(s) => writeln!(
+            out,
+            "canary weight {}, ECS desired {} running {} pending {}, registered targets {}, \
+             canary responses {} of {} (upper bound {}), waited {:.1} s",
+            s.canary_weight,
+            s.desired,
+            s.running,
+            s.pending,
+            s.registered_targets,
+            s.canary_hits,
+            s.n,
+            pct(s.upper_bound),
+            s.waited_s,
+        ),
+        Evidence::Health(h) => writeln!(
+            out,
+            "errors: stable {}/{}, canary {}/{} (tolerance {}, {} p = {}); median latency: \
+             stable {}, canary {} (tolerance {}, Mann-Whitney z = {:.2}, p = {})",
+            h.stable_errors,
+            h.stable_n,
+            h.canary_errors,
+            h.canary_n,
+            pct(h.error_tolerance),
+            h.error_test,
+            p_value(h.error_p_value),
+            ms(h.latency.stable_p50_ms),
+            ms(h.latency.canary_p50_ms),
+            ms(h.latency.tolerance_ms),
+            h.latency.z,
+            p_value(h.latency.p_value),
+        ),
+        Evidence::Tls(t) => {
+            let probes: Vec<String> = t
+                .probes
+                .iter()
+                .map(|p| {
+                    let verb = if p.accepted { "accepted" } else { "refused" };
+                    format!("{} {verb}", p.version)
+                })
+                .collect();
+            writeln!(
+                out,
+                "certificate {} issued by {}, expires {} ({} days), chain {}{}; negotiated {}; \
+                 {}; redirect {}; HSTS {}",
+                t.subject,
+                t.issuer,
+                t.not_after,
+                t.days_left,
+                if t.chain_valid { "valid" } else { "INVALID" },
+                t.chain_error
+                    .as_deref()
+                    .map(|e| format!(" ({e})"))
+                    .unwrap_or_default(),
+                t.negotiated,
+                probes.join(", "),
+                t.redirect
+                    .as_ref()
+                    .map(|r| format!(
+                        "{} -> {} {}",
+                        r.status,
+                        r.location.as_deref().unwrap_or("(none)"),
+                        if r.ok { "ok" } else { "WRONG" }
+                    ))
+                    .unwrap_or_else(|| "not probed".into()),
+                t.hsts_max_age
+                    .map(|a| format!("max-age={a}"))
+                    .unwrap_or_else(|| "missing".into()),
+            )
+        }
+        Evidence::Waf(w) => {
+            let _ = writeln!(
+                out,
+                "blocked {} of {} attacks ({}, lower bound {}, required {}); {} of {} benign \
+                 requests blocked (allowed {}); unresolved {}, rate-limited {}",
+                w.attacks_blocked,
+                w.attacks_sent,
+                pct(w.block_rate),
+                pct(w.block_rate_low),
+                pct(w.min_block_rate),
+                w.false_positives.len(),
+                w.benign_sent,
+                w.max_false_positives,
+                w.unresolved,
+                w.rate_limited,
+            );
+            for fp in &w.false_positives {
+                let _ = writeln!(
+                    out,
+                    "false positive {} (status {}): {}",
+                    fp.id, fp.status, fp.request
+                );
+            }
+            Ok(())
+        }
+        Evidence::None => writeln!(out, "no evidence gathered"),
+    };
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(pct(0.1005), "10.05%");
+        assert_eq!(pct(f64::NAN), "n/a");
+        assert_eq!(ms(0.421), "0.42 ms");
+        assert_eq!(ms(12.44), "12.4 ms");
+        assert_eq!(ms(1830.2), "1830 ms");
+        assert_eq!(p_value(0.61), "0.610");
+        assert_eq!(p_value(1.2e-9), "1.2e-9");
+    }
+
+    #[test]
+    fn evidence_text_names_the_numbers() {
+        let run = crate::report::fixtures::fail();
+        let text = evidence_text(&run.checks[0]);
+        assert!(text.starts_with("FAIL: "), "{text}");
+        assert!(text.contains("observed 16.20%"), "{text}");
+        let waf = evidence_text(&run.checks[4]);
+        assert!(waf.contains("false positive benign-17"), "{waf}");
+    }
+}
