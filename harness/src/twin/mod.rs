@@ -1,31 +1,69 @@
 //! The local twin of production: app containers (testcontainers), an nginx +
 //! ModSecurity + OWASP CRS edge standing in for ALB + WAF, and moto standing in for
-//! the AWS control plane. One [`TwinSpec`]-like description drives all three.
+//! the AWS control plane. One [`TwinSpec`] drives all three; a [`Fault`] makes two of
+//! them disagree so that each check of `harness verify` can be shown to fail.
+
+mod certs;
+mod containers;
+mod edge;
+mod fault;
+mod local;
+mod modsec;
+pub mod moto;
+mod nginx;
+mod prereq;
+mod process;
+pub mod seed;
+mod spec;
+mod state;
+#[allow(clippy::module_inception)]
+mod twin;
+mod updown;
+
+pub use certs::{Pki, PkiPaths};
+pub use containers::{APP_PORT, HEALTH_PORT, Target};
+pub use edge::Edge;
+pub use fault::Fault;
+pub use local::merge_verify_args;
+pub use nginx::{EdgeLayout, Upstream, Variant, render as render_nginx};
+pub use spec::{CertProfile, TlsVersion, TwinSpec, VariantSpec, WafMode, Weights};
+pub use state::{LABEL_KEEP, LABEL_OWNER, LABEL_TWIN, TwinState};
+pub use twin::{Twin, TwinOptions};
+pub use updown::{env_lines, shell_quote};
 
 use crate::cli::{LocalArgs, TwinDownArgs, TwinUpArgs};
 use crate::error::{Error, Result};
 use crate::run::Outcome;
 
+/// Environment variable naming the app image to use instead of the default.
+pub const IMAGE_ENV: &str = "HARNESS_APP_IMAGE";
+/// Default app image reference.
+pub const DEFAULT_IMAGE: &str = "canary-harness-app:dev";
+
+/// The app image the twin runs: `$HARNESS_APP_IMAGE` or [`DEFAULT_IMAGE`], which must
+/// exist in the local engine.
+pub async fn image_for_twin() -> Result<String> {
+    let image = std::env::var(IMAGE_ENV).unwrap_or_else(|_| DEFAULT_IMAGE.to_string());
+    if containers::image_exists(&image).await {
+        Ok(image)
+    } else {
+        Err(Error::Prerequisite(format!(
+            "app image {image} not found in the local Docker engine"
+        )))
+    }
+}
+
 /// `harness local`: twin up, verify, report, twin down.
-pub async fn local(_args: LocalArgs) -> Result<Outcome> {
-    Err(Error::Runtime(
-        "harness local is not implemented yet".into(),
-    ))
+pub async fn local(args: LocalArgs) -> Result<Outcome> {
+    local::local(args).await
 }
 
 /// `harness twin up`.
-pub async fn up(_args: TwinUpArgs) -> Result<()> {
-    Err(Error::Runtime(
-        "harness twin up is not implemented yet".into(),
-    ))
+pub async fn up(args: TwinUpArgs) -> Result<()> {
+    updown::up(args).await
 }
 
 /// `harness twin down`.
-pub async fn down(_args: TwinDownArgs) -> Result<()> {
-    Err(Error::Runtime(
-        "harness twin down is not implemented yet".into(),
-    ))
+pub async fn down(args: TwinDownArgs) -> Result<()> {
+    updown::down(args).await
 }
-
-pub mod moto;
-pub mod seed;

@@ -1,0 +1,160 @@
+//! Throw-away PKI of the twin (rcgen): a private CA created per twin and a leaf for the
+//! twin's DNS-like host, in one of three profiles (valid, expired, wrong host). The CA is
+//! handed to clients explicitly (`TWIN_CA_FILE`); TLS verification is never disabled.
+
+use std::path::{Path, PathBuf};
+
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
+use time::{Duration, OffsetDateTime};
+
+use crate::error::{Error, Result};
+
+use super::spec::CertProfile;
+
+/// Host name on the leaf under the wrong-host profile.
+pub const WRONG_HOST: &str = "wrong-host.invalid.test";
+/// Validity of a valid leaf, in days (ACM issues 395-day certificates).
+pub const LEAF_VALID_DAYS: i64 = 395;
+
+/// PEM material of one twin.
+#[derive(Debug, Clone)]
+pub struct Pki {
+    /// The private CA certificate.
+    pub ca_pem: String,
+    /// The leaf certificate served by the edge.
+    pub cert_pem: String,
+    /// The leaf's private key.
+    pub key_pem: String,
+}
+
+/// Where [`Pki::write`] put the files.
+#[derive(Debug, Clone)]
+pub struct PkiPaths {
+    /// `ca.pem`.
+    pub ca: PathBuf,
+    /// `cert.pem`.
+    pub cert: PathBuf,
+    /// `key.pem` (mode 0600).
+    pub key: PathBuf,
+}
+
+fn rc(e: rcgen::Error) -> Error {
+    Error::Runtime(format!("generating the twin's certificates: {e}"))
+}
+
+impl Pki {
+    /// Issues a fresh CA and a leaf for `host` in the given profile.
+    pub fn issue(host: &str, profile: CertProfile) -> Result<Pki> {
+        let now = OffsetDateTime::now_utc();
+
+        let ca_key = KeyPair::generate().map_err(rc)?;
+        let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(rc)?;
+        ca.distinguished_name
+            .push(DnType::CommonName, "canary-harness twin CA");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        ca.not_before = now - Duration::days(2);
+        ca.not_after = now + Duration::days(LEAF_VALID_DAYS + 30);
+        let ca_cert = ca.self_signed(&ca_key).map_err(rc)?;
+        let issuer = Issuer::new(ca, ca_key);
+
+        let name = match profile {
+            CertProfile::WrongHost => WRONG_HOST,
+            CertProfile::Valid | CertProfile::Expired => host,
+        };
+        let leaf_key = KeyPair::generate().map_err(rc)?;
+        let mut leaf = CertificateParams::new(vec![name.to_string()]).map_err(rc)?;
+        leaf.distinguished_name.push(DnType::CommonName, name);
+        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+        leaf.use_authority_key_identifier_extension = true;
+        (leaf.not_before, leaf.not_after) = match profile {
+            CertProfile::Expired => (now - Duration::days(90), now - Duration::days(1)),
+            CertProfile::Valid | CertProfile::WrongHost => (
+                now - Duration::days(1),
+                now + Duration::days(LEAF_VALID_DAYS),
+            ),
+        };
+        let leaf_cert = leaf.signed_by(&leaf_key, &issuer).map_err(rc)?;
+
+        Ok(Pki {
+            ca_pem: ca_cert.pem(),
+            cert_pem: leaf_cert.pem(),
+            key_pem: leaf_key.serialize_pem(),
+        })
+    }
+
+    /// Writes `ca.pem`, `cert.pem` and `key.pem` (0600) into `dir`.
+    pub fn write(&self, dir: &Path) -> Result<PkiPaths> {
+        let paths = PkiPaths {
+            ca: dir.join("ca.pem"),
+            cert: dir.join("cert.pem"),
+            key: dir.join("key.pem"),
+        };
+        let w = |p: &Path, s: &str| {
+            std::fs::write(p, s).map_err(|e| Error::io(format!("writing {}", p.display()), e))
+        };
+        w(&paths.ca, &self.ca_pem)?;
+        w(&paths.cert, &self.cert_pem)?;
+        w(&paths.key, &self.key_pem)?;
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&paths.key, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io("restricting key.pem", e))?;
+        Ok(paths)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leaf(p: &Pki) -> (Vec<String>, i64, i64) {
+        let (_, pem) = x509_parser::pem::parse_x509_pem(p.cert_pem.as_bytes()).unwrap();
+        let cert = pem.parse_x509().unwrap();
+        let sans = cert
+            .subject_alternative_name()
+            .unwrap()
+            .unwrap()
+            .value
+            .general_names
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        (
+            sans,
+            cert.validity().not_before.timestamp(),
+            cert.validity().not_after.timestamp(),
+        )
+    }
+
+    #[test]
+    fn profiles_differ_as_documented() {
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let valid = Pki::issue("canary.twin.test", CertProfile::Valid).unwrap();
+        let (sans, nb, na) = leaf(&valid);
+        assert_eq!(sans, vec!["DNSName(canary.twin.test)"]);
+        assert!(nb < now && na > now + 300 * 86_400);
+
+        let expired = Pki::issue("canary.twin.test", CertProfile::Expired).unwrap();
+        let (_, _, na) = leaf(&expired);
+        assert!(na < now);
+
+        let wrong = Pki::issue("canary.twin.test", CertProfile::WrongHost).unwrap();
+        let (sans, _, _) = leaf(&wrong);
+        assert_eq!(sans, vec![format!("DNSName({WRONG_HOST})")]);
+    }
+
+    #[test]
+    fn leaf_chains_to_the_ca() {
+        let p = Pki::issue("canary.twin.test", CertProfile::Valid).unwrap();
+        let (_, ca_pem) = x509_parser::pem::parse_x509_pem(p.ca_pem.as_bytes()).unwrap();
+        let ca = ca_pem.parse_x509().unwrap();
+        let (_, leaf_pem) = x509_parser::pem::parse_x509_pem(p.cert_pem.as_bytes()).unwrap();
+        let leaf = leaf_pem.parse_x509().unwrap();
+        assert_eq!(leaf.issuer(), ca.subject());
+        assert!(ca.is_ca());
+    }
+}

@@ -1,0 +1,235 @@
+//! The targets: app containers on the machine's Docker engine, started through
+//! testcontainers from the locally built image (never pulled: testcontainers creates
+//! the container first and pulls only when the image is missing, and the twin checks
+//! the image exists before). Each container carries the twin's labels so that it can
+//! be found and removed without the state file.
+//!
+//! Keeping containers past the process (`twin up`): testcontainers removes a container
+//! when its handle drops; a detached twin records the ids in its state file and then
+//! forgets the handles ([`Target::detach`]), and `twin down` removes them by id.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use testcontainers::core::IntoContainerPort;
+use testcontainers::runners::AsyncRunner;
+use testcontainers::{ContainerAsync, GenericImage, ImageExt};
+
+use crate::error::{Error, Result};
+
+use super::nginx::{Upstream, Variant};
+use super::spec::{TwinSpec, VariantSpec};
+use super::state::{LABEL_KEEP, LABEL_OWNER, LABEL_TWIN};
+
+/// Port the app listens on inside the container (unprivileged: the image runs as
+/// non-root).
+pub const APP_PORT: u16 = 8000;
+/// Health port inside the container.
+pub const HEALTH_PORT: u16 = 8081;
+/// How long a container may take to answer `/health` with 200.
+pub const HEALTHY_TIMEOUT: Duration = Duration::from_secs(20);
+/// Drain time given to the app on SIGTERM (short: the twin is thrown away).
+pub const DRAIN_TIMEOUT_SECS: u32 = 1;
+
+/// One running app container.
+#[derive(Debug)]
+pub struct Target {
+    /// Its variant.
+    pub variant: Variant,
+    /// Docker container id.
+    pub id: String,
+    /// Host port mapped to the app port.
+    pub app_port: u16,
+    /// Host port mapped to the health port.
+    pub health_port: u16,
+    /// The container's address on Docker's bridge (what an IP target group holds).
+    pub ip: IpAddr,
+    container: Option<ContainerAsync<GenericImage>>,
+}
+
+impl Target {
+    /// Where the edge reaches it.
+    pub fn upstream(&self) -> Upstream {
+        Upstream {
+            variant: self.variant,
+            addr: SocketAddr::from(([127, 0, 0, 1], self.app_port)),
+        }
+    }
+
+    /// Removes the container now.
+    pub async fn remove(mut self) -> Result<()> {
+        if let Some(c) = self.container.take() {
+            c.rm()
+                .await
+                .map_err(|e| Error::Runtime(format!("removing container {}: {e}", self.id)))?;
+        }
+        Ok(())
+    }
+
+    /// Leaves the container running when this handle goes (see the module doc).
+    pub fn detach(mut self) -> String {
+        if let Some(c) = self.container.take() {
+            std::mem::forget(c);
+        }
+        std::mem::take(&mut self.id)
+    }
+}
+
+/// Splits `name:tag` (the tag defaults to `latest`; a registry port is not a tag).
+pub fn split_image(image: &str) -> (String, String) {
+    match image.rsplit_once(':') {
+        Some((name, tag)) if !tag.contains('/') => (name.into(), tag.into()),
+        _ => (image.into(), "latest".into()),
+    }
+}
+
+/// Whether the image exists locally (`docker image inspect`).
+pub async fn image_exists(image: &str) -> bool {
+    tokio::process::Command::new("docker")
+        .args(["image", "inspect", "--format", "{{.Id}}", image])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .await
+        .is_ok_and(|s| s.success())
+}
+
+async fn start_one(
+    spec: &TwinSpec,
+    variant: Variant,
+    v: &VariantSpec,
+    twin_id: &str,
+    keep: bool,
+) -> Result<Target> {
+    let (name, tag) = split_image(&spec.image);
+    let mut req = GenericImage::new(name, tag)
+        .with_exposed_port(APP_PORT.tcp())
+        .with_exposed_port(HEALTH_PORT.tcp())
+        .with_env_var("APP_PORT", APP_PORT.to_string())
+        .with_env_var("HEALTH_PORT", HEALTH_PORT.to_string())
+        .with_env_var("VARIANT", variant.as_str())
+        .with_env_var("RELEASE", v.release.clone())
+        .with_env_var("DRAIN_TIMEOUT_SECS", DRAIN_TIMEOUT_SECS.to_string())
+        .with_label(LABEL_TWIN, twin_id)
+        .with_label(LABEL_OWNER, std::process::id().to_string())
+        .with_startup_timeout(HEALTHY_TIMEOUT);
+    if keep {
+        req = req.with_label(LABEL_KEEP, "true");
+    }
+    if v.error_rate > 0.0 {
+        req = req.with_env_var("FAULT_ERROR_RATE", v.error_rate.to_string());
+    }
+    if v.delay_ms > 0 {
+        req = req.with_env_var("FAULT_DELAY_MS", v.delay_ms.to_string());
+    }
+    let container = req.start().await.map_err(|e| {
+        Error::Runtime(format!(
+            "starting a {} container from {}: {e}",
+            variant.as_str(),
+            spec.image
+        ))
+    })?;
+    let id = container.id().to_string();
+    let ports = async {
+        let app = container.get_host_port_ipv4(APP_PORT.tcp()).await?;
+        let health = container.get_host_port_ipv4(HEALTH_PORT.tcp()).await?;
+        let ip = container.get_bridge_ip_address().await?;
+        Ok::<_, testcontainers::TestcontainersError>((app, health, ip))
+    }
+    .await;
+    let (app_port, health_port, ip) = match ports {
+        Ok(p) => p,
+        Err(e) => {
+            let _ = container.rm().await;
+            return Err(Error::Runtime(format!("inspecting container {id}: {e}")));
+        }
+    };
+    let target = Target {
+        variant,
+        id,
+        app_port,
+        health_port,
+        ip,
+        container: Some(container),
+    };
+    if let Err(e) = wait_healthy(target.health_port).await {
+        let _ = target.remove().await;
+        return Err(e);
+    }
+    Ok(target)
+}
+
+/// Polls `GET /health` on the mapped port until 200 (the mapped port accepts TCP
+/// before the app listens, so only an HTTP answer counts).
+async fn wait_healthy(port: u16) -> Result<()> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .map_err(|e| Error::Runtime(format!("http client: {e}")))?;
+    let url = format!("http://127.0.0.1:{port}/health");
+    let deadline = Instant::now() + HEALTHY_TIMEOUT;
+    loop {
+        if let Ok(r) = client.get(&url).send().await
+            && r.status().is_success()
+        {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(Error::Runtime(format!(
+                "app container did not answer {url} with 200 within {HEALTHY_TIMEOUT:?}"
+            )));
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// Starts every stable and canary replica of `spec` concurrently. On any failure the
+/// ones already started are removed.
+pub async fn start_all(spec: &TwinSpec, twin_id: &str, keep: bool) -> Result<Vec<Target>> {
+    let mut jobs = Vec::new();
+    for (variant, v) in [
+        (Variant::Stable, &spec.stable),
+        (Variant::Canary, &spec.canary),
+    ] {
+        for _ in 0..v.replicas {
+            jobs.push(start_one(spec, variant, v, twin_id, keep));
+        }
+    }
+    let results = futures::future::join_all(jobs).await;
+    let mut ok = Vec::new();
+    let mut first_err = None;
+    for r in results {
+        match r {
+            Ok(t) => ok.push(t),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_err {
+        for t in ok {
+            let _ = t.remove().await;
+        }
+        return Err(e);
+    }
+    Ok(ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_image_references() {
+        assert_eq!(split_image("app:v1"), ("app".into(), "v1".into()));
+        assert_eq!(split_image("app"), ("app".into(), "latest".into()));
+        assert_eq!(
+            split_image("localhost:5000/app"),
+            ("localhost:5000/app".into(), "latest".into())
+        );
+        assert_eq!(
+            split_image("localhost:5000/app:t"),
+            ("localhost:5000/app".into(), "t".into())
+        );
+    }
+}

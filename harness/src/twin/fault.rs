@@ -1,0 +1,125 @@
+//! Faults of the twin: each one makes two planes disagree (edge vs control plane, or
+//! the deployment vs the policy) so that exactly one check of `harness verify` can be
+//! shown to fail. The names are the ones accepted by `--fault`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::error::{Error, Result};
+
+/// A deliberate defect of the twin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fault {
+    /// The edge splits differently than the listener says (e.g. edge 70/30, listener
+    /// 90/10): the split check must fail.
+    WeightDrift,
+    /// The listener says canary weight 0, but the canary service still has desired 1,
+    /// a running container registered in its target group, and the edge still sends
+    /// it a trickle: scale and split checks must fail.
+    CanaryNotScaled,
+    /// The WAF only logs (`SecRuleEngine DetectionOnly`) although the WebACL is
+    /// associated in the control plane: the WAF check must fail.
+    WafOff,
+    /// The edge serves an expired certificate.
+    CertExpired,
+    /// The edge serves a certificate for another host name.
+    CertWrongHost,
+    /// The edge also accepts TLS 1.0 and 1.1 (the listener's policy says 1.2+).
+    TlsLegacy,
+    /// Plain HTTP is served instead of redirected to HTTPS.
+    NoRedirect,
+    /// The canary answers 5xx for a share of requests.
+    CanaryErrors,
+    /// The canary answers slowly.
+    CanarySlow,
+}
+
+impl Fault {
+    /// Every fault, in documentation order.
+    pub const ALL: [Fault; 9] = [
+        Fault::WeightDrift,
+        Fault::CanaryNotScaled,
+        Fault::WafOff,
+        Fault::CertExpired,
+        Fault::CertWrongHost,
+        Fault::TlsLegacy,
+        Fault::NoRedirect,
+        Fault::CanaryErrors,
+        Fault::CanarySlow,
+    ];
+
+    /// The `--fault` name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::WeightDrift => "weight-drift",
+            Fault::CanaryNotScaled => "canary-not-scaled",
+            Fault::WafOff => "waf-off",
+            Fault::CertExpired => "cert-expired",
+            Fault::CertWrongHost => "cert-wrong-host",
+            Fault::TlsLegacy => "tls-legacy",
+            Fault::NoRedirect => "no-redirect",
+            Fault::CanaryErrors => "canary-errors",
+            Fault::CanarySlow => "canary-slow",
+        }
+    }
+
+    /// Parses many names; duplicates are kept once, unknown names are configuration
+    /// errors listing the valid ones.
+    pub fn parse_all<S: AsRef<str>>(names: &[S]) -> Result<Vec<Fault>> {
+        let mut out: Vec<Fault> = names
+            .iter()
+            .map(|n| n.as_ref().parse())
+            .collect::<Result<_>>()?;
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Fault {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        Fault::ALL
+            .into_iter()
+            .find(|f| f.name() == s.trim())
+            .ok_or_else(|| {
+                let names: Vec<&str> = Fault::ALL.iter().map(|f| f.name()).collect();
+                Error::Config(format!(
+                    "--fault {s:?}: unknown fault; expected one of {}",
+                    names.join(", ")
+                ))
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for f in Fault::ALL {
+            assert_eq!(f.to_string().parse::<Fault>().unwrap(), f);
+        }
+    }
+
+    #[test]
+    fn unknown_fault_is_a_config_error() {
+        let err = "weight-drfit".parse::<Fault>().unwrap_err();
+        assert!(matches!(err, Error::Config(_)));
+        assert!(err.to_string().contains("weight-drift"), "{err}");
+    }
+
+    #[test]
+    fn parse_all_dedups() {
+        let f = Fault::parse_all(&["waf-off", "tls-legacy", "waf-off"]).unwrap();
+        assert_eq!(f, vec![Fault::WafOff, Fault::TlsLegacy]);
+    }
+}

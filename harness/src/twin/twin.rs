@@ -1,0 +1,402 @@
+//! [`Twin`]: a running twin (targets, edge, control plane) with the handles and the
+//! state file needed to stop exactly what it started. Startup builds the struct part by
+//! part, so a failure half-way drops a partial twin and [`Drop`] cleans up the parts
+//! that exist.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use crate::aws::{self, AwsOptions};
+use crate::cli::VerifyArgs;
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
+
+use super::certs::{Pki, PkiPaths};
+use super::containers::{self, Target};
+use super::edge::Edge;
+use super::moto::MotoServer;
+use super::nginx::Variant;
+use super::seed::{self, SeedPlan, Seeded};
+use super::spec::{SSL_POLICY, TwinSpec, Weights};
+use super::state::{self, TwinState};
+use super::{prereq, process};
+
+/// Region the control plane is seeded in.
+pub const REGION: &str = "us-east-1";
+/// AWS profile written to the twin's credentials file.
+pub const PROFILE: &str = "twin";
+/// File name of the twin's (dummy) AWS credentials.
+pub const CREDENTIALS_FILE: &str = "aws-credentials";
+
+/// Where a twin keeps its files and whether it outlives its process.
+#[derive(Debug, Clone, Default)]
+pub struct TwinOptions {
+    /// The twin's folder; default: a fresh folder under `$TMPDIR/canary-harness-twins`.
+    pub dir: Option<PathBuf>,
+    /// Started by `twin up`: containers are labelled to survive the reaper.
+    pub detached: bool,
+}
+
+/// A running twin of production.
+#[derive(Debug)]
+pub struct Twin {
+    spec: Mutex<TwinSpec>,
+    state: TwinState,
+    pki: Option<PkiPaths>,
+    targets: Vec<Target>,
+    edge: Option<Edge>,
+    moto: Option<MotoServer>,
+    sdk: Option<aws_config::SdkConfig>,
+    seeded: Seeded,
+    endpoint_url: String,
+    done: bool,
+}
+
+fn twin_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or_default();
+    format!("{}-{nanos:08x}", std::process::id())
+}
+
+impl Twin {
+    /// Brings a twin up from `spec` in a fresh folder; it is torn down by
+    /// [`Twin::stop`] or on drop.
+    pub async fn start(spec: TwinSpec) -> Result<Twin> {
+        Twin::start_with(spec, TwinOptions::default()).await
+    }
+
+    /// [`Twin::start`] with explicit options.
+    pub async fn start_with(spec: TwinSpec, opts: TwinOptions) -> Result<Twin> {
+        prereq::check().await?;
+        if !containers::image_exists(&spec.image).await {
+            return Err(Error::Prerequisite(format!(
+                "app image {} not found in the local Docker engine",
+                spec.image
+            )));
+        }
+        tokio::task::spawn_blocking(state::reap_leftovers)
+            .await
+            .map_err(|e| Error::Runtime(format!("reaping leftovers: {e}")))?;
+
+        let id = twin_id();
+        let dir = opts
+            .dir
+            .clone()
+            .unwrap_or_else(|| state::twins_root().join(&id));
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+        let dir = dir
+            .canonicalize()
+            .map_err(|e| Error::io(format!("resolving {}", dir.display()), e))?;
+        let mut twin = Twin {
+            spec: Mutex::new(spec.clone()),
+            state: TwinState {
+                id: id.clone(),
+                owner_pid: std::process::id(),
+                detached: opts.detached,
+                dir: dir.clone(),
+                ..TwinState::default()
+            },
+            pki: None,
+            targets: Vec::new(),
+            edge: None,
+            moto: None,
+            sdk: None,
+            seeded: Seeded::default(),
+            endpoint_url: String::new(),
+            done: false,
+        };
+        twin.state.save()?;
+
+        let pki = Pki::issue(&spec.host, spec.cert)?;
+        let pki_paths = pki.write(&dir)?;
+        twin.pki = Some(pki_paths.clone());
+
+        // Containers and moto are independent: start them together.
+        let (targets, moto) = tokio::join!(
+            containers::start_all(&spec, &id, opts.detached),
+            MotoServer::start()
+        );
+        let moto_result = moto.map(|m| {
+            twin.state.moto_pid = process::pid_listening_on(m.port);
+            twin.endpoint_url = m.endpoint_url.clone();
+            twin.moto = Some(m);
+        });
+        match targets {
+            Ok(t) => {
+                twin.state.containers = t.iter().map(|t| t.id.clone()).collect();
+                twin.targets = t;
+            }
+            Err(e) => {
+                twin.state.save()?;
+                return Err(e);
+            }
+        }
+        twin.state.save()?;
+        moto_result?;
+
+        let upstreams = twin.targets.iter().map(Target::upstream).collect();
+        let edge = Edge::start(&spec, &dir, &pki_paths.cert, &pki_paths.key, upstreams).await?;
+        twin.state.nginx_pid = Some(edge.pid());
+        twin.edge = Some(edge);
+        twin.state.save()?;
+
+        let creds = dir.join(CREDENTIALS_FILE);
+        write_credentials(&creds)?;
+        let sdk = aws::load(&AwsOptions {
+            endpoint_url: Some(twin.endpoint_url.clone()),
+            region: Some(REGION.into()),
+            profile: Some(PROFILE.into()),
+            credentials_file: Some(creds),
+        })
+        .await?;
+        let plan = twin.seed_plan(&spec, &pki);
+        twin.seeded = seed::seed(&sdk, &plan).await?;
+        twin.sdk = Some(sdk);
+        twin.state.env = twin.env();
+        twin.state.save()?;
+        Ok(twin)
+    }
+
+    fn seed_plan(&self, spec: &TwinSpec, pki: &Pki) -> SeedPlan {
+        let targets = |v: Variant| -> Vec<(String, u16)> {
+            self.targets
+                .iter()
+                .filter(|t| t.variant == v)
+                .map(|t| (t.ip.to_string(), containers::APP_PORT))
+                .collect()
+        };
+        let (stable_targets, canary_targets) = (targets(Variant::Stable), targets(Variant::Canary));
+        SeedPlan {
+            name: spec.name.clone(),
+            host: spec.host.clone(),
+            stable_weight: spec.stable.listener_weight.into(),
+            canary_weight: spec.canary.listener_weight.into(),
+            stable_tag: spec.stable.release.clone(),
+            canary_tag: spec.canary.release.clone(),
+            stable_desired: spec.stable.desired as i32,
+            canary_desired: spec.canary.desired as i32,
+            stable_running: stable_targets.len() as i32,
+            canary_running: canary_targets.len() as i32,
+            stable_targets,
+            canary_targets,
+            certificate_pem: pki.cert_pem.clone(),
+            private_key_pem: pki.key_pem.clone(),
+            chain_pem: Some(pki.ca_pem.clone()),
+            ssl_policy: SSL_POLICY.into(),
+            // The control plane always declares what the Terraform declares; faults
+            // live at the edge (no-redirect, waf-off) so that the planes disagree.
+            redirect_http: true,
+            waf: true,
+        }
+    }
+
+    /// The twin's folder (`TWIN_DIR`).
+    pub fn dir(&self) -> &Path {
+        &self.state.dir
+    }
+
+    /// The spec the twin runs now (edge weights included).
+    pub fn spec(&self) -> TwinSpec {
+        self.spec
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    /// What was seeded in the control plane.
+    pub fn seeded(&self) -> &Seeded {
+        &self.seeded
+    }
+
+    /// SDK configuration pointing at the twin's moto.
+    pub fn sdk_config(&self) -> Option<&aws_config::SdkConfig> {
+        self.sdk.as_ref()
+    }
+
+    /// The state (ids and pids) of what this twin started.
+    pub fn state(&self) -> &TwinState {
+        &self.state
+    }
+
+    fn host(&self) -> String {
+        self.spec().host
+    }
+
+    fn ports(&self) -> (u16, u16) {
+        self.edge
+            .as_ref()
+            .map(|e| (e.https_port(), e.http_port()))
+            .unwrap_or_default()
+    }
+
+    /// HTTPS URL of the edge (a host name, pinned by [`Twin::resolve`]).
+    pub fn url(&self) -> String {
+        format!("https://{}:{}/", self.host(), self.ports().0)
+    }
+
+    /// HTTP URL of the edge.
+    pub fn http_url(&self) -> String {
+        format!("http://{}:{}/", self.host(), self.ports().1)
+    }
+
+    /// curl-style pins `HOST:PORT:127.0.0.1`, one per listener.
+    pub fn resolve(&self) -> Vec<String> {
+        let (https, http) = self.ports();
+        let host = self.host();
+        vec![
+            format!("{host}:{https}:127.0.0.1"),
+            format!("{host}:{http}:127.0.0.1"),
+        ]
+    }
+
+    /// The private CA file.
+    pub fn ca_file(&self) -> PathBuf {
+        self.state.dir.join("ca.pem")
+    }
+
+    /// The environment that points clients at this twin (`twin up --env`).
+    pub fn env(&self) -> Vec<(String, String)> {
+        let dir = self.state.dir.display().to_string();
+        [
+            ("TWIN_URL", self.url()),
+            ("TWIN_HTTP_URL", self.http_url()),
+            ("TWIN_HOST", self.host()),
+            ("TWIN_RESOLVE", self.resolve().join(" ")),
+            ("TWIN_CA_FILE", self.ca_file().display().to_string()),
+            ("TWIN_DIR", dir),
+            ("AWS_ENDPOINT_URL", self.endpoint_url.clone()),
+            ("AWS_REGION", REGION.to_string()),
+            ("AWS_PROFILE", PROFILE.to_string()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.state.dir.join(CREDENTIALS_FILE).display().to_string(),
+            ),
+            ("TWIN_LISTENER_ARN", self.seeded.listener_arn.clone()),
+            ("TWIN_CLUSTER", self.seeded.cluster.clone()),
+            ("TWIN_STABLE_SERVICE", self.seeded.stable_service.clone()),
+            ("TWIN_CANARY_SERVICE", self.seeded.canary_service.clone()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+    }
+
+    /// `harness verify` arguments that target this twin.
+    pub fn verify_args(&self) -> VerifyArgs {
+        VerifyArgs {
+            url: Some(self.url()),
+            http_url: Some(self.http_url()),
+            resolve: self.resolve(),
+            ca_file: Some(self.ca_file()),
+            listener_arn: Some(self.seeded.listener_arn.clone()),
+            cluster: Some(self.seeded.cluster.clone()),
+            stable_service: Some(self.seeded.stable_service.clone()),
+            canary_service: Some(self.seeded.canary_service.clone()),
+            aws_endpoint_url: Some(self.endpoint_url.clone()),
+            aws_region: Some(REGION.into()),
+            aws_profile: Some(PROFILE.into()),
+            aws_credentials_file: Some(self.state.dir.join(CREDENTIALS_FILE)),
+            ..VerifyArgs::default()
+        }
+    }
+
+    /// The endpoint of the edge, with the pins and the private CA.
+    pub fn endpoint(&self) -> Result<Endpoint> {
+        Endpoint::new(
+            &self.url(),
+            Some(&self.http_url()),
+            &self.resolve(),
+            Some(&self.ca_file()),
+        )
+    }
+
+    /// Changes the edge's weights (not the listener's) and reloads nginx without
+    /// dropping requests. A variant without containers cannot get a positive weight.
+    pub async fn set_edge_weights(&self, stable: u32, canary: u32) -> Result<()> {
+        let w = Weights::new(stable, canary)?;
+        let spec = {
+            let mut s = self
+                .spec
+                .lock()
+                .map_err(|_| Error::Runtime("twin spec lock".into()))?;
+            for (name, weight, v) in [
+                ("stable", w.stable, &s.stable),
+                ("canary", w.canary, &s.canary),
+            ] {
+                if weight > 0 && v.replicas == 0 {
+                    return Err(Error::Config(format!(
+                        "edge weight {weight} for {name}: the twin runs no {name} container"
+                    )));
+                }
+            }
+            s.stable.edge_weight = w.stable;
+            s.canary.edge_weight = w.canary;
+            s.clone()
+        };
+        let edge = self
+            .edge
+            .as_ref()
+            .ok_or_else(|| Error::Runtime("the twin's edge is not running".into()))?;
+        edge.reload(&spec).await
+    }
+
+    /// Leaves everything running (for `twin up`) and returns what to stop later.
+    pub fn detach(mut self) -> TwinState {
+        self.done = true;
+        if let Some(edge) = self.edge.take() {
+            edge.detach();
+        }
+        for t in std::mem::take(&mut self.targets) {
+            t.detach();
+        }
+        if let Some(m) = self.moto.take() {
+            std::mem::forget(m);
+        }
+        self.state.detached = true;
+        let _ = self.state.save();
+        self.state.clone()
+    }
+
+    /// Tears the twin down: nginx, moto, containers, folder.
+    pub async fn stop(mut self) -> Result<()> {
+        tokio::task::spawn_blocking(move || self.teardown())
+            .await
+            .map_err(|e| Error::Runtime(format!("twin teardown: {e}")))?
+    }
+
+    fn teardown(&mut self) -> Result<()> {
+        if self.done {
+            return Ok(());
+        }
+        self.done = true;
+        if let Some(mut edge) = self.edge.take() {
+            edge.stop();
+        }
+        for t in std::mem::take(&mut self.targets) {
+            // Removed by id below, synchronously (works from Drop, without a runtime).
+            t.detach();
+        }
+        drop(self.moto.take());
+        self.state.teardown()
+    }
+}
+
+impl Drop for Twin {
+    fn drop(&mut self) {
+        let _ = self.teardown();
+    }
+}
+
+fn write_credentials(path: &Path) -> Result<()> {
+    // Dummy keys for moto; never printed.
+    let text = format!(
+        "[{PROFILE}]\naws_access_key_id = twin-access-key\naws_secret_access_key = twin-secret-key\n"
+    );
+    std::fs::write(path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io("restricting the credentials file", e))
+}
