@@ -1,12 +1,55 @@
 //! Readers of the configured truth from AWS (ELBv2, ECS, WAFv2, ACM) through
 //! aws-sdk-rust. `AWS_ENDPOINT_URL` is honoured (that is how tests reach moto).
+//!
+//! Error policy: a resource that does not exist or an ARN AWS rejects is the user's
+//! input → [`Error::Config`] (exit 2). Anything else still failing after the SDK's
+//! retries with backoff (throttling, transport, 5xx) → [`Error::Aws`] (exit 4), never a
+//! PASS.
+
+mod ecs;
+mod elb;
+mod truth;
 
 pub mod acm;
 pub mod waf;
 
 use std::path::PathBuf;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+use aws_config::timeout::TimeoutConfig;
+use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 use crate::error::{Error, Result};
+
+pub use ecs::{DeploymentInfo, ServiceTruth, describe_services, image_tag};
+pub use elb::{
+    ListenerTruth, RegisteredTarget, WeightedTargetGroup, find_listener, read_listener,
+    registered_targets,
+};
+pub use truth::{Truth, TruthRequest, map_weights, read_truth};
+
+/// Region used against an endpoint override (moto) when none is configured.
+const DEFAULT_LOCAL_REGION: &str = "us-east-1";
+/// Connect timeout of every AWS call.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Total time of one AWS operation including the SDK's retries.
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Error codes that mean "your input names something that does not exist or is
+/// malformed" rather than "AWS failed".
+const CONFIG_ERROR_CODES: &[&str] = &[
+    "ListenerNotFound",
+    "LoadBalancerNotFound",
+    "TargetGroupNotFound",
+    "RuleNotFound",
+    "ValidationError",
+    "ClusterNotFoundException",
+    "ServiceNotFoundException",
+    "InvalidParameterException",
+    "ClientException",
+];
 
 /// How to reach AWS. Empty fields fall back to aws-config's default chain.
 #[derive(Debug, Clone, Default)]
@@ -22,6 +65,72 @@ pub struct AwsOptions {
 }
 
 /// Loads the SDK configuration.
-pub async fn load(_opts: &AwsOptions) -> Result<aws_config::SdkConfig> {
-    Err(Error::Runtime("aws::load is not implemented yet".into()))
+pub async fn load(opts: &AwsOptions) -> Result<aws_config::SdkConfig> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        TimeoutConfig::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .operation_timeout(OPERATION_TIMEOUT)
+            .build(),
+    );
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    if let Some(region) = &opts.region {
+        loader = loader.region(aws_config::Region::new(region.clone()));
+    } else if opts.endpoint_url.is_some() {
+        // An endpoint override without a region: try the chain, fall back to a fixed
+        // region (moto accepts any).
+        let chain = aws_config::default_provider::region::DefaultRegionChain::builder()
+            .build()
+            .region()
+            .await;
+        loader = loader.region(
+            chain.unwrap_or_else(|| aws_config::Region::new(DEFAULT_LOCAL_REGION)),
+        );
+    }
+    if let Some(file) = &opts.credentials_file {
+        if !file.is_file() {
+            return Err(Error::Config(format!(
+                "AWS credentials file {} does not exist",
+                file.display()
+            )));
+        }
+        let files = EnvConfigFiles::builder()
+            .include_default_config_file(true)
+            .with_file(EnvConfigFileKind::Credentials, file)
+            .build();
+        loader = loader.profile_files(files);
+    }
+    if let Some(profile) = &opts.profile {
+        loader = loader.profile_name(profile);
+    }
+    let sdk = loader.load().await;
+    if sdk.region().is_none() {
+        return Err(Error::Config(
+            "no AWS region: set --aws-region or AWS_REGION".into(),
+        ));
+    }
+    Ok(sdk)
+}
+
+/// Maps an SDK error to the harness error policy (see the module doc). The message is
+/// one line and never contains credentials (the SDK does not print them).
+pub(crate) fn sdk_error<E, R>(what: &str, err: SdkError<E, R>) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    let code = err.code().map(str::to_owned);
+    let detail = err
+        .message()
+        .map(str::to_owned)
+        .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
+    let detail = detail.replace('\n', " ");
+    match code {
+        Some(c) if CONFIG_ERROR_CODES.contains(&c.as_str()) => {
+            Error::Config(format!("{what}: {c}: {detail}"))
+        }
+        Some(c) => Error::Aws(format!("{what}: {c}: {detail}")),
+        None => Error::Aws(format!("{what}: {detail}")),
+    }
 }

@@ -1,3 +1,13 @@
 //! The sampler: sends GET requests to the target with bounded concurrency and an
 //! optional rate cap, attributes each response by `x-variant`/`x-release`, and
-//! aggregates in constant memory (HDR histograms, counters).
+//! aggregates in constant memory (HDR histograms, counters). The aggregates are the
+//! only thing kept: memory does not grow with the number of requests.
+
+mod accumulator;
+mod config;
+mod rate;
+mod runner;
+
+pub use accumulator::{Accumulator, Attribution, Outcome, RELEASE_HEADER, VARIANT_HEADER};
+pub use config::SamplerConfig;
+pub use runner::sample;
