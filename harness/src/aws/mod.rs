@@ -11,6 +11,7 @@ mod elb;
 mod truth;
 
 pub mod acm;
+pub mod ec2_query;
 pub mod waf;
 
 use std::path::PathBuf;
