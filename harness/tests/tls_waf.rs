@@ -83,7 +83,22 @@ async fn listen() -> (TcpListener, SocketAddr) {
 async fn read_head<S: tokio::io::AsyncRead + Unpin>(s: &mut S) -> String {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 1024];
-    while !buf.windows(4).any(|w| w == b"\r\n\r\n") {
+    // Read the head, then the body (Content-Length), so closing never resets the
+    // connection under unread data.
+    let mut need = usize::MAX;
+    while buf.len() < need {
+        if need == usize::MAX {
+            if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+                let len = head
+                    .lines()
+                    .find_map(|l| l.strip_prefix("content-length:"))
+                    .and_then(|v| v.trim().parse::<usize>().ok())
+                    .unwrap_or(0);
+                need = end + 4 + len;
+                continue;
+            }
+        }
         match s.read(&mut chunk).await {
             Ok(0) | Err(_) => break,
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
@@ -215,10 +230,10 @@ async fn healthy_tls_passes_with_evidence() {
     assert!((88..=90).contains(&e.days_left), "{}", e.days_left);
     assert_eq!(e.hsts_max_age, Some(63_072_000));
     assert!(e.redirect.as_ref().unwrap().ok);
-    // rustls refuses TLS 1.0/1.1 with a protocol_version alert.
+    // rustls refuses a TLS 1.0/1.1 ClientHello with a fatal alert.
     for p in &e.probes[..2] {
         assert!(!p.accepted, "{p:?}");
-        assert!(p.detail.contains("protocol_version(70)"), "{p:?}");
+        assert!(p.detail.starts_with("fatal alert"), "{p:?}");
     }
     assert!(
         e.probes[2].accepted && e.probes[3].accepted,
@@ -347,4 +362,26 @@ fn print_waf(r: &harness::result::CheckResult) {
             println!("  false positive {}: {}", f.id, f.request);
         }
     }
+}
+
+/// An HTTPS app with no WAF in front (the `waf-off` situation): every attack reaches the
+/// app, so the check must FAIL with a 0% block rate; no WebACL associated → FAIL too.
+#[tokio::test]
+async fn no_waf_in_front_fails() {
+    let s = setup(Leaf::Valid, true, true).await;
+    let fast = harness::checks::waf::WafSettings {
+        rps: 2000.0,
+        ..waf_settings()
+    };
+    let r = harness::checks::waf::check(&s.endpoint, &fast, None).await;
+    print_waf(&r);
+    assert_eq!(r.verdict, Verdict::Fail, "{}", r.summary);
+    let Evidence::Waf(e) = &r.evidence else {
+        panic!("no WAF evidence")
+    };
+    assert_eq!(e.attacks_blocked, 0);
+    assert_eq!(e.unresolved, 0, "every request reached the app");
+    assert!(e.false_positives.is_empty());
+    let r = harness::checks::waf::check(&s.endpoint, &fast, Some(Ok(None))).await;
+    assert!(r.summary.contains("no WebACL"), "{}", r.summary);
 }
