@@ -29,3 +29,4 @@ pub async fn down(_args: TwinDownArgs) -> Result<()> {
 
 pub mod moto;
 pub mod seed;
+mod seed_waf;
