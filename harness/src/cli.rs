@@ -103,6 +103,9 @@ pub struct VerifyArgs {
     /// Fail the TLS check when HSTS is missing (default: a warning).
     #[arg(long)]
     pub require_hsts: bool,
+    /// Seconds to wait for a canary at weight 0 to drain to zero tasks and targets.
+    #[arg(long)]
+    pub drain_timeout_s: Option<u64>,
     /// AWS endpoint override (moto, LocalStack).
     #[arg(long, env = "AWS_ENDPOINT_URL")]
     pub aws_endpoint_url: Option<String>,

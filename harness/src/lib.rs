@@ -9,6 +9,7 @@
 pub mod aws;
 pub mod checks;
 pub mod cli;
+pub mod config;
 pub mod endpoint;
 pub mod error;
 pub mod exit;

@@ -1,11 +1,391 @@
 //! `harness verify`: merge inputs, read the configured truth from AWS, sample, run the
 //! checks, write the reports. The orchestration edge; the decisions live in `checks`.
+//!
+//! Exit-code policy (see [`crate::exit`]): configuration problems (flags, files,
+//! weights, unknown ARNs, split config rejected by the monitor) are [`Error::Config`]
+//! → 2 before any traffic is sent; an AWS read failing after retries → 4; a target
+//! that answered not a single request → [`Error::Unreachable`] → 4; otherwise the
+//! worst check verdict decides (0 PASS, 1 FAIL, 3 INCONCLUSIVE). Responses without
+//! attribution above [`MAX_UNATTRIBUTED_SHARE`] turn a PASS of a traffic check into
+//! INCONCLUSIVE: they are never silently dropped.
 
+mod drain;
+mod release;
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::aws::{self, Truth, TruthRequest};
+use crate::checks::{health, scale, split, tls, waf};
 use crate::cli::VerifyArgs;
+use crate::config::{self, CheckName, VerifyConfig};
+use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
-use crate::result::RunResult;
+use crate::result::{
+    CheckResult, RunResult, RunSettings, SCHEMA_VERSION, SampleSummary, Target, Verdict,
+};
+use crate::sample::{self, SamplerConfig};
+
+/// Largest share of responses without `x-variant` that still lets a traffic check pass.
+pub const MAX_UNATTRIBUTED_SHARE: f64 = 0.01;
+/// Batch size when no split monitor drives the looks.
+const DEFAULT_BATCH: u64 = 500;
+/// Tolerated excess of the canary 5xx+timeout rate over stable (absolute).
+pub const HEALTH_ERROR_TOLERANCE: f64 = 0.01;
+/// Tolerated slowdown of the canary median latency (ms).
+pub const HEALTH_LATENCY_TOLERANCE_MS: f64 = 50.0;
+/// Status that counts as "blocked by the WAF" (ALB WAF's default block answer).
+pub const WAF_BLOCK_STATUS: u16 = 403;
+/// Required share of the attack corpus blocked.
+pub const WAF_MIN_BLOCK_RATE: f64 = 0.95;
+/// Benign requests the WAF may block.
+pub const WAF_MAX_FALSE_POSITIVES: u64 = 0;
 
 /// Runs a verification and writes its reports.
-pub async fn run(_args: VerifyArgs) -> Result<RunResult> {
-    Err(Error::Runtime("verify is not implemented yet".into()))
+pub async fn run(args: VerifyArgs) -> Result<RunResult> {
+    let started_at = now();
+    let cfg = config::resolve(&args)?;
+    let endpoint = Endpoint::new(
+        &cfg.url,
+        cfg.http_url.as_deref(),
+        &cfg.resolve,
+        cfg.ca_file.as_deref(),
+    )?;
+
+    let sdk = if cfg.has_aws_target() || cfg.load_balancer_arn.is_some() {
+        Some(aws::load(&cfg.aws).await?)
+    } else {
+        None
+    };
+    let truth = match (&sdk, cfg.has_aws_target()) {
+        (Some(sdk), true) => Some(aws::read_truth(sdk, &truth_request(&cfg)).await?),
+        _ => None,
+    };
+
+    let mut monitor = match (&truth, cfg.runs(CheckName::Split)) {
+        (Some(t), true) => Some(split::SplitMonitor::new(split::SplitConfig {
+            stable_weight: t.stable_weight,
+            canary_weight: t.canary_weight,
+            alpha: cfg.alpha,
+            margin: cfg.margin,
+            max_requests: cfg.max_requests,
+        })?),
+        _ => None,
+    };
+
+    let mut checks = Vec::new();
+    let needs_sample = [CheckName::Split, CheckName::Scale, CheckName::Health]
+        .into_iter()
+        .any(|c| cfg.runs(c));
+    let summary = if needs_sample {
+        let s = sample_target(&cfg, &endpoint, truth.as_ref(), monitor.as_mut()).await?;
+        Some(s)
+    } else {
+        None
+    };
+
+    if let (Some(summary), Some(monitor)) = (&summary, monitor) {
+        let mut result = monitor.finish(summary);
+        if let Some(t) = &truth {
+            apply_release_findings(&mut result, summary, t);
+            result.warnings.extend(t.warnings.iter().cloned());
+        }
+        checks.push(result);
+    }
+    if cfg.runs(CheckName::Scale)
+        && let (Some(sdk), Some(t), Some(s)) = (&sdk, &truth, &summary)
+    {
+        checks.push(scale_check(&cfg, sdk, t, s).await?);
+    }
+    if let (Some(summary), true) = (&summary, cfg.runs(CheckName::Health)) {
+        checks.push(health::evaluate(
+            summary,
+            &health::HealthConfig {
+                alpha: cfg.alpha,
+                error_tolerance: HEALTH_ERROR_TOLERANCE,
+                latency_tolerance_ms: HEALTH_LATENCY_TOLERANCE_MS,
+            },
+        ));
+    }
+    if let Some(s) = &summary {
+        for c in &mut checks {
+            guard_unattributed(c, s);
+        }
+    }
+    if cfg.runs(CheckName::Tls) {
+        let truth_tls = truth.as_ref().map(|t| tls::TlsTruth {
+            ssl_policy: t.listener.ssl_policy.clone(),
+            certificate_arn: t.listener.certificate_arn.clone(),
+            // CALL SITE (tlswaf): fill from `aws::acm` once it lands in main.
+            acm_not_after: None,
+        });
+        let settings = tls::TlsSettings {
+            min_cert_days: cfg.min_cert_days,
+            require_hsts: cfg.require_hsts,
+        };
+        checks.push(tls::check(&endpoint, &settings, truth_tls.as_ref()).await);
+    }
+    if cfg.runs(CheckName::Waf) {
+        let settings = waf::WafSettings {
+            block_status: WAF_BLOCK_STATUS,
+            min_block_rate: WAF_MIN_BLOCK_RATE,
+            max_false_positives: WAF_MAX_FALSE_POSITIVES,
+            rps: cfg.rps,
+            concurrency: cfg.concurrency,
+            alpha: cfg.alpha,
+            timeout: cfg.timeout,
+        };
+        let lookup = web_acl_lookup(&cfg, sdk.as_ref(), truth.as_ref()).await;
+        checks.push(waf::check(&endpoint, &settings, lookup).await);
+    }
+
+    let result = RunResult {
+        schema_version: SCHEMA_VERSION,
+        harness_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at,
+        finished_at: now(),
+        command: cfg.command_line(),
+        target: Target {
+            url: cfg.url.clone(),
+            host: endpoint.host().to_string(),
+            listener_arn: truth
+                .as_ref()
+                .map(|t| t.listener.listener_arn.clone())
+                .or(cfg.listener_arn.clone()),
+            cluster: cfg.cluster.clone(),
+            stable_service: cfg.stable_service.clone(),
+            canary_service: cfg.canary_service.clone(),
+        },
+        settings: RunSettings {
+            alpha: cfg.alpha,
+            margin: cfg.margin,
+            max_requests: cfg.max_requests,
+            concurrency: cfg.concurrency,
+            rps: Some(cfg.rps),
+            checks: cfg.checks.iter().map(|c| c.as_str().to_string()).collect(),
+        },
+        verdict: RunResult::overall(&checks),
+        sample: summary,
+        checks,
+    };
+    let dir = crate::report::write_run(&result, &cfg.report_dir)?;
+    print_summary(&result, &dir);
+    Ok(result)
+}
+
+fn now() -> String {
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| String::from("unknown"))
+}
+
+fn truth_request(cfg: &VerifyConfig) -> TruthRequest {
+    TruthRequest {
+        listener_arn: cfg.listener_arn.clone(),
+        load_balancer: cfg.load_balancer.clone(),
+        listener_port: cfg.listener_port,
+        cluster: cfg.cluster.clone().unwrap_or_default(),
+        stable_service: cfg.stable_service.clone().unwrap_or_default(),
+        canary_service: cfg.canary_service.clone().unwrap_or_default(),
+    }
+}
+
+/// Samples the target. Stops when the split monitor has a verdict, when the first
+/// batch got no response at all (unreachable), or — for a weight-0 canary checked
+/// without the split test — once 0 hits bound the canary share below the margin.
+async fn sample_target(
+    cfg: &VerifyConfig,
+    endpoint: &Endpoint,
+    truth: Option<&Truth>,
+    mut monitor: Option<&mut split::SplitMonitor>,
+) -> Result<SampleSummary> {
+    let batch_size = monitor
+        .as_ref()
+        .map(|m| m.batch_size())
+        .unwrap_or(DEFAULT_BATCH)
+        .clamp(1, cfg.max_requests);
+    let sampler = SamplerConfig {
+        endpoint: endpoint.clone(),
+        max_requests: cfg.max_requests,
+        concurrency: cfg.concurrency,
+        rps: Some(cfg.rps),
+        timeout: cfg.timeout,
+        fresh_connections: cfg.fresh_connections,
+        batch_size,
+        quiet: cfg.quiet,
+    };
+    let zero_weight_only = monitor.is_none()
+        && !cfg.runs(CheckName::Health)
+        && truth.is_some_and(|t| t.canary_weight == 0);
+    let enough_for_zero = zero_hits_n(cfg.alpha, cfg.margin);
+    let summary = sample::sample(&sampler, |s| {
+        let answered = s.attributed() + s.unattributed_total();
+        if answered == 0 {
+            return true;
+        }
+        if zero_weight_only && (s.canary.responses > 0 || s.attributed() >= enough_for_zero) {
+            return true;
+        }
+        monitor.as_mut().is_some_and(|m| m.observe(s))
+    })
+    .await?;
+    if summary.attributed() + summary.unattributed_total() == 0 {
+        let why = summary
+            .error_examples
+            .first()
+            .cloned()
+            .unwrap_or_else(|| format!("all {} requests timed out", summary.timeouts));
+        return Err(Error::Unreachable(format!(
+            "{}: no response to {} request(s): {why}",
+            endpoint.url, summary.requests
+        )));
+    }
+    Ok(summary)
+}
+
+/// Smallest n with 0 hits whose (1 − α) upper bound 1 − α^(1/n) is below `margin`:
+/// n ≥ ln α / ln(1 − margin).
+fn zero_hits_n(alpha: f64, margin: f64) -> u64 {
+    (alpha.ln() / (1.0 - margin).ln()).ceil().max(1.0) as u64
+}
+
+async fn scale_check(
+    cfg: &VerifyConfig,
+    sdk: &aws_config::SdkConfig,
+    truth: &Truth,
+    summary: &SampleSummary,
+) -> Result<CheckResult> {
+    let weight0 = truth.canary_weight == 0;
+    let (cap, waited_s) = drain::read_capacity(
+        sdk,
+        cfg.cluster.as_deref().unwrap_or_default(),
+        &truth.canary.name,
+        &truth.canary_target_group,
+        weight0,
+        if weight0 {
+            cfg.drain_timeout
+        } else {
+            Duration::ZERO
+        },
+    )
+    .await?;
+    Ok(scale::evaluate(&scale::ScaleInput {
+        canary_weight: truth.canary_weight,
+        desired: cap.desired,
+        running: cap.running,
+        pending: cap.pending,
+        registered_targets: cap.registered_targets,
+        canary_hits: summary.canary.responses,
+        n: summary.attributed(),
+        alpha: cfg.alpha,
+        waited_s,
+    }))
+}
+
+/// Release mismatches fail the split check; uncomparable releases are warnings.
+fn apply_release_findings(result: &mut CheckResult, summary: &SampleSummary, truth: &Truth) {
+    for (variant, stats, tag) in [
+        ("stable", &summary.stable, truth.stable.image_tag.as_deref()),
+        ("canary", &summary.canary, truth.canary.image_tag.as_deref()),
+    ] {
+        let (failures, warnings) = release::compare(variant, stats, tag);
+        if !failures.is_empty() {
+            result.verdict = Verdict::Fail;
+            result.summary = format!("{} {}", failures.join("; "), result.summary);
+        }
+        result.warnings.extend(warnings);
+    }
+}
+
+/// A traffic check cannot PASS when too many responses carried no attribution.
+fn guard_unattributed(check: &mut CheckResult, summary: &SampleSummary) {
+    let unattributed = summary.unattributed_total();
+    let answered = summary.attributed() + unattributed;
+    if answered == 0 || unattributed == 0 {
+        return;
+    }
+    let share = unattributed as f64 / answered as f64;
+    let note = format!(
+        "{unattributed} of {answered} responses ({:.1}%) carried no x-variant header (statuses {:?})",
+        share * 100.0,
+        summary.unattributed
+    );
+    if share > MAX_UNATTRIBUTED_SHARE && check.verdict == Verdict::Pass {
+        check.verdict = Verdict::Inconclusive;
+        check.summary = format!("{note}: cannot attribute the traffic. {}", check.summary);
+    } else if !check.warnings.contains(&note) {
+        check.warnings.push(note);
+    }
+}
+
+/// What AWS says about the WebACL of the load balancer.
+async fn web_acl_lookup(
+    cfg: &VerifyConfig,
+    sdk: Option<&aws_config::SdkConfig>,
+    truth: Option<&Truth>,
+) -> waf::WebAclLookup {
+    let _alb_arn = truth
+        .map(|t| t.listener.load_balancer_arn.clone())
+        .or(cfg.load_balancer_arn.clone())?;
+    let _sdk = sdk?;
+    // CALL SITE (tlswaf): once `aws::waf::web_acl_for_resource` lands in main:
+    // Some(aws::waf::web_acl_for_resource(sdk, &alb_arn).await.map_err(|e| e.to_string()))
+    None
+}
+
+fn print_summary(result: &RunResult, dir: &std::path::Path) {
+    eprintln!("harness verify: {} — {}", result.verdict, result.target.url);
+    for c in &result.checks {
+        eprintln!("  {:<6} {:<12} {}", c.name, c.verdict.label(), c.summary);
+        for w in &c.warnings {
+            eprintln!("         warning: {w}");
+        }
+    }
+    eprintln!("  reports: {}", dir.display());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::Evidence;
+
+    #[test]
+    fn zero_hits_n_meets_the_margin() {
+        let n = zero_hits_n(0.01, 0.02);
+        assert!(scale::zero_hits_upper_bound(n, 0.01) <= 0.02);
+        assert!(scale::zero_hits_upper_bound(n - 1, 0.01) > 0.02);
+    }
+
+    fn pass() -> CheckResult {
+        CheckResult {
+            name: "split".into(),
+            verdict: Verdict::Pass,
+            summary: "ok".into(),
+            warnings: vec![],
+            evidence: Evidence::None,
+        }
+    }
+
+    #[test]
+    fn unattributed_above_threshold_is_inconclusive() {
+        let mut s = SampleSummary::default();
+        s.stable.responses = 90;
+        s.unattributed.insert("200".into(), 10);
+        let mut c = pass();
+        guard_unattributed(&mut c, &s);
+        assert_eq!(c.verdict, Verdict::Inconclusive);
+        // A FAIL stays a FAIL.
+        let mut f = pass();
+        f.verdict = Verdict::Fail;
+        guard_unattributed(&mut f, &s);
+        assert_eq!(f.verdict, Verdict::Fail);
+        // Below the threshold: a warning only.
+        s.stable.responses = 10_000;
+        let mut c = pass();
+        guard_unattributed(&mut c, &s);
+        assert_eq!(c.verdict, Verdict::Pass);
+        assert_eq!(c.warnings.len(), 1);
+    }
 }

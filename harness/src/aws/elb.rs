@@ -171,7 +171,10 @@ pub async fn find_listener(client: &Client, load_balancer: &str, port: u16) -> R
 }
 
 /// Targets registered in a target group (DescribeTargetHealth).
-pub async fn registered_targets(client: &Client, target_group_arn: &str) -> Result<Vec<RegisteredTarget>> {
+pub async fn registered_targets(
+    client: &Client,
+    target_group_arn: &str,
+) -> Result<Vec<RegisteredTarget>> {
     let out = client
         .describe_target_health()
         .target_group_arn(target_group_arn)

@@ -18,8 +18,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
-use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_config::timeout::TimeoutConfig;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 use crate::error::{Error, Result};
@@ -85,9 +85,8 @@ pub async fn load(opts: &AwsOptions) -> Result<aws_config::SdkConfig> {
             .build()
             .region()
             .await;
-        loader = loader.region(
-            chain.unwrap_or_else(|| aws_config::Region::new(DEFAULT_LOCAL_REGION)),
-        );
+        loader =
+            loader.region(chain.unwrap_or_else(|| aws_config::Region::new(DEFAULT_LOCAL_REGION)));
     }
     if let Some(file) = &opts.credentials_file {
         if !file.is_file() {

@@ -3,7 +3,9 @@
 //! [`read_truth`] is the I/O edge.
 
 use super::ecs::{ServiceTruth, describe_services};
-use super::elb::{ListenerTruth, MAX_ALB_WEIGHT, WeightedTargetGroup, find_listener, read_listener};
+use super::elb::{
+    ListenerTruth, MAX_ALB_WEIGHT, WeightedTargetGroup, find_listener, read_listener,
+};
 use crate::error::{Error, Result};
 
 /// Which resources to read.
@@ -171,7 +173,10 @@ mod tests {
             (0, 999)
         );
         // A single forward without a weight carries everything.
-        assert_eq!(map_weights(&[tg("a", None)], &s("a"), &s("b")).unwrap(), (1, 0));
+        assert_eq!(
+            map_weights(&[tg("a", None)], &s("a"), &s("b")).unwrap(),
+            (1, 0)
+        );
     }
 
     #[test]

@@ -72,12 +72,16 @@ fn validate(cfg: &SamplerConfig) -> Result<()> {
         return Err(Error::Config("--concurrency must be at least 1".into()));
     }
     if cfg.batch_size == 0 {
-        return Err(Error::Config("sampler batch size must be at least 1".into()));
+        return Err(Error::Config(
+            "sampler batch size must be at least 1".into(),
+        ));
     }
     if let Some(r) = cfg.rps
         && !(r.is_finite() && r > 0.0)
     {
-        return Err(Error::Config(format!("--rps {r}: must be a positive number")));
+        return Err(Error::Config(format!(
+            "--rps {r}: must be a positive number"
+        )));
     }
     Ok(())
 }

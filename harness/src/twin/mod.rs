@@ -7,6 +7,7 @@ mod certs;
 mod containers;
 mod edge;
 mod fault;
+pub mod image;
 mod local;
 mod modsec;
 pub mod moto;
@@ -14,6 +15,7 @@ mod nginx;
 mod prereq;
 mod process;
 pub mod seed;
+mod seed_waf;
 mod spec;
 mod state;
 #[allow(clippy::module_inception)]
@@ -35,22 +37,22 @@ use crate::cli::{LocalArgs, TwinDownArgs, TwinUpArgs};
 use crate::error::{Error, Result};
 use crate::run::Outcome;
 
-/// Environment variable naming the app image to use instead of the default.
+/// Environment variable naming an app image to use instead of building one.
 pub const IMAGE_ENV: &str = "HARNESS_APP_IMAGE";
-/// Default app image reference.
-pub const DEFAULT_IMAGE: &str = "canary-harness-app:dev";
 
-/// The app image the twin runs: `$HARNESS_APP_IMAGE` or [`DEFAULT_IMAGE`], which must
-/// exist in the local engine.
+/// The app image the twin runs: `$HARNESS_APP_IMAGE` if set (it must exist in the local
+/// engine), else the image built from the repository's Dockerfile by
+/// [`image::ensure_app_image`].
 pub async fn image_for_twin() -> Result<String> {
-    let image = std::env::var(IMAGE_ENV).unwrap_or_else(|_| DEFAULT_IMAGE.to_string());
-    if containers::image_exists(&image).await {
-        Ok(image)
-    } else {
-        Err(Error::Prerequisite(format!(
-            "app image {image} not found in the local Docker engine"
-        )))
+    if let Ok(image) = std::env::var(IMAGE_ENV) {
+        return if containers::image_exists(&image).await {
+            Ok(image)
+        } else {
+            Err(Error::Prerequisite(format!("app image {image} ({IMAGE_ENV}) not found in the local Docker engine")))
+        };
     }
+    let built = image::ensure_app_image().await?;
+    Ok(format!("{}:{}", built.name, built.tag))
 }
 
 /// `harness local`: twin up, verify, report, twin down.

@@ -1,6 +1,19 @@
 //! The AWS control plane of the twin: a `moto_server` process on a free loopback port.
+//! The process is killed when the [`MotoServer`] is dropped (tests clean up even when
+//! they fail), unless [`MotoServer::detach`]ed for `harness twin up`, in which case
+//! `twin down` ends it with [`MotoServer::kill_pid`].
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
+
+/// The moto executable (`pip install 'moto[server]'`).
+const MOTO_BIN: &str = "moto_server";
+/// How long moto may take to accept connections (~0.3 s measured).
+const READY_TIMEOUT: Duration = Duration::from_secs(20);
+/// Attempts with a fresh port when another process grabs ours first.
+const PORT_ATTEMPTS: usize = 5;
 
 /// A running moto server; killed on drop unless detached.
 #[derive(Debug)]
@@ -9,13 +22,115 @@ pub struct MotoServer {
     pub endpoint_url: String,
     /// Listening port.
     pub port: u16,
+    child: Option<Child>,
 }
 
 impl MotoServer {
     /// Starts `moto_server` on a free port and waits until it answers.
     pub async fn start() -> Result<Self> {
-        Err(Error::Runtime(
-            "MotoServer::start is not implemented yet".into(),
-        ))
+        let mut last_error = String::new();
+        for _ in 0..PORT_ATTEMPTS {
+            let port = free_port()?;
+            let mut child = match Command::new(MOTO_BIN)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+            {
+                Ok(c) => c,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(Error::Prerequisite(format!(
+                        "{MOTO_BIN} not found on PATH (pip install 'moto[server]')"
+                    )));
+                }
+                Err(e) => return Err(Error::io(format!("starting {MOTO_BIN}"), e)),
+            };
+            match wait_ready(&mut child, port).await {
+                Ok(()) => {
+                    return Ok(MotoServer {
+                        endpoint_url: format!("http://127.0.0.1:{port}"),
+                        port,
+                        child: Some(child),
+                    });
+                }
+                Err(e) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    last_error = e;
+                }
+            }
+        }
+        Err(Error::Runtime(format!(
+            "{MOTO_BIN} did not start after {PORT_ATTEMPTS} attempts: {last_error}"
+        )))
+    }
+
+    /// Process id of the server.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// Leaves the server running past this value's life; returns its pid for
+    /// [`MotoServer::kill_pid`].
+    pub fn detach(mut self) -> u32 {
+        let child = self.child.take();
+        child.map(|c| c.id()).unwrap_or_default()
+    }
+
+    /// Ends a detached server (SIGTERM). A pid that no longer exists is not an error.
+    pub fn kill_pid(pid: u32) -> Result<()> {
+        if pid == 0 {
+            return Ok(());
+        }
+        Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .map_err(|e| Error::io(format!("kill {pid}"), e))?;
+        Ok(())
+    }
+}
+
+impl Drop for MotoServer {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// A port the kernel says is free now (bind port 0, read, close). Another process may
+/// take it before moto binds; `start` retries with a new one.
+fn free_port() -> Result<u16> {
+    let l = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| Error::io("finding a free port", e))?;
+    let port = l
+        .local_addr()
+        .map_err(|e| Error::io("finding a free port", e))?
+        .port();
+    Ok(port)
+}
+
+async fn wait_ready(child: &mut Child, port: u16) -> std::result::Result<(), String> {
+    let started = Instant::now();
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("exited with {status} (port {port} taken?)"));
+        }
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return Ok(());
+        }
+        if started.elapsed() > READY_TIMEOUT {
+            return Err(format!(
+                "not listening on port {port} after {READY_TIMEOUT:?}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

@@ -1,6 +1,30 @@
-//! Seeds moto with exactly what app-infra's Terraform declares, through aws-sdk-rust.
+//! Seeds moto with exactly what app-infra's Terraform declares, through aws-sdk-rust:
+//! VPC + two subnets + security group (EC2), ALB, two IP target groups with their
+//! targets, HTTPS listener with a weighted forward, HTTP listener (redirect), ACM
+//! certificate, optional WebACL, ECS cluster, task definitions and services.
+//!
+//! moto's ECS is a store, not a scheduler (moto/ecs/models.py): `create_service` sets
+//! runningCount = 0 and pendingCount = desiredCount; `update_service(desiredCount=d)`
+//! sets desired = running = d and pending = 0. So a service whose plan has
+//! running = desired is created with 0 and updated to d; one with running = 0 is
+//! created with its desired count (all pending). Other combinations cannot be
+//! represented and are a configuration error. moto validates nothing (weights, forward
+//! targets): the harness does.
 
+use aws_sdk_ecs::types::{ContainerDefinition, LoadBalancer, PortMapping};
+use aws_sdk_elasticloadbalancingv2::types::{
+    Action, ActionTypeEnum, Certificate, ForwardActionConfig, LoadBalancerSchemeEnum,
+    LoadBalancerTypeEnum, ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum,
+    TargetDescription, TargetGroupTuple, TargetTypeEnum,
+};
+
+use crate::aws::sdk_error;
 use crate::error::{Error, Result};
+
+/// Container port of the app (target groups and port mappings).
+const APP_PORT: i32 = 8080;
+/// Memory of the container definition (moto's `run_task` needs a container-level value).
+const CONTAINER_MEMORY_MIB: i32 = 512;
 
 /// What to create in the control plane.
 #[derive(Debug, Clone, Default)]
@@ -69,6 +93,369 @@ pub struct Seeded {
 }
 
 /// Creates everything in `plan` in the control plane `sdk` points at.
-pub async fn seed(_sdk: &aws_config::SdkConfig, _plan: &SeedPlan) -> Result<Seeded> {
-    Err(Error::Runtime("seed is not implemented yet".into()))
+pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded> {
+    validate(plan)?;
+    let region = sdk
+        .region()
+        .map(|r| r.as_ref().to_owned())
+        .unwrap_or_else(|| "us-east-1".into());
+    let (vpc_id, subnets, security_group) = network(sdk, plan, &region).await?;
+
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(sdk);
+    let lb = elb
+        .create_load_balancer()
+        .name(format!("{}-alb", plan.name))
+        .set_subnets(Some(subnets.clone()))
+        .security_groups(&security_group)
+        .scheme(LoadBalancerSchemeEnum::InternetFacing)
+        .r#type(LoadBalancerTypeEnum::Application)
+        .send()
+        .await
+        .map_err(|e| sdk_error("seed: create load balancer", e))?;
+    let load_balancer_arn = lb
+        .load_balancers()
+        .first()
+        .and_then(|l| l.load_balancer_arn())
+        .ok_or_else(|| Error::Aws("seed: create load balancer returned no ARN".into()))?
+        .to_owned();
+    let stable_tg = target_group(
+        &elb,
+        &format!("{}-stable", plan.name),
+        &vpc_id,
+        &plan.stable_targets,
+    )
+    .await?;
+    let canary_tg = target_group(
+        &elb,
+        &format!("{}-canary", plan.name),
+        &vpc_id,
+        &plan.canary_targets,
+    )
+    .await?;
+
+    let certificate_arn = if plan.certificate_pem.is_empty() {
+        String::new()
+    } else {
+        let acm = aws_sdk_acm::Client::new(sdk);
+        let mut req = acm
+            .import_certificate()
+            .certificate(aws_sdk_acm::primitives::Blob::new(
+                plan.certificate_pem.as_bytes(),
+            ))
+            .private_key(aws_sdk_acm::primitives::Blob::new(
+                plan.private_key_pem.as_bytes(),
+            ));
+        if let Some(chain) = &plan.chain_pem {
+            req = req.certificate_chain(aws_sdk_acm::primitives::Blob::new(chain.as_bytes()));
+        }
+        req.send()
+            .await
+            .map_err(|e| sdk_error("seed: import certificate", e))?
+            .certificate_arn()
+            .unwrap_or_default()
+            .to_owned()
+    };
+
+    let mut https = elb
+        .create_listener()
+        .load_balancer_arn(&load_balancer_arn)
+        .protocol(ProtocolEnum::Https)
+        .port(443)
+        .ssl_policy(&plan.ssl_policy)
+        .default_actions(forward_action(
+            &stable_tg,
+            plan.stable_weight,
+            &canary_tg,
+            plan.canary_weight,
+        ));
+    if !certificate_arn.is_empty() {
+        https = https.certificates(
+            Certificate::builder()
+                .certificate_arn(&certificate_arn)
+                .build(),
+        );
+    }
+    let listener_arn = listener_arn(
+        https
+            .send()
+            .await
+            .map_err(|e| sdk_error("seed: create HTTPS listener", e))?
+            .listeners(),
+    )?;
+    let http_action = if plan.redirect_http {
+        Action::builder()
+            .r#type(ActionTypeEnum::Redirect)
+            .redirect_config(
+                RedirectActionConfig::builder()
+                    .protocol("HTTPS")
+                    .port("443")
+                    .status_code(RedirectActionStatusCodeEnum::Http301)
+                    .build(),
+            )
+            .build()
+    } else {
+        forward_action(
+            &stable_tg,
+            plan.stable_weight,
+            &canary_tg,
+            plan.canary_weight,
+        )
+    };
+    let http_listener_arn = listener_arn(
+        elb.create_listener()
+            .load_balancer_arn(&load_balancer_arn)
+            .protocol(ProtocolEnum::Http)
+            .port(80)
+            .default_actions(http_action)
+            .send()
+            .await
+            .map_err(|e| sdk_error("seed: create HTTP listener", e))?
+            .listeners(),
+    )?;
+
+    let web_acl_arn = if plan.waf {
+        Some(super::seed_waf::web_acl(sdk, &plan.name, &load_balancer_arn).await?)
+    } else {
+        None
+    };
+
+    let ecs = aws_sdk_ecs::Client::new(sdk);
+    let cluster = format!("{}-cluster", plan.name);
+    ecs.create_cluster()
+        .cluster_name(&cluster)
+        .send()
+        .await
+        .map_err(|e| sdk_error("seed: create ECS cluster", e))?;
+    let stable_service = format!("{}-stable", plan.name);
+    let canary_service = format!("{}-canary", plan.name);
+    for (svc, tag, tg, desired, running) in [
+        (
+            &stable_service,
+            &plan.stable_tag,
+            &stable_tg,
+            plan.stable_desired,
+            plan.stable_running,
+        ),
+        (
+            &canary_service,
+            &plan.canary_tag,
+            &canary_tg,
+            plan.canary_desired,
+            plan.canary_running,
+        ),
+    ] {
+        service(
+            &ecs,
+            &cluster,
+            svc,
+            &format!("{}:{tag}", plan.name),
+            tg,
+            desired,
+            running,
+        )
+        .await?;
+    }
+
+    Ok(Seeded {
+        load_balancer_arn,
+        listener_arn,
+        http_listener_arn,
+        stable_target_group_arn: stable_tg,
+        canary_target_group_arn: canary_tg,
+        certificate_arn,
+        web_acl_arn,
+        cluster,
+        stable_service,
+        canary_service,
+    })
+}
+
+fn validate(plan: &SeedPlan) -> Result<()> {
+    if plan.name.is_empty() {
+        return Err(Error::Config("seed plan: empty name".into()));
+    }
+    for (which, desired, running) in [
+        ("stable", plan.stable_desired, plan.stable_running),
+        ("canary", plan.canary_desired, plan.canary_running),
+    ] {
+        if desired < 0 || running < 0 || (running != desired && running != 0) {
+            return Err(Error::Config(format!(
+                "seed plan: {which} desired {desired} / running {running} cannot be represented in moto (running must be 0 or equal desired)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+async fn network(
+    sdk: &aws_config::SdkConfig,
+    plan: &SeedPlan,
+    region: &str,
+) -> Result<(String, Vec<String>, String)> {
+    let ec2 = aws_sdk_ec2::Client::new(sdk);
+    let vpc_id = ec2
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .map_err(|e| sdk_error("seed: create VPC", e))?
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .unwrap_or_default()
+        .to_owned();
+    let mut subnets = Vec::new();
+    for (i, az) in ["a", "b"].iter().enumerate() {
+        let id = ec2
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block(format!("10.0.{i}.0/24"))
+            .availability_zone(format!("{region}{az}"))
+            .send()
+            .await
+            .map_err(|e| sdk_error("seed: create subnet", e))?
+            .subnet()
+            .and_then(|s| s.subnet_id())
+            .unwrap_or_default()
+            .to_owned();
+        subnets.push(id);
+    }
+    let sg = ec2
+        .create_security_group()
+        .group_name(format!("{}-alb", plan.name))
+        .description("ALB of the canary twin")
+        .vpc_id(&vpc_id)
+        .send()
+        .await
+        .map_err(|e| sdk_error("seed: create security group", e))?
+        .group_id()
+        .unwrap_or_default()
+        .to_owned();
+    Ok((vpc_id, subnets, sg))
+}
+
+async fn target_group(
+    elb: &aws_sdk_elasticloadbalancingv2::Client,
+    name: &str,
+    vpc_id: &str,
+    targets: &[(String, u16)],
+) -> Result<String> {
+    let arn = elb
+        .create_target_group()
+        .name(name)
+        .protocol(ProtocolEnum::Http)
+        .port(APP_PORT)
+        .vpc_id(vpc_id)
+        .target_type(TargetTypeEnum::Ip)
+        .health_check_path("/healthz")
+        .send()
+        .await
+        .map_err(|e| sdk_error("seed: create target group", e))?
+        .target_groups()
+        .first()
+        .and_then(|t| t.target_group_arn())
+        .ok_or_else(|| Error::Aws(format!("seed: target group {name} returned no ARN")))?
+        .to_owned();
+    if !targets.is_empty() {
+        let descs = targets
+            .iter()
+            .map(|(ip, port)| {
+                TargetDescription::builder()
+                    .id(ip)
+                    .port(i32::from(*port))
+                    .build()
+            })
+            .collect();
+        elb.register_targets()
+            .target_group_arn(&arn)
+            .set_targets(Some(descs))
+            .send()
+            .await
+            .map_err(|e| sdk_error("seed: register targets", e))?;
+    }
+    Ok(arn)
+}
+
+/// A forward action with both target groups and their weights.
+pub fn forward_action(stable_tg: &str, stable_w: i64, canary_tg: &str, canary_w: i64) -> Action {
+    let tuple = |arn: &str, w: i64| {
+        TargetGroupTuple::builder()
+            .target_group_arn(arn)
+            .weight(i32::try_from(w).unwrap_or(i32::MAX))
+            .build()
+    };
+    Action::builder()
+        .r#type(ActionTypeEnum::Forward)
+        .forward_config(
+            ForwardActionConfig::builder()
+                .target_groups(tuple(stable_tg, stable_w))
+                .target_groups(tuple(canary_tg, canary_w))
+                .build(),
+        )
+        .build()
+}
+
+fn listener_arn(listeners: &[aws_sdk_elasticloadbalancingv2::types::Listener]) -> Result<String> {
+    listeners
+        .first()
+        .and_then(|l| l.listener_arn())
+        .map(str::to_owned)
+        .ok_or_else(|| Error::Aws("seed: create listener returned no ARN".into()))
+}
+
+async fn service(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    name: &str,
+    image: &str,
+    target_group: &str,
+    desired: i32,
+    running: i32,
+) -> Result<()> {
+    let td = ecs
+        .register_task_definition()
+        .family(name)
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("app")
+                .image(image)
+                .memory(CONTAINER_MEMORY_MIB)
+                .essential(true)
+                .port_mappings(PortMapping::builder().container_port(APP_PORT).build())
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| sdk_error("seed: register task definition", e))?
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .unwrap_or_default()
+        .to_owned();
+    // See the module doc: running = desired → create at 0, update to desired.
+    let create_desired = if running == desired { 0 } else { desired };
+    ecs.create_service()
+        .cluster(cluster)
+        .service_name(name)
+        .task_definition(&td)
+        .desired_count(create_desired)
+        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+        .load_balancers(
+            LoadBalancer::builder()
+                .target_group_arn(target_group)
+                .container_name("app")
+                .container_port(APP_PORT)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| sdk_error("seed: create ECS service", e))?;
+    if running == desired && desired > 0 {
+        ecs.update_service()
+            .cluster(cluster)
+            .service(name)
+            .desired_count(desired)
+            .send()
+            .await
+            .map_err(|e| sdk_error("seed: update ECS service", e))?;
+    }
+    Ok(())
 }

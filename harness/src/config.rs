@@ -1,0 +1,597 @@
+//! Inputs of `harness verify`, merged and validated once: command-line flags win over
+//! the `--config` TOML file, which wins over `--tf-outputs` (the JSON of
+//! `terraform output -json` of app-infra), which wins over the defaults below. Every
+//! problem is an [`Error::Config`] with a one-line message (exit 2).
+//!
+//! Relative paths in the TOML file are taken relative to the working directory.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::aws::AwsOptions;
+use crate::cli::VerifyArgs;
+use crate::error::{Error, Result};
+
+/// Default significance level of every statistical decision.
+pub const DEFAULT_ALPHA: f64 = 0.01;
+/// Default equivalence margin (±2 percentage points).
+pub const DEFAULT_MARGIN: f64 = 0.02;
+/// Default request budget of the split check.
+pub const DEFAULT_MAX_REQUESTS: u64 = 20_000;
+/// Default requests in flight: modest, this may be production.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Default rate cap in requests per second: modest, this may be production.
+pub const DEFAULT_RPS: f64 = 200.0;
+/// Default per-request timeout.
+pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
+/// Default minimum days before certificate expiry.
+pub const DEFAULT_MIN_CERT_DAYS: i64 = 14;
+/// Default wait for a weight-0 canary to drain.
+pub const DEFAULT_DRAIN_TIMEOUT_S: u64 = 60;
+/// Default report folder.
+pub const DEFAULT_REPORT_DIR: &str = "reports";
+/// Highest accepted concurrency.
+pub const MAX_CONCURRENCY: usize = 1024;
+
+/// A check `harness verify` can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CheckName {
+    /// Observed split vs listener weights.
+    Split,
+    /// Scale-to-zero of a weight-0 canary (or capacity of a weighted one).
+    Scale,
+    /// Canary errors and latency vs stable.
+    Health,
+    /// Certificate, protocols, redirect, HSTS.
+    Tls,
+    /// WAF blocks attacks, passes benign traffic.
+    Waf,
+}
+
+impl CheckName {
+    /// All checks in run order.
+    pub const ALL: [CheckName; 5] = [
+        CheckName::Split,
+        CheckName::Scale,
+        CheckName::Health,
+        CheckName::Tls,
+        CheckName::Waf,
+    ];
+
+    /// Name as used on the command line and in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckName::Split => "split",
+            CheckName::Scale => "scale",
+            CheckName::Health => "health",
+            CheckName::Tls => "tls",
+            CheckName::Waf => "waf",
+        }
+    }
+
+    fn parse(s: &str) -> Result<Self> {
+        CheckName::ALL
+            .into_iter()
+            .find(|c| c.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| {
+                Error::Config(format!(
+                    "--checks: unknown check {s:?} (expected split, scale, health, tls, waf)"
+                ))
+            })
+    }
+
+    /// Whether the check needs the configured truth from AWS.
+    pub fn needs_aws(self) -> bool {
+        matches!(self, CheckName::Split | CheckName::Scale)
+    }
+}
+
+/// Merged, validated inputs of a verification.
+#[derive(Debug, Clone)]
+pub struct VerifyConfig {
+    /// HTTPS URL to sample.
+    pub url: String,
+    /// Plain-HTTP URL for the redirect probe.
+    pub http_url: Option<String>,
+    /// `HOST:PORT:ADDR` pins.
+    pub resolve: Vec<String>,
+    /// Private CA file.
+    pub ca_file: Option<PathBuf>,
+    /// Listener ARN.
+    pub listener_arn: Option<String>,
+    /// Load balancer ARN (from Terraform outputs; for the WebACL lookup).
+    pub load_balancer_arn: Option<String>,
+    /// Load balancer name (with `listener_port`).
+    pub load_balancer: Option<String>,
+    /// Listener port.
+    pub listener_port: Option<u16>,
+    /// ECS cluster.
+    pub cluster: Option<String>,
+    /// Stable service.
+    pub stable_service: Option<String>,
+    /// Canary service.
+    pub canary_service: Option<String>,
+    /// Checks to run, in run order.
+    pub checks: Vec<CheckName>,
+    /// Significance level.
+    pub alpha: f64,
+    /// Equivalence margin.
+    pub margin: f64,
+    /// Request budget.
+    pub max_requests: u64,
+    /// Requests in flight.
+    pub concurrency: usize,
+    /// Rate cap.
+    pub rps: f64,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Fresh connection per request.
+    pub fresh_connections: bool,
+    /// Minimum certificate days.
+    pub min_cert_days: i64,
+    /// HSTS required.
+    pub require_hsts: bool,
+    /// Wait for a weight-0 canary to drain.
+    pub drain_timeout: Duration,
+    /// How to reach AWS.
+    pub aws: AwsOptions,
+    /// Report folder.
+    pub report_dir: PathBuf,
+    /// No progress bar.
+    pub quiet: bool,
+}
+
+impl VerifyConfig {
+    /// Whether enough AWS inputs were given to read the configured truth.
+    pub fn has_aws_target(&self) -> bool {
+        (self.listener_arn.is_some()
+            || (self.load_balancer.is_some() && self.listener_port.is_some()))
+            && self.cluster.is_some()
+            && self.stable_service.is_some()
+            && self.canary_service.is_some()
+    }
+
+    /// Whether `check` is selected.
+    pub fn runs(&self, check: CheckName) -> bool {
+        self.checks.contains(&check)
+    }
+
+    /// A `harness verify` command line that reproduces this run (no credentials:
+    /// only the profile name and file path, never key material).
+    pub fn command_line(&self) -> String {
+        let mut parts = vec!["harness".to_string(), "verify".to_string()];
+        let mut flag = |name: &str, value: Option<String>| {
+            if let Some(v) = value {
+                parts.push(format!("--{name}"));
+                parts.push(shell_quote(&v));
+            }
+        };
+        flag("url", Some(self.url.clone()));
+        flag("http-url", self.http_url.clone());
+        for r in &self.resolve {
+            flag("resolve", Some(r.clone()));
+        }
+        flag(
+            "ca-file",
+            self.ca_file.as_ref().map(|p| p.display().to_string()),
+        );
+        flag("listener-arn", self.listener_arn.clone());
+        flag("load-balancer", self.load_balancer.clone());
+        flag("listener-port", self.listener_port.map(|p| p.to_string()));
+        flag("cluster", self.cluster.clone());
+        flag("stable-service", self.stable_service.clone());
+        flag("canary-service", self.canary_service.clone());
+        flag(
+            "checks",
+            Some(
+                self.checks
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+        );
+        flag("alpha", Some(self.alpha.to_string()));
+        flag("margin", Some(self.margin.to_string()));
+        flag("max-requests", Some(self.max_requests.to_string()));
+        flag("concurrency", Some(self.concurrency.to_string()));
+        flag("rps", Some(self.rps.to_string()));
+        flag("timeout-ms", Some(self.timeout.as_millis().to_string()));
+        flag("min-cert-days", Some(self.min_cert_days.to_string()));
+        flag(
+            "drain-timeout-s",
+            Some(self.drain_timeout.as_secs().to_string()),
+        );
+        flag("aws-endpoint-url", self.aws.endpoint_url.clone());
+        flag("aws-region", self.aws.region.clone());
+        flag("aws-profile", self.aws.profile.clone());
+        flag(
+            "aws-credentials-file",
+            self.aws
+                .credentials_file
+                .as_ref()
+                .map(|p| p.display().to_string()),
+        );
+        flag("report-dir", Some(self.report_dir.display().to_string()));
+        if self.fresh_connections {
+            parts.push("--fresh-connections".into());
+        }
+        if self.require_hsts {
+            parts.push("--require-hsts".into());
+        }
+        parts.join(" ")
+    }
+}
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// The `--config` TOML file: the same options as the flags, snake_case.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    url: Option<String>,
+    http_url: Option<String>,
+    #[serde(default)]
+    resolve: Vec<String>,
+    ca_file: Option<PathBuf>,
+    listener_arn: Option<String>,
+    load_balancer_arn: Option<String>,
+    load_balancer: Option<String>,
+    listener_port: Option<u16>,
+    cluster: Option<String>,
+    stable_service: Option<String>,
+    canary_service: Option<String>,
+    checks: Option<Vec<String>>,
+    alpha: Option<f64>,
+    margin: Option<f64>,
+    max_requests: Option<u64>,
+    concurrency: Option<usize>,
+    rps: Option<f64>,
+    timeout_ms: Option<u64>,
+    fresh_connections: Option<bool>,
+    min_cert_days: Option<i64>,
+    require_hsts: Option<bool>,
+    drain_timeout_s: Option<u64>,
+    aws_endpoint_url: Option<String>,
+    aws_region: Option<String>,
+    aws_profile: Option<String>,
+    aws_credentials_file: Option<PathBuf>,
+    report_dir: Option<PathBuf>,
+    quiet: Option<bool>,
+}
+
+fn read_toml(path: &Path) -> Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("--config {}: {e}", path.display())))?;
+    parse_toml(&text).map_err(|e| Error::Config(format!("--config {}: {e}", path.display())))
+}
+
+fn parse_toml(text: &str) -> std::result::Result<FileConfig, String> {
+    toml::from_str(text).map_err(|e| e.message().replace('\n', " "))
+}
+
+/// Values read from `terraform output -json`.
+#[derive(Debug, Default, PartialEq)]
+struct TfOutputs {
+    url: Option<String>,
+    alb_arn: Option<String>,
+    listener_arn: Option<String>,
+    cluster_name: Option<String>,
+    stable_service_name: Option<String>,
+    canary_service_name: Option<String>,
+}
+
+fn read_tf_outputs(path: &Path) -> Result<TfOutputs> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::Config(format!("--tf-outputs {}: {e}", path.display())))?;
+    parse_tf_outputs(&text)
+        .map_err(|e| Error::Config(format!("--tf-outputs {}: {e}", path.display())))
+}
+
+fn parse_tf_outputs(text: &str) -> std::result::Result<TfOutputs, String> {
+    #[derive(Deserialize)]
+    struct Output {
+        value: serde_json::Value,
+    }
+    let map: BTreeMap<String, Output> = serde_json::from_str(text).map_err(|e| {
+        format!("not the JSON of `terraform output -json` ({{\"name\": {{\"value\": ...}}}}): {e}")
+    })?;
+    let get = |k: &str| -> std::result::Result<Option<String>, String> {
+        match map.get(k).map(|o| &o.value) {
+            None | Some(serde_json::Value::Null) => Ok(None),
+            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
+            Some(other) => Err(format!("output {k:?} must be a string, found {other}")),
+        }
+    };
+    Ok(TfOutputs {
+        url: get("url")?,
+        alb_arn: get("alb_arn")?,
+        listener_arn: get("listener_arn")?,
+        cluster_name: get("cluster_name")?,
+        stable_service_name: get("stable_service_name")?,
+        canary_service_name: get("canary_service_name")?,
+    })
+}
+
+/// Merges flags > `--config` > `--tf-outputs` > defaults and validates the result.
+pub fn resolve(args: &VerifyArgs) -> Result<VerifyConfig> {
+    let file = match &args.config {
+        Some(p) => read_toml(p)?,
+        None => FileConfig::default(),
+    };
+    let tf = match &args.tf_outputs {
+        Some(p) => read_tf_outputs(p)?,
+        None => TfOutputs::default(),
+    };
+    merge(args, file, tf)
+}
+
+fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyConfig> {
+    fn pick<T>(flag: Option<T>, file: Option<T>, tf: Option<T>) -> Option<T> {
+        flag.or(file).or(tf)
+    }
+    let url = pick(args.url.clone(), file.url, tf.url).ok_or_else(|| {
+        Error::Config("no target URL: give --url, `url` in --config, or --tf-outputs".into())
+    })?;
+    let checks_given: Vec<String> = if !args.checks.is_empty() {
+        args.checks.clone()
+    } else {
+        file.checks.unwrap_or_default()
+    };
+    let mut cfg = VerifyConfig {
+        url,
+        http_url: pick(args.http_url.clone(), file.http_url, None),
+        resolve: if args.resolve.is_empty() {
+            file.resolve
+        } else {
+            args.resolve.clone()
+        },
+        ca_file: pick(args.ca_file.clone(), file.ca_file, None),
+        listener_arn: pick(
+            args.listener_arn.clone(),
+            file.listener_arn,
+            tf.listener_arn,
+        ),
+        load_balancer_arn: pick(None, file.load_balancer_arn, tf.alb_arn),
+        load_balancer: pick(args.load_balancer.clone(), file.load_balancer, None),
+        listener_port: pick(args.listener_port, file.listener_port, None),
+        cluster: pick(args.cluster.clone(), file.cluster, tf.cluster_name),
+        stable_service: pick(
+            args.stable_service.clone(),
+            file.stable_service,
+            tf.stable_service_name,
+        ),
+        canary_service: pick(
+            args.canary_service.clone(),
+            file.canary_service,
+            tf.canary_service_name,
+        ),
+        checks: Vec::new(),
+        alpha: pick(args.alpha, file.alpha, None).unwrap_or(DEFAULT_ALPHA),
+        margin: pick(args.margin, file.margin, None).unwrap_or(DEFAULT_MARGIN),
+        max_requests: pick(args.max_requests, file.max_requests, None)
+            .unwrap_or(DEFAULT_MAX_REQUESTS),
+        concurrency: pick(args.concurrency, file.concurrency, None).unwrap_or(DEFAULT_CONCURRENCY),
+        rps: pick(args.rps, file.rps, None).unwrap_or(DEFAULT_RPS),
+        timeout: Duration::from_millis(
+            pick(args.timeout_ms, file.timeout_ms, None).unwrap_or(DEFAULT_TIMEOUT_MS),
+        ),
+        fresh_connections: args.fresh_connections || file.fresh_connections.unwrap_or(false),
+        min_cert_days: pick(args.min_cert_days, file.min_cert_days, None)
+            .unwrap_or(DEFAULT_MIN_CERT_DAYS),
+        require_hsts: args.require_hsts || file.require_hsts.unwrap_or(false),
+        drain_timeout: Duration::from_secs(
+            pick(args.drain_timeout_s, file.drain_timeout_s, None)
+                .unwrap_or(DEFAULT_DRAIN_TIMEOUT_S),
+        ),
+        aws: AwsOptions {
+            endpoint_url: pick(args.aws_endpoint_url.clone(), file.aws_endpoint_url, None),
+            region: pick(args.aws_region.clone(), file.aws_region, None),
+            profile: pick(args.aws_profile.clone(), file.aws_profile, None),
+            credentials_file: pick(
+                args.aws_credentials_file.clone(),
+                file.aws_credentials_file,
+                None,
+            ),
+        },
+        report_dir: pick(args.report_dir.clone(), file.report_dir, None)
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_REPORT_DIR)),
+        quiet: args.quiet || file.quiet.unwrap_or(false),
+    };
+    cfg.checks = select_checks(&checks_given, cfg.has_aws_target())?;
+    validate(&cfg)?;
+    Ok(cfg)
+}
+
+/// Explicit checks must have their inputs; by default every check whose inputs are
+/// present runs (split and scale need the AWS target).
+fn select_checks(given: &[String], has_aws: bool) -> Result<Vec<CheckName>> {
+    if given.is_empty() {
+        return Ok(CheckName::ALL
+            .into_iter()
+            .filter(|c| has_aws || !c.needs_aws())
+            .collect());
+    }
+    let mut checks = given
+        .iter()
+        .filter(|s| !s.trim().is_empty())
+        .map(|s| CheckName::parse(s))
+        .collect::<Result<Vec<_>>>()?;
+    checks.sort();
+    checks.dedup();
+    if checks.is_empty() {
+        return Err(Error::Config("--checks: no check selected".into()));
+    }
+    if let Some(c) = checks.iter().find(|c| c.needs_aws())
+        && !has_aws
+    {
+        return Err(Error::Config(format!(
+            "check {} needs the AWS target: --listener-arn (or --load-balancer and --listener-port), --cluster, --stable-service, --canary-service",
+            c.as_str()
+        )));
+    }
+    Ok(checks)
+}
+
+fn validate(cfg: &VerifyConfig) -> Result<()> {
+    let bad = |m: String| Err(Error::Config(m));
+    if !(cfg.alpha > 0.0 && cfg.alpha < 0.5) {
+        return bad(format!("--alpha {}: must lie in (0, 0.5)", cfg.alpha));
+    }
+    if !(cfg.margin > 0.0 && cfg.margin < 0.5) {
+        return bad(format!("--margin {}: must lie in (0, 0.5)", cfg.margin));
+    }
+    if cfg.max_requests == 0 {
+        return bad("--max-requests must be at least 1".into());
+    }
+    if !(1..=MAX_CONCURRENCY).contains(&cfg.concurrency) {
+        return bad(format!(
+            "--concurrency {}: must lie in 1..={MAX_CONCURRENCY}",
+            cfg.concurrency
+        ));
+    }
+    if !(cfg.rps.is_finite() && cfg.rps > 0.0) {
+        return bad(format!("--rps {}: must be a positive number", cfg.rps));
+    }
+    if cfg.timeout.is_zero() {
+        return bad("--timeout-ms must be at least 1".into());
+    }
+    if cfg.stable_service.is_some() && cfg.stable_service == cfg.canary_service {
+        return bad("--stable-service and --canary-service name the same service".into());
+    }
+    // URL, pins and CA are validated by `Endpoint::new`.
+    crate::endpoint::Endpoint::new(
+        &cfg.url,
+        cfg.http_url.as_deref(),
+        &cfg.resolve,
+        cfg.ca_file.as_deref(),
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args() -> VerifyArgs {
+        VerifyArgs {
+            url: Some("https://flag.example/".into()),
+            ..VerifyArgs::default()
+        }
+    }
+
+    const TF: &str = r#"{
+        "url": {"sensitive": false, "type": "string", "value": "https://tf.example/"},
+        "listener_arn": {"value": "arn:tf-listener"},
+        "alb_arn": {"value": "arn:tf-alb"},
+        "cluster_name": {"value": "tf-cluster"},
+        "stable_service_name": {"value": "tf-stable"},
+        "canary_service_name": {"value": "tf-canary"},
+        "http_listener_arn": {"value": "arn:tf-http"}
+    }"#;
+
+    #[test]
+    fn flags_win_over_file_over_tf_outputs() {
+        let file = parse_toml(
+            "url = \"https://file.example/\"\ncluster = \"file-cluster\"\nalpha = 0.05\n",
+        )
+        .unwrap();
+        let tf = parse_tf_outputs(TF).unwrap();
+        let cfg = merge(&args(), file, tf).unwrap();
+        assert_eq!(cfg.url, "https://flag.example/");
+        assert_eq!(cfg.cluster.as_deref(), Some("file-cluster"));
+        assert_eq!(cfg.listener_arn.as_deref(), Some("arn:tf-listener"));
+        assert_eq!(cfg.load_balancer_arn.as_deref(), Some("arn:tf-alb"));
+        assert_eq!(cfg.stable_service.as_deref(), Some("tf-stable"));
+        assert_eq!(cfg.alpha, 0.05);
+        assert_eq!(cfg.margin, DEFAULT_MARGIN);
+        assert_eq!(cfg.max_requests, DEFAULT_MAX_REQUESTS);
+        assert_eq!(cfg.checks, CheckName::ALL.to_vec());
+    }
+
+    #[test]
+    fn without_aws_target_only_traffic_free_checks_default() {
+        let cfg = merge(&args(), FileConfig::default(), TfOutputs::default()).unwrap();
+        assert_eq!(
+            cfg.checks,
+            vec![CheckName::Health, CheckName::Tls, CheckName::Waf]
+        );
+        let mut a = args();
+        a.checks = vec!["split".into()];
+        let err = merge(&a, FileConfig::default(), TfOutputs::default()).unwrap_err();
+        assert!(matches!(err, Error::Config(m) if m.contains("needs the AWS target")));
+    }
+
+    #[test]
+    fn rejects_bad_values_with_one_line() {
+        let cases: Vec<(Box<dyn Fn(&mut VerifyArgs)>, &str)> = vec![
+            (Box::new(|a| a.alpha = Some(0.0)), "--alpha"),
+            (Box::new(|a| a.margin = Some(0.7)), "--margin"),
+            (Box::new(|a| a.max_requests = Some(0)), "--max-requests"),
+            (Box::new(|a| a.concurrency = Some(0)), "--concurrency"),
+            (Box::new(|a| a.rps = Some(-1.0)), "--rps"),
+            (Box::new(|a| a.url = Some("http://x/".into())), "https"),
+            (Box::new(|a| a.url = Some("::".into())), "--url"),
+            (
+                Box::new(|a| a.checks = vec!["speed".into()]),
+                "unknown check",
+            ),
+            (Box::new(|a| a.resolve = vec!["x".into()]), "--resolve"),
+        ];
+        for (edit, needle) in cases {
+            let mut a = args();
+            edit(&mut a);
+            match merge(&a, FileConfig::default(), TfOutputs::default()) {
+                Err(Error::Config(m)) => {
+                    assert!(m.contains(needle), "{m} lacks {needle}");
+                    assert!(!m.contains('\n'), "{m}");
+                }
+                other => panic!("{needle}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn rejects_malformed_inputs() {
+        assert!(parse_toml("colour = 1").unwrap_err().contains("colour"));
+        assert!(parse_tf_outputs("[1]").is_err());
+        assert!(parse_tf_outputs(r#"{"url": {"value": 3}}"#).is_err());
+        let missing = merge(
+            &VerifyArgs::default(),
+            FileConfig::default(),
+            TfOutputs::default(),
+        );
+        assert!(matches!(missing, Err(Error::Config(m)) if m.contains("no target URL")));
+    }
+
+    #[test]
+    fn command_line_round_trips_through_clap() {
+        use clap::Parser;
+        let cfg = merge(
+            &args(),
+            FileConfig::default(),
+            parse_tf_outputs(TF).unwrap(),
+        )
+        .unwrap();
+        let line = cfg.command_line();
+        let words: Vec<&str> = line.split(' ').collect();
+        let cli = crate::cli::Cli::try_parse_from(words).unwrap();
+        let crate::cli::Command::Verify(again) = cli.command else {
+            panic!("not verify")
+        };
+        let cfg2 = merge(&again, FileConfig::default(), TfOutputs::default()).unwrap();
+        assert_eq!(cfg2.command_line(), line);
+    }
+}

@@ -1,0 +1,115 @@
+//! Seeds the WebACL app-infra declares (AWS managed Common + KnownBadInputs rule
+//! groups and a rate rule) and associates it with the ALB.
+
+use aws_sdk_wafv2::types::{
+    AllowAction, BlockAction, DefaultAction, ManagedRuleGroupStatement, NoneAction, OverrideAction,
+    RateBasedStatement, RateBasedStatementAggregateKeyType, Rule, RuleAction, Scope, Statement,
+    VisibilityConfig,
+};
+
+use crate::aws::sdk_error;
+use crate::error::{Error, Result};
+
+/// Requests per 5 minutes per IP before the rate rule blocks (app-infra's value).
+const RATE_LIMIT: i64 = 2000;
+/// AWS managed rule groups, in priority order.
+const MANAGED_GROUPS: &[&str] = &[
+    "AWSManagedRulesCommonRuleSet",
+    "AWSManagedRulesKnownBadInputsRuleSet",
+];
+
+fn visibility(name: &str) -> Result<VisibilityConfig> {
+    VisibilityConfig::builder()
+        .sampled_requests_enabled(true)
+        .cloud_watch_metrics_enabled(true)
+        .metric_name(name)
+        .build()
+        .map_err(|e| Error::Runtime(format!("seed: WAF visibility config: {e}")))
+}
+
+/// Creates the WebACL and associates it with `load_balancer_arn`; returns its ARN.
+pub(crate) async fn web_acl(
+    sdk: &aws_config::SdkConfig,
+    name: &str,
+    load_balancer_arn: &str,
+) -> Result<String> {
+    let waf = aws_sdk_wafv2::Client::new(sdk);
+    let bad = |e: aws_sdk_wafv2::error::BuildError| Error::Runtime(format!("seed: WAF rule: {e}"));
+    let mut rules = Vec::new();
+    for (i, group) in MANAGED_GROUPS.iter().enumerate() {
+        rules.push(
+            Rule::builder()
+                .name(*group)
+                .priority(i as i32)
+                .statement(
+                    Statement::builder()
+                        .managed_rule_group_statement(
+                            ManagedRuleGroupStatement::builder()
+                                .vendor_name("AWS")
+                                .name(*group)
+                                .build()
+                                .map_err(bad)?,
+                        )
+                        .build(),
+                )
+                .override_action(
+                    OverrideAction::builder()
+                        .none(NoneAction::builder().build())
+                        .build(),
+                )
+                .visibility_config(visibility(group)?)
+                .build()
+                .map_err(bad)?,
+        );
+    }
+    rules.push(
+        Rule::builder()
+            .name("rate-limit")
+            .priority(MANAGED_GROUPS.len() as i32)
+            .statement(
+                Statement::builder()
+                    .rate_based_statement(
+                        RateBasedStatement::builder()
+                            .limit(RATE_LIMIT)
+                            .aggregate_key_type(RateBasedStatementAggregateKeyType::Ip)
+                            .build()
+                            .map_err(bad)?,
+                    )
+                    .build(),
+            )
+            .action(
+                RuleAction::builder()
+                    .block(BlockAction::builder().build())
+                    .build(),
+            )
+            .visibility_config(visibility("rate-limit")?)
+            .build()
+            .map_err(bad)?,
+    );
+    let out = waf
+        .create_web_acl()
+        .name(format!("{name}-waf"))
+        .scope(Scope::Regional)
+        .default_action(
+            DefaultAction::builder()
+                .allow(AllowAction::builder().build())
+                .build(),
+        )
+        .visibility_config(visibility(&format!("{name}-waf"))?)
+        .set_rules(Some(rules))
+        .send()
+        .await
+        .map_err(|e| sdk_error("seed: create WebACL", e))?;
+    let arn = out
+        .summary()
+        .and_then(|s| s.arn())
+        .ok_or_else(|| Error::Aws("seed: create WebACL returned no ARN".into()))?
+        .to_owned();
+    waf.associate_web_acl()
+        .web_acl_arn(&arn)
+        .resource_arn(load_balancer_arn)
+        .send()
+        .await
+        .map_err(|e| sdk_error("seed: associate WebACL", e))?;
+    Ok(arn)
+}

@@ -1,0 +1,373 @@
+//! `harness verify` end to end, in process: moto as the AWS control plane (seeded
+//! through `twin::seed`), two poem backends on port 0 answering as stable and canary,
+//! and a small weighted TLS front (tokio-rustls, rcgen CA) standing in for the ALB. The
+//! front picks a backend per connection with the *real* weights it is given, which may
+//! differ from what the listener in moto says; the sampler opens a fresh connection per
+//! request, so every request is routed anew.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::Parser;
+use harness::cli::Cli;
+use harness::twin::moto::MotoServer;
+use harness::twin::seed::{SeedPlan, Seeded, seed};
+use rand::Rng;
+use tokio::net::{TcpListener, TcpStream};
+
+const HOST: &str = "twin.test";
+
+/// A poem backend; `variant` None answers without attribution headers.
+async fn backend(variant: Option<(&'static str, &'static str)>) -> SocketAddr {
+    use poem::listener::{Acceptor, Listener};
+    let acceptor = poem::listener::TcpListener::bind("127.0.0.1:0")
+        .into_acceptor()
+        .await
+        .unwrap();
+    let addr = *acceptor.local_addr()[0].as_socket_addr().unwrap();
+    let ep = poem::endpoint::make_sync(move |_req| {
+        let mut b = poem::Response::builder();
+        if let Some((v, r)) = variant {
+            b = b.header("x-variant", v).header("x-release", r);
+        }
+        b.body("ok")
+    });
+    tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(ep));
+    addr
+}
+
+struct Front {
+    port: u16,
+    ca_file: PathBuf,
+}
+
+/// A TLS front that forwards each connection to `stable` or `canary` with probability
+/// proportional to the weights.
+async fn front(
+    dir: &std::path::Path,
+    stable: SocketAddr,
+    canary: SocketAddr,
+    weights: (u32, u32),
+) -> Front {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec![HOST.to_string()])
+        .unwrap()
+        .signed_by(&leaf_key, &ca)
+        .unwrap();
+    let ca_file = dir.join("ca.pem");
+    std::fs::write(&ca_file, ca.pem()).unwrap();
+
+    let key = rustls_pki_types::PrivateKeyDer::try_from(leaf_key.serialize_der()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![leaf.der().clone(), ca.der().clone()], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
+            let acceptor = acceptor.clone();
+            let pick = rand::rng().random_range(0..weights.0 + weights.1);
+            let target = if pick < weights.0 { stable } else { canary };
+            tokio::spawn(async move {
+                let Ok(mut tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let Ok(mut up) = TcpStream::connect(target).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut tls, &mut up).await;
+            });
+        }
+    });
+    Front { port, ca_file }
+}
+
+struct World {
+    moto: MotoServer,
+    seeded: Seeded,
+    front: Front,
+    dir: tempfile::TempDir,
+    creds: PathBuf,
+}
+
+struct Spec {
+    listener: (i64, i64),
+    real: (u32, u32),
+    canary_running: i32,
+    headers: bool,
+}
+
+async fn world(spec: Spec) -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let moto = MotoServer::start().await.unwrap();
+    let creds = dir.path().join("credentials");
+    std::fs::write(
+        &creds,
+        "[moto]\naws_access_key_id = testing\naws_secret_access_key = testing\n",
+    )
+    .unwrap();
+    let (s, c) = if spec.headers {
+        (Some(("stable", "v1")), Some(("canary", "v2")))
+    } else {
+        (None, None)
+    };
+    let stable = backend(s).await;
+    let canary = backend(c).await;
+    let front = front(dir.path(), stable, canary, spec.real).await;
+    let sdk = harness::aws::load(&aws_options(&moto, &creds))
+        .await
+        .unwrap();
+    let plan = SeedPlan {
+        name: "poem".into(),
+        host: HOST.into(),
+        stable_weight: spec.listener.0,
+        canary_weight: spec.listener.1,
+        stable_tag: "v1".into(),
+        canary_tag: "v2".into(),
+        stable_desired: 2,
+        stable_running: 2,
+        canary_desired: spec.canary_running,
+        canary_running: spec.canary_running,
+        stable_targets: vec![(stable.ip().to_string(), stable.port())],
+        canary_targets: if spec.canary_running > 0 {
+            vec![(canary.ip().to_string(), canary.port())]
+        } else {
+            vec![]
+        },
+        ssl_policy: "ELBSecurityPolicy-TLS13-1-2-2021-06".into(),
+        redirect_http: true,
+        ..SeedPlan::default()
+    };
+    let seeded = seed(&sdk, &plan).await.unwrap();
+    World {
+        moto,
+        seeded,
+        front,
+        dir,
+        creds,
+    }
+}
+
+fn aws_options(moto: &MotoServer, creds: &std::path::Path) -> harness::aws::AwsOptions {
+    harness::aws::AwsOptions {
+        endpoint_url: Some(moto.endpoint_url.clone()),
+        region: Some("us-east-1".into()),
+        profile: Some("moto".into()),
+        credentials_file: Some(creds.to_path_buf()),
+    }
+}
+
+impl World {
+    fn args(&self, extra: &[&str]) -> Vec<String> {
+        let port = self.front.port;
+        let mut a: Vec<String> = vec![
+            "harness".into(),
+            "verify".into(),
+            "--url".into(),
+            format!("https://{HOST}:{port}/"),
+            "--resolve".into(),
+            format!("{HOST}:{port}:127.0.0.1"),
+            "--ca-file".into(),
+            self.front.ca_file.display().to_string(),
+            "--listener-arn".into(),
+            self.seeded.listener_arn.clone(),
+            "--cluster".into(),
+            self.seeded.cluster.clone(),
+            "--stable-service".into(),
+            self.seeded.stable_service.clone(),
+            "--canary-service".into(),
+            self.seeded.canary_service.clone(),
+            "--aws-endpoint-url".into(),
+            self.moto.endpoint_url.clone(),
+            "--aws-region".into(),
+            "us-east-1".into(),
+            "--aws-profile".into(),
+            "moto".into(),
+            "--aws-credentials-file".into(),
+            self.creds.display().to_string(),
+            "--report-dir".into(),
+            self.dir.path().join("reports").display().to_string(),
+            "--checks".into(),
+            "split,scale".into(),
+            "--alpha".into(),
+            "0.05".into(),
+            "--margin".into(),
+            "0.05".into(),
+            "--max-requests".into(),
+            "3000".into(),
+            "--concurrency".into(),
+            "16".into(),
+            "--rps".into(),
+            "100000".into(),
+            "--drain-timeout-s".into(),
+            "1".into(),
+            "--fresh-connections".into(),
+            "--quiet".into(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    }
+}
+
+/// Exit code and, for errors, the message.
+async fn exit_of(args: Vec<String>) -> (i32, String) {
+    let cli = Cli::parse_from(args);
+    match harness::run_async(cli).await {
+        Ok(o) => (o.exit_code(), String::new()),
+        Err(e) => (e.exit_code(), e.to_string()),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthy_split_passes() {
+    let w = world(Spec {
+        listener: (90, 10),
+        real: (90, 10),
+        canary_running: 1,
+        headers: true,
+    })
+    .await;
+    let (code, msg) = exit_of(w.args(&[])).await;
+    assert_eq!(code, 0, "{msg}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn weights_disagree_fails() {
+    let w = world(Spec {
+        listener: (90, 10),
+        real: (50, 50),
+        canary_running: 1,
+        headers: true,
+    })
+    .await;
+    let (code, msg) = exit_of(w.args(&[])).await;
+    assert_eq!(code, 1, "{msg}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn canary_at_weight_zero_still_running_fails() {
+    let w = world(Spec {
+        listener: (100, 0),
+        real: (100, 0),
+        canary_running: 1,
+        headers: true,
+    })
+    .await;
+    let (code, msg) = exit_of(w.args(&["--checks", "scale"])).await;
+    assert_eq!(code, 1, "{msg}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unattributed_responses_are_inconclusive() {
+    let w = world(Spec {
+        listener: (90, 10),
+        real: (90, 10),
+        canary_running: 1,
+        headers: false,
+    })
+    .await;
+    let (code, msg) = exit_of(w.args(&["--checks", "scale"])).await;
+    assert_eq!(code, 3, "{msg}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_url_exits_4() {
+    // A port nobody listens on (bound, read, closed).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let args: Vec<String> = [
+        "harness",
+        "verify",
+        "--url",
+        &format!("https://{HOST}:{port}/"),
+        "--resolve",
+        &format!("{HOST}:{port}:127.0.0.1"),
+        "--checks",
+        "health",
+        "--max-requests",
+        "50",
+        "--report-dir",
+        &dir.path().display().to_string(),
+        "--quiet",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let (code, msg) = exit_of(args).await;
+    assert_eq!(code, 4, "{msg}");
+    assert!(msg.contains("unreachable"), "{msg}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_configuration_exits_2_with_one_line() {
+    let w = world(Spec {
+        listener: (90, 10),
+        real: (90, 10),
+        canary_running: 1,
+        headers: true,
+    })
+    .await;
+    let one_line = |code: i32, msg: &str, needle: &str| {
+        assert_eq!(code, 2, "{msg}");
+        assert!(!msg.contains('\n'), "{msg}");
+        assert!(msg.contains(needle), "{msg} lacks {needle}");
+    };
+    // Malformed URL.
+    let (code, msg) = exit_of(w.args(&["--url", "https//nope"])).await;
+    one_line(code, &msg, "--url");
+    // Unknown listener ARN.
+    let bogus = w
+        .seeded
+        .listener_arn
+        .replace("listener/app", "listener/app-gone");
+    let (code, msg) = exit_of(w.args(&["--listener-arn", &bogus])).await;
+    one_line(code, &msg, "listener");
+    // Unknown service.
+    let (code, msg) = exit_of(w.args(&["--canary-service", "nope"])).await;
+    one_line(code, &msg, "nope");
+    // Weights missing: the forward action lists the target groups without weights.
+    let sdk = harness::aws::load(&aws_options(&w.moto, &w.creds))
+        .await
+        .unwrap();
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
+    use aws_sdk_elasticloadbalancingv2::types::{
+        Action, ActionTypeEnum, ForwardActionConfig, TargetGroupTuple,
+    };
+    let tuple = |arn: &str| TargetGroupTuple::builder().target_group_arn(arn).build();
+    elb.modify_listener()
+        .listener_arn(&w.seeded.listener_arn)
+        .default_actions(
+            Action::builder()
+                .r#type(ActionTypeEnum::Forward)
+                .forward_config(
+                    ForwardActionConfig::builder()
+                        .target_groups(tuple(&w.seeded.stable_target_group_arn))
+                        .target_groups(tuple(&w.seeded.canary_target_group_arn))
+                        .build(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (code, msg) = exit_of(w.args(&[])).await;
+    one_line(code, &msg, "weight");
+}
