@@ -471,7 +471,10 @@ mod tests {
         let t = ticks(0.0, 1.0, 5);
         let want = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0];
         assert_eq!(t.len(), want.len(), "{t:?}");
-        assert!(t.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-9), "{t:?}");
+        assert!(
+            t.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-9),
+            "{t:?}"
+        );
         let t = ticks(0.07, 0.13, 6);
         assert!(
             t.first().unwrap() >= &0.07 && t.last().unwrap() <= &0.13,
