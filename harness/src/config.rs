@@ -536,7 +536,8 @@ mod tests {
 
     #[test]
     fn rejects_bad_values_with_one_line() {
-        let cases: Vec<(Box<dyn Fn(&mut VerifyArgs)>, &str)> = vec![
+        type Mutation = Box<dyn Fn(&mut VerifyArgs)>;
+        let cases: Vec<(Mutation, &str)> = vec![
             (Box::new(|a| a.alpha = Some(0.0)), "--alpha"),
             (Box::new(|a| a.margin = Some(0.7)), "--margin"),
             (Box::new(|a| a.max_requests = Some(0)), "--max-requests"),

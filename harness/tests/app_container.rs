@@ -1,6 +1,3 @@
-//! PENDING: move to harness/tests/ once `twin::image` is wired (see feat/app report).
-//!
-//! The app image built from the repository's Dockerfile, run on the local Docker engine
 //! through testcontainers (no pull, host ports chosen by Docker): routes, attribution
 //! headers, JSON access log, non-root user, image size, and the SIGTERM drain.
 
@@ -100,7 +97,7 @@ async fn app_image_serves_and_drains_on_sigterm() {
     let resp = http.get(&health).send().await.unwrap();
     assert_eq!(resp.status(), 200);
     assert_attributed(&resp);
-    let json: serde_json::Value = resp.json().await.unwrap();
+    let json: serde_json::Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
     assert_eq!(
         json,
         serde_json::json!({"status": "ok", "release": "it-7f3a", "variant": "canary"})
@@ -129,7 +126,8 @@ async fn app_image_serves_and_drains_on_sigterm() {
         match http.get(&health).send().await {
             Ok(resp) if resp.status() == 503 => {
                 assert_attributed(&resp);
-                let json: serde_json::Value = resp.json().await.unwrap();
+                let json: serde_json::Value =
+                    serde_json::from_str(&resp.text().await.unwrap()).unwrap();
                 assert_eq!(json["status"], "draining");
                 saw_503 = true;
                 break;

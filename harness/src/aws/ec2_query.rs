@@ -49,13 +49,19 @@ impl Ec2Query {
         let http = reqwest::Client::builder()
             .build()
             .map_err(|e| Error::Runtime(format!("building the EC2 HTTP client: {e}")))?;
-        Ok(Ec2Query { http, endpoint, region, identity: credentials.into() })
+        Ok(Ec2Query {
+            http,
+            endpoint,
+            region,
+            identity: credentials.into(),
+        })
     }
 
     /// Calls `action` with `params` and returns the XML response body.
     pub async fn call(&self, action: &str, params: &[(String, String)]) -> Result<String> {
         let mut form = url::form_urlencoded::Serializer::new(String::new());
-        form.append_pair("Action", action).append_pair("Version", EC2_API_VERSION);
+        form.append_pair("Action", action)
+            .append_pair("Version", EC2_API_VERSION);
         for (k, v) in params {
             form.append_pair(k, v);
         }
@@ -81,7 +87,11 @@ impl Ec2Query {
         let (instructions, _) = sign(signable, &signing_params)
             .map_err(|e| Error::Runtime(format!("EC2 {action}: signing: {e}")))?
             .into_parts();
-        let mut request = self.http.post(&url).header("content-type", content_type).body(body);
+        let mut request = self
+            .http
+            .post(&url)
+            .header("content-type", content_type)
+            .body(body);
         for (name, value) in instructions.headers() {
             request = request.header(name, value);
         }
@@ -95,8 +105,11 @@ impl Ec2Query {
             .await
             .map_err(|e| Error::Aws(format!("EC2 {action}: reading the response: {e}")))?;
         if !status.is_success() {
-            let message = xml_text(&text, "Message").unwrap_or_else(|| text.chars().take(200).collect());
-            return Err(Error::Aws(format!("EC2 {action}: HTTP {status}: {message}")));
+            let message =
+                xml_text(&text, "Message").unwrap_or_else(|| text.chars().take(200).collect());
+            return Err(Error::Aws(format!(
+                "EC2 {action}: HTTP {status}: {message}"
+            )));
         }
         Ok(text)
     }
@@ -106,11 +119,18 @@ impl Ec2Query {
         let mut params = vec![("CidrBlock".to_string(), cidr.to_string())];
         params.extend(name_tag("vpc", name));
         let xml = self.call("CreateVpc", &params).await?;
-        xml_text(&xml, "vpcId").ok_or_else(|| Error::Aws("EC2 CreateVpc: no vpcId in the answer".into()))
+        xml_text(&xml, "vpcId")
+            .ok_or_else(|| Error::Aws("EC2 CreateVpc: no vpcId in the answer".into()))
     }
 
     /// `CreateSubnet` in `az` with a `Name` tag; returns the subnet id.
-    pub async fn create_subnet(&self, vpc_id: &str, cidr: &str, az: &str, name: &str) -> Result<String> {
+    pub async fn create_subnet(
+        &self,
+        vpc_id: &str,
+        cidr: &str,
+        az: &str,
+        name: &str,
+    ) -> Result<String> {
         let mut params = vec![
             ("VpcId".to_string(), vpc_id.to_string()),
             ("CidrBlock".to_string(), cidr.to_string()),
@@ -118,14 +138,37 @@ impl Ec2Query {
         ];
         params.extend(name_tag("subnet", name));
         let xml = self.call("CreateSubnet", &params).await?;
-        xml_text(&xml, "subnetId").ok_or_else(|| Error::Aws("EC2 CreateSubnet: no subnetId in the answer".into()))
+        xml_text(&xml, "subnetId")
+            .ok_or_else(|| Error::Aws("EC2 CreateSubnet: no subnetId in the answer".into()))
+    }
+}
+
+impl Ec2Query {
+    /// `CreateSecurityGroup` in `vpc_id`; returns the group id.
+    pub async fn create_security_group(
+        &self,
+        name: &str,
+        description: &str,
+        vpc_id: &str,
+    ) -> Result<String> {
+        let params = vec![
+            ("GroupName".to_string(), name.to_string()),
+            ("GroupDescription".to_string(), description.to_string()),
+            ("VpcId".to_string(), vpc_id.to_string()),
+        ];
+        let xml = self.call("CreateSecurityGroup", &params).await?;
+        xml_text(&xml, "groupId")
+            .ok_or_else(|| Error::Aws("EC2 CreateSecurityGroup: no groupId in the answer".into()))
     }
 }
 
 /// Query parameters of a `Name` tag on the created resource.
 fn name_tag(resource_type: &str, name: &str) -> Vec<(String, String)> {
     vec![
-        ("TagSpecification.1.ResourceType".into(), resource_type.into()),
+        (
+            "TagSpecification.1.ResourceType".into(),
+            resource_type.into(),
+        ),
         ("TagSpecification.1.Tag.1.Key".into(), "Name".into()),
         ("TagSpecification.1.Tag.1.Value".into(), name.into()),
     ]

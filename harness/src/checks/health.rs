@@ -258,11 +258,16 @@ mod tests {
         assert_eq!(r.verdict, Verdict::Fail, "{}", r.summary);
         assert!(r.summary.contains("errors"), "{}", r.summary);
         // Within a 10-point tolerance it is not a failure.
-        let mut cfg = HealthConfig::default();
-        cfg.error_tolerance = 0.10;
+        let cfg = HealthConfig {
+            error_tolerance: 0.10,
+            ..HealthConfig::default()
+        };
         assert_eq!(evaluate(&s, &cfg).verdict, Verdict::Pass);
         // Tolerance 0 switches to Fisher's exact test.
-        cfg.error_tolerance = 0.0;
+        let cfg = HealthConfig {
+            error_tolerance: 0.0,
+            ..cfg
+        };
         let r = evaluate(&s, &cfg);
         assert_eq!(r.verdict, Verdict::Fail);
         assert!(health(&r).error_test.contains("Fisher"));

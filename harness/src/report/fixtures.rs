@@ -386,6 +386,8 @@ fn waf(bad: bool) -> WafEvidence {
             ],
         }),
         block_status: 403,
+        by_category: Vec::new(),
+        false_positive_rate_high: if bad { 0.13 } else { 0.072 },
         attacks_sent,
         attacks_blocked,
         block_rate: attacks_blocked as f64 / attacks_sent as f64,

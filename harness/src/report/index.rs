@@ -121,7 +121,7 @@ pub fn render(entries: &[IndexEntry]) -> String {
         share_svg: sparkline(
             &series(|e| e.observed_share),
             sorted.first().and_then(|e| e.configured_share),
-            |v| f::pct(v),
+            f::pct,
         ),
         stable_p99_svg: sparkline(&series(|e| e.stable_p99_ms), None, ms),
         canary_p99_svg: sparkline(&series(|e| e.canary_p99_ms), None, ms),

@@ -24,7 +24,7 @@ pub const FIXED_N_POWER: f64 = 0.9;
 /// Returns 0 for invalid inputs; for `p0` of 0 or 1 it is [`zero_weight_n`].
 pub fn fixed_n_tost(p0: f64, margin: f64, alpha: f64, power: f64) -> u64 {
     let valid = |x: f64| x.is_finite() && x > 0.0 && x < 1.0;
-    if !(valid(margin) && valid(alpha) && valid(power)) || !(0.0..=1.0).contains(&p0) {
+    if !(valid(margin) && valid(alpha) && valid(power) && (0.0..=1.0).contains(&p0)) {
         return 0;
     }
     if p0 == 0.0 || p0 == 1.0 {
@@ -100,7 +100,14 @@ pub fn exact_power(n: u64, truth: f64, band: Band, alpha: f64, goal: Goal) -> f6
 /// `power`, by exact binomial computation ([`exact_power`]); galloping then bisection,
 /// so where the power saw-tooths in `n` the answer can be a few responses off. `None`
 /// when `limit` does not suffice.
-pub fn fixed_n_exact(truth: f64, band: Band, alpha: f64, power: f64, goal: Goal, limit: u64) -> Option<u64> {
+pub fn fixed_n_exact(
+    truth: f64,
+    band: Band,
+    alpha: f64,
+    power: f64,
+    goal: Goal,
+    limit: u64,
+) -> Option<u64> {
     let ok = |n: u64| exact_power(n, truth, band, alpha, goal) >= power;
     let mut hi = 8u64;
     while !ok(hi) {
@@ -141,17 +148,29 @@ mod tests {
 
     #[test]
     fn exact_sizes_agree_with_the_normal_approximation_where_it_holds() {
-        let band = Band { center: 0.5, margin: 0.02 };
+        let band = Band {
+            center: 0.5,
+            margin: 0.02,
+        };
         let exact = fixed_n_exact(0.5, band, 0.01, 0.9, Goal::Inside, 1_000_000).unwrap();
         let approx = fixed_n_tost(0.5, 0.02, 0.01, 0.9);
-        assert!((exact as f64 / approx as f64 - 1.0).abs() < 0.05, "{exact} vs {approx}");
+        assert!(
+            (exact as f64 / approx as f64 - 1.0).abs() < 0.05,
+            "{exact} vs {approx}"
+        );
         assert!(exact_power(exact, 0.5, band, 0.01, Goal::Inside) >= 0.9);
         // Weight 0: the exact answer is the zero-hit requirement.
-        let band = Band { center: 0.0, margin: 0.02 };
+        let band = Band {
+            center: 0.0,
+            margin: 0.02,
+        };
         let n = fixed_n_exact(0.0, band, 0.02, 0.9, Goal::Inside, 10_000).unwrap();
         assert!((n as i64 - 228).abs() <= 1, "{n}");
         // FAIL power: 15 % against 10 % ± 2 % is detected with few responses.
-        let band = Band { center: 0.1, margin: 0.02 };
+        let band = Band {
+            center: 0.1,
+            margin: 0.02,
+        };
         let n = fixed_n_exact(0.15, band, 0.01, 0.9, Goal::Outside, 100_000).unwrap();
         assert!((1_500..3_000).contains(&n), "{n}");
         assert!(exact_power(n, 0.1, band, 0.01, Goal::Outside) < 0.01);

@@ -1,6 +1,3 @@
-//! NOT YET WIRED: add `pub mod image;` to twin/mod.rs (compile under load could not be
-//! verified before the deadline; see the feat/app report).
-//!
 //! The app's container image for the twin, built on the local Docker engine from the
 //! repository's own Dockerfile.
 //!

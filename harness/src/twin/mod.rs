@@ -48,7 +48,9 @@ pub async fn image_for_twin() -> Result<String> {
         return if containers::image_exists(&image).await {
             Ok(image)
         } else {
-            Err(Error::Prerequisite(format!("app image {image} ({IMAGE_ENV}) not found in the local Docker engine")))
+            Err(Error::Prerequisite(format!(
+                "app image {image} ({IMAGE_ENV}) not found in the local Docker engine"
+            )))
         };
     }
     let built = image::ensure_app_image().await?;

@@ -175,7 +175,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
                 .build(),
         );
     }
-    let listener_arn = listener_arn(
+    let https_listener_arn = listener_arn(
         https
             .send()
             .await
@@ -258,7 +258,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
 
     Ok(Seeded {
         load_balancer_arn,
-        listener_arn,
+        listener_arn: https_listener_arn,
         http_listener_arn,
         stable_target_group_arn: stable_tg,
         canary_target_group_arn: canary_tg,
@@ -292,44 +292,29 @@ async fn network(
     plan: &SeedPlan,
     region: &str,
 ) -> Result<(String, Vec<String>, String)> {
-    let ec2 = aws_sdk_ec2::Client::new(sdk);
+    let ec2 = crate::aws::ec2_query::Ec2Query::new(sdk).await?;
     let vpc_id = ec2
-        .create_vpc()
-        .cidr_block("10.0.0.0/16")
-        .send()
-        .await
-        .map_err(|e| sdk_error("seed: create VPC", e))?
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .unwrap_or_default()
-        .to_owned();
+        .create_vpc("10.0.0.0/16", &format!("{}-public", plan.name))
+        .await?;
     let mut subnets = Vec::new();
     for (i, az) in ["a", "b"].iter().enumerate() {
         let id = ec2
-            .create_subnet()
-            .vpc_id(&vpc_id)
-            .cidr_block(format!("10.0.{i}.0/24"))
-            .availability_zone(format!("{region}{az}"))
-            .send()
-            .await
-            .map_err(|e| sdk_error("seed: create subnet", e))?
-            .subnet()
-            .and_then(|s| s.subnet_id())
-            .unwrap_or_default()
-            .to_owned();
+            .create_subnet(
+                &vpc_id,
+                &format!("10.0.{i}.0/24"),
+                &format!("{region}{az}"),
+                &format!("{}-public-{az}", plan.name),
+            )
+            .await?;
         subnets.push(id);
     }
     let sg = ec2
-        .create_security_group()
-        .group_name(format!("{}-alb", plan.name))
-        .description("ALB of the canary twin")
-        .vpc_id(&vpc_id)
-        .send()
-        .await
-        .map_err(|e| sdk_error("seed: create security group", e))?
-        .group_id()
-        .unwrap_or_default()
-        .to_owned();
+        .create_security_group(
+            &format!("{}-alb", plan.name),
+            "ALB of the canary twin",
+            &vpc_id,
+        )
+        .await?;
     Ok((vpc_id, subnets, sg))
 }
 

@@ -63,7 +63,10 @@ impl Scale {
 
 /// "Nice" tick values covering [lo, hi]: steps of 1, 2 or 5 times a power of ten.
 fn ticks(lo: f64, hi: f64, target: usize) -> Vec<f64> {
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater)
+        || !lo.is_finite()
+        || !hi.is_finite()
+    {
         return vec![lo];
     }
     let raw = (hi - lo) / target.max(1) as f64;
@@ -149,7 +152,7 @@ pub fn interval_plot(configured: f64, margin: f64, observed: f64, low: f64, high
         r#"<circle class="obs" cx="{:.1}" cy="{cy}" r="5"/>"#,
         x.at(observed)
     );
-    axis_x(&mut s, &x, y_axis, |v| pct(v));
+    axis_x(&mut s, &x, y_axis, pct);
     s.push_str("</svg>");
     s
 }
@@ -226,7 +229,7 @@ pub fn path_plot(path: &[PathPoint], configured: f64, margin: f64) -> String {
         W - MR - ML,
         bottom - top
     );
-    axis_y(&mut s, &y, ML, W - MR, &ticks(lo, hi, 5), |v| pct(v));
+    axis_y(&mut s, &y, ML, W - MR, &ticks(lo, hi, 5), pct);
     let _ = write!(s, r#"<g clip-path="url(#path-clip)">"#);
     let _ = write!(
         s,
