@@ -72,7 +72,11 @@ fn shifted(stable: i64, canary: i64, truth: f64, seed: u64) {
     // A false PASS is an error the method allows at rate α (e.g. 0.97^228 ≈ 0.1 % for
     // a 3 % leak at 100/0): bound it like the false FAIL rate.
     let limit = ALPHA + allowance(ALPHA, RUNS);
-    assert!(t.pass_rate() <= limit, "false PASS rate {} > {limit}", t.pass_rate());
+    assert!(
+        t.pass_rate() <= limit,
+        "false PASS rate {} > {limit}",
+        t.pass_rate()
+    );
 }
 
 #[test]

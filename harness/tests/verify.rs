@@ -218,7 +218,17 @@ impl World {
             "--fresh-connections".into(),
             "--quiet".into(),
         ];
-        a.extend(extra.iter().map(|s| s.to_string()));
+        // An extra `--flag value` replaces the base one (clap rejects repeats).
+        let mut rest = extra.iter().map(|s| s.to_string()).peekable();
+        while let Some(arg) = rest.next() {
+            let value_follows = rest.peek().is_some_and(|v| !v.starts_with("--"));
+            match a.iter().position(|x| *x == arg) {
+                Some(i) if value_follows && arg.starts_with("--") => {
+                    a[i + 1] = rest.next().unwrap();
+                }
+                _ => a.push(arg),
+            }
+        }
         a
     }
 }
@@ -326,7 +336,7 @@ async fn bad_configuration_exits_2_with_one_line() {
     })
     .await;
     let one_line = |code: i32, msg: &str, needle: &str| {
-        assert_eq!(code, 2, "{msg}");
+        assert_eq!(code, 2, "case {needle}: {msg}");
         assert!(!msg.contains('\n'), "{msg}");
         assert!(msg.contains(needle), "{msg} lacks {needle}");
     };
@@ -351,9 +361,31 @@ async fn bad_configuration_exits_2_with_one_line() {
     use aws_sdk_elasticloadbalancingv2::types::{
         Action, ActionTypeEnum, ForwardActionConfig, TargetGroupTuple,
     };
-    let tuple = |arn: &str| TargetGroupTuple::builder().target_group_arn(arn).build();
+    // moto (like ALB) fills an omitted weight with 1, so "weights missing" cannot be
+    // stored; both weights 0 is the bad listener state the harness must reject.
+    let tuple = |arn: &str| {
+        TargetGroupTuple::builder()
+            .target_group_arn(arn)
+            .weight(0)
+            .build()
+    };
+    // moto wants the HTTPS listener's certificate repeated on modify.
+    let ck = rcgen::generate_simple_self_signed(vec![HOST.to_string()]).unwrap();
+    let imported = aws_sdk_acm::Client::new(&sdk)
+        .import_certificate()
+        .certificate(aws_sdk_acm::primitives::Blob::new(ck.cert.pem()))
+        .private_key(aws_sdk_acm::primitives::Blob::new(
+            ck.signing_key.serialize_pem(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let certificate = aws_sdk_elasticloadbalancingv2::types::Certificate::builder()
+        .certificate_arn(imported.certificate_arn().unwrap())
+        .build();
     elb.modify_listener()
         .listener_arn(&w.seeded.listener_arn)
+        .certificates(certificate)
         .default_actions(
             Action::builder()
                 .r#type(ActionTypeEnum::Forward)
@@ -369,5 +401,5 @@ async fn bad_configuration_exits_2_with_one_line() {
         .await
         .unwrap();
     let (code, msg) = exit_of(w.args(&[])).await;
-    one_line(code, &msg, "weight");
+    one_line(code, &msg, "sum to 0");
 }
