@@ -133,10 +133,11 @@ async fn start_one(
     let ports = async {
         let app = container.get_host_port_ipv4(APP_PORT.tcp()).await?;
         let health = container.get_host_port_ipv4(HEALTH_PORT.tcp()).await?;
-        let ip = container.get_bridge_ip_address().await?;
-        Ok::<_, testcontainers::TestcontainersError>((app, health, ip))
+        Ok::<_, testcontainers::TestcontainersError>((app, health))
     }
-    .await;
+    .await
+    .map_err(|e| e.to_string())
+    .and_then(|(app, health)| Ok((app, health, bridge_ip(&id)?)));
     let (app_port, health_port, ip) = match ports {
         Ok(p) => p,
         Err(e) => {
@@ -232,4 +233,23 @@ mod tests {
             ("localhost:5000/app".into(), "t".into())
         );
     }
+}
+
+/// The container's IP on its Docker network, read with `docker inspect`.
+/// (testcontainers' `get_bridge_ip_address` looks the network up by the container's
+/// `NetworkMode`, which Docker 20.10 reports as "default", a name it then does not find.)
+fn bridge_ip(id: &str) -> std::result::Result<std::net::IpAddr, String> {
+    let out = std::process::Command::new("docker")
+        .args([
+            "inspect",
+            "-f",
+            "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
+            id,
+        ])
+        .output()
+        .map_err(|e| format!("docker inspect: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.split_whitespace()
+        .find_map(|s| s.parse().ok())
+        .ok_or_else(|| format!("docker inspect gave no IP address: {}", text.trim()))
 }
