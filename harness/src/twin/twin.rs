@@ -17,6 +17,7 @@ use super::edge::Edge;
 use super::moto::MotoServer;
 use super::nginx::Variant;
 use super::seed::{self, SeedPlan, Seeded};
+use super::spec::CertProfile;
 use super::spec::{SSL_POLICY, TwinSpec, Weights};
 use super::state::{self, TwinState};
 use super::{prereq, process};
@@ -182,8 +183,19 @@ impl Twin {
             canary_running: canary_targets.len() as i32,
             stable_targets,
             canary_targets,
-            certificate_pem: pki.cert_pem.clone(),
-            private_key_pem: pki.key_pem.clone(),
+            // moto's ACM refuses to import an expired certificate (ValidationException),
+            // so under `cert-expired` the control plane holds no certificate; the
+            // TLS check still judges what the edge serves.
+            certificate_pem: if spec.cert == CertProfile::Expired {
+                String::new()
+            } else {
+                pki.cert_pem.clone()
+            },
+            private_key_pem: if spec.cert == CertProfile::Expired {
+                String::new()
+            } else {
+                pki.key_pem.clone()
+            },
             chain_pem: Some(pki.ca_pem.clone()),
             ssl_policy: SSL_POLICY.into(),
             // The control plane always declares what the Terraform declares; faults
