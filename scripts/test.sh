@@ -13,3 +13,5 @@ echo "== cargo clippy" >&2
 cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test" >&2
 cargo test --workspace --locked
+echo "== infra lints (terraform fmt, checkov, zizmor, workflow schema, hadolint)" >&2
+bash scripts/lint-infra.sh

@@ -216,25 +216,6 @@ pub async fn start_all(spec: &TwinSpec, twin_id: &str, keep: bool) -> Result<Vec
     Ok(ok)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_image_references() {
-        assert_eq!(split_image("app:v1"), ("app".into(), "v1".into()));
-        assert_eq!(split_image("app"), ("app".into(), "latest".into()));
-        assert_eq!(
-            split_image("localhost:5000/app"),
-            ("localhost:5000/app".into(), "latest".into())
-        );
-        assert_eq!(
-            split_image("localhost:5000/app:t"),
-            ("localhost:5000/app".into(), "t".into())
-        );
-    }
-}
-
 /// The container's IP on its Docker network, read with `docker inspect`.
 /// (testcontainers' `get_bridge_ip_address` looks the network up by the container's
 /// `NetworkMode`, which Docker 20.10 reports as "default", a name it then does not find.)
@@ -252,4 +233,23 @@ fn bridge_ip(id: &str) -> std::result::Result<std::net::IpAddr, String> {
     text.split_whitespace()
         .find_map(|s| s.parse().ok())
         .ok_or_else(|| format!("docker inspect gave no IP address: {}", text.trim()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_image_references() {
+        assert_eq!(split_image("app:v1"), ("app".into(), "v1".into()));
+        assert_eq!(split_image("app"), ("app".into(), "latest".into()));
+        assert_eq!(
+            split_image("localhost:5000/app"),
+            ("localhost:5000/app".into(), "latest".into())
+        );
+        assert_eq!(
+            split_image("localhost:5000/app:t"),
+            ("localhost:5000/app".into(), "t".into())
+        );
+    }
 }
