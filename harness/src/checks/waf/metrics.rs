@@ -2,44 +2,18 @@
 //!
 //! The rate of a cell is `blocked / (blocked + passed)`: unresolved responses are
 //! excluded from both and reported on their own (they are evidence of neither).
-//! Intervals are Clopper–Pearson (Clopper & Pearson 1934, Biometrika 26(4):404–413):
-//! `[B(α/2; x, n−x+1), B(1−α/2; x+1, n−x)]` with `B(q; a, b)` the q-quantile of a
-//! Beta(a, b) distribution, the lower bound 0 when x = 0 and the upper bound 1 when
-//! x = n.
-//!
-//! Integrator: this is a private copy of the interval until the `stats` module
-//! exposes one; dedupe when it lands.
+//! Intervals are Clopper–Pearson, from [`crate::stats::binomial`].
 
 use std::collections::BTreeMap;
-
-use statrs::distribution::{Beta, ContinuousCDF};
 
 use super::classify::Outcome;
 use crate::result::WafCell;
 
-/// Two-sided (1 − `alpha`) Clopper–Pearson interval for `x` successes in `n` trials.
+/// Two-sided (1 − `alpha`) Clopper–Pearson interval as `(low, high)`.
 /// `n = 0` gives the vacuous interval `[0, 1]`.
 pub fn clopper_pearson(x: u64, n: u64, alpha: f64) -> (f64, f64) {
-    if n == 0 {
-        return (0.0, 1.0);
-    }
-    let x = x.min(n);
-    let (xf, nf) = (x as f64, n as f64);
-    let low = if x == 0 {
-        0.0
-    } else {
-        Beta::new(xf, nf - xf + 1.0)
-            .map(|b| b.inverse_cdf(alpha / 2.0))
-            .unwrap_or(0.0)
-    };
-    let high = if x == n {
-        1.0
-    } else {
-        Beta::new(xf + 1.0, nf - xf)
-            .map(|b| b.inverse_cdf(1.0 - alpha / 2.0))
-            .unwrap_or(1.0)
-    };
-    (low.clamp(0.0, 1.0), high.clamp(0.0, 1.0))
+    let i = crate::stats::binomial::clopper_pearson(x, n, alpha);
+    (i.low, i.high)
 }
 
 /// Counts of one group of requests.
