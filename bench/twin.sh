@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-5}"
-cargo build --quiet --release -p harness
-BIN=target/release/harness
+# HARNESS_BIN=target/debug/harness skips the release build.
+BIN="${HARNESS_BIN:-target/release/harness}"
+[ -n "${HARNESS_BIN:-}" ] || cargo build --quiet --release -p harness
 STATE="$(mktemp -d)/twin"
 trap '"$BIN" twin down --state-dir "$STATE" >/dev/null 2>&1 || true' EXIT
 
