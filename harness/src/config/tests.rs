@@ -1,0 +1,112 @@
+//! Tests of the configuration merge and validation.
+use super::*;
+
+fn args() -> VerifyArgs {
+    VerifyArgs {
+        url: Some("https://flag.example/".into()),
+        ..VerifyArgs::default()
+    }
+}
+
+const TF: &str = r#"{
+    "url": {"sensitive": false, "type": "string", "value": "https://tf.example/"},
+    "listener_arn": {"value": "arn:tf-listener"},
+    "alb_arn": {"value": "arn:tf-alb"},
+    "cluster_name": {"value": "tf-cluster"},
+    "stable_service_name": {"value": "tf-stable"},
+    "canary_service_name": {"value": "tf-canary"},
+    "http_listener_arn": {"value": "arn:tf-http"}
+}"#;
+
+#[test]
+fn flags_win_over_file_over_tf_outputs() {
+    let file =
+        parse_toml("url = \"https://file.example/\"\ncluster = \"file-cluster\"\nalpha = 0.05\n")
+            .unwrap();
+    let tf = parse_tf_outputs(TF).unwrap();
+    let cfg = merge(&args(), file, tf).unwrap();
+    assert_eq!(cfg.url, "https://flag.example/");
+    assert_eq!(cfg.cluster.as_deref(), Some("file-cluster"));
+    assert_eq!(cfg.listener_arn.as_deref(), Some("arn:tf-listener"));
+    assert_eq!(cfg.load_balancer_arn.as_deref(), Some("arn:tf-alb"));
+    assert_eq!(cfg.stable_service.as_deref(), Some("tf-stable"));
+    assert_eq!(cfg.alpha, 0.05);
+    assert_eq!(cfg.margin, DEFAULT_MARGIN);
+    assert_eq!(cfg.max_requests, DEFAULT_MAX_REQUESTS);
+    assert_eq!(cfg.checks, CheckName::ALL.to_vec());
+}
+
+#[test]
+fn without_aws_target_only_traffic_free_checks_default() {
+    let cfg = merge(&args(), FileConfig::default(), TfOutputs::default()).unwrap();
+    assert_eq!(
+        cfg.checks,
+        vec![CheckName::Health, CheckName::Tls, CheckName::Waf]
+    );
+    let mut a = args();
+    a.checks = vec!["split".into()];
+    let err = merge(&a, FileConfig::default(), TfOutputs::default()).unwrap_err();
+    assert!(matches!(err, Error::Config(m) if m.contains("needs the AWS target")));
+}
+
+#[test]
+fn rejects_bad_values_with_one_line() {
+    type Mutation = Box<dyn Fn(&mut VerifyArgs)>;
+    let cases: Vec<(Mutation, &str)> = vec![
+        (Box::new(|a| a.alpha = Some(0.0)), "--alpha"),
+        (Box::new(|a| a.margin = Some(0.7)), "--margin"),
+        (Box::new(|a| a.max_requests = Some(0)), "--max-requests"),
+        (Box::new(|a| a.concurrency = Some(0)), "--concurrency"),
+        (Box::new(|a| a.rps = Some(-1.0)), "--rps"),
+        (Box::new(|a| a.url = Some("http://x/".into())), "https"),
+        (Box::new(|a| a.url = Some("::".into())), "--url"),
+        (
+            Box::new(|a| a.checks = vec!["speed".into()]),
+            "unknown check",
+        ),
+        (Box::new(|a| a.resolve = vec!["x".into()]), "--resolve"),
+    ];
+    for (edit, needle) in cases {
+        let mut a = args();
+        edit(&mut a);
+        match merge(&a, FileConfig::default(), TfOutputs::default()) {
+            Err(Error::Config(m)) => {
+                assert!(m.contains(needle), "{m} lacks {needle}");
+                assert!(!m.contains('\n'), "{m}");
+            }
+            other => panic!("{needle}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn rejects_malformed_inputs() {
+    assert!(parse_toml("colour = 1").unwrap_err().contains("colour"));
+    assert!(parse_tf_outputs("[1]").is_err());
+    assert!(parse_tf_outputs(r#"{"url": {"value": 3}}"#).is_err());
+    let missing = merge(
+        &VerifyArgs::default(),
+        FileConfig::default(),
+        TfOutputs::default(),
+    );
+    assert!(matches!(missing, Err(Error::Config(m)) if m.contains("no target URL")));
+}
+
+#[test]
+fn command_line_round_trips_through_clap() {
+    use clap::Parser;
+    let cfg = merge(
+        &args(),
+        FileConfig::default(),
+        parse_tf_outputs(TF).unwrap(),
+    )
+    .unwrap();
+    let line = cfg.command_line();
+    let words: Vec<&str> = line.split(' ').collect();
+    let cli = crate::cli::Cli::try_parse_from(words).unwrap();
+    let crate::cli::Command::Verify(again) = cli.command else {
+        panic!("not verify")
+    };
+    let cfg2 = merge(&again, FileConfig::default(), TfOutputs::default()).unwrap();
+    assert_eq!(cfg2.command_line(), line);
+}
