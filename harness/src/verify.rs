@@ -219,16 +219,19 @@ async fn sample_target(
     let zero_weight_only = monitor.is_none()
         && !cfg.runs(CheckName::Health)
         && truth.is_some_and(|t| t.canary_weight == 0);
-    let enough_for_zero = zero_hits_n(cfg.alpha, cfg.margin);
+    let enough_for_zero = crate::stats::zero_weight_n(cfg.margin, cfg.alpha);
     let summary = sample::sample(&sampler, |s| {
         let answered = s.attributed() + s.unattributed_total();
         if answered == 0 {
-            return true;
+            return None;
         }
         if zero_weight_only && (s.canary.responses > 0 || s.attributed() >= enough_for_zero) {
-            return true;
+            return None;
         }
-        monitor.as_mut().is_some_and(|m| m.observe(s))
+        match monitor.as_mut() {
+            Some(m) => (!m.observe(s)).then(|| m.batch_size()),
+            None => Some(batch_size),
+        }
     })
     .await?;
     if summary.attributed() + summary.unattributed_total() == 0 {
@@ -243,12 +246,6 @@ async fn sample_target(
         )));
     }
     Ok(summary)
-}
-
-/// Smallest n with 0 hits whose (1 − α) upper bound 1 − α^(1/n) is below `margin`:
-/// n ≥ ln α / ln(1 − margin).
-fn zero_hits_n(alpha: f64, margin: f64) -> u64 {
-    (alpha.ln() / (1.0 - margin).ln()).ceil().max(1.0) as u64
 }
 
 async fn scale_check(
@@ -350,13 +347,6 @@ fn print_summary(result: &RunResult, dir: &std::path::Path) {
 mod tests {
     use super::*;
     use crate::result::Evidence;
-
-    #[test]
-    fn zero_hits_n_meets_the_margin() {
-        let n = zero_hits_n(0.01, 0.02);
-        assert!(scale::zero_hits_upper_bound(n, 0.01) <= 0.02);
-        assert!(scale::zero_hits_upper_bound(n - 1, 0.01) > 0.02);
-    }
 
     fn pass() -> CheckResult {
         CheckResult {

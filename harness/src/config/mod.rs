@@ -5,15 +5,19 @@
 //!
 //! Relative paths in the TOML file are taken relative to the working directory.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Deserialize;
 
 use crate::aws::AwsOptions;
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
+
+mod sources;
+
+use sources::{FileConfig, TfOutputs, read_tf_outputs, read_toml};
+#[cfg(test)]
+use sources::{parse_tf_outputs, parse_toml};
 
 /// Default significance level of every statistical decision.
 pub const DEFAULT_ALPHA: f64 = 0.01;
@@ -235,94 +239,6 @@ fn shell_quote(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
     }
-}
-
-/// The `--config` TOML file: the same options as the flags, snake_case.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    url: Option<String>,
-    http_url: Option<String>,
-    #[serde(default)]
-    resolve: Vec<String>,
-    ca_file: Option<PathBuf>,
-    listener_arn: Option<String>,
-    load_balancer_arn: Option<String>,
-    load_balancer: Option<String>,
-    listener_port: Option<u16>,
-    cluster: Option<String>,
-    stable_service: Option<String>,
-    canary_service: Option<String>,
-    checks: Option<Vec<String>>,
-    alpha: Option<f64>,
-    margin: Option<f64>,
-    max_requests: Option<u64>,
-    concurrency: Option<usize>,
-    rps: Option<f64>,
-    timeout_ms: Option<u64>,
-    fresh_connections: Option<bool>,
-    min_cert_days: Option<i64>,
-    require_hsts: Option<bool>,
-    drain_timeout_s: Option<u64>,
-    aws_endpoint_url: Option<String>,
-    aws_region: Option<String>,
-    aws_profile: Option<String>,
-    aws_credentials_file: Option<PathBuf>,
-    report_dir: Option<PathBuf>,
-    quiet: Option<bool>,
-}
-
-fn read_toml(path: &Path) -> Result<FileConfig> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Config(format!("--config {}: {e}", path.display())))?;
-    parse_toml(&text).map_err(|e| Error::Config(format!("--config {}: {e}", path.display())))
-}
-
-fn parse_toml(text: &str) -> std::result::Result<FileConfig, String> {
-    toml::from_str(text).map_err(|e| e.message().replace('\n', " "))
-}
-
-/// Values read from `terraform output -json`.
-#[derive(Debug, Default, PartialEq)]
-struct TfOutputs {
-    url: Option<String>,
-    alb_arn: Option<String>,
-    listener_arn: Option<String>,
-    cluster_name: Option<String>,
-    stable_service_name: Option<String>,
-    canary_service_name: Option<String>,
-}
-
-fn read_tf_outputs(path: &Path) -> Result<TfOutputs> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Config(format!("--tf-outputs {}: {e}", path.display())))?;
-    parse_tf_outputs(&text)
-        .map_err(|e| Error::Config(format!("--tf-outputs {}: {e}", path.display())))
-}
-
-fn parse_tf_outputs(text: &str) -> std::result::Result<TfOutputs, String> {
-    #[derive(Deserialize)]
-    struct Output {
-        value: serde_json::Value,
-    }
-    let map: BTreeMap<String, Output> = serde_json::from_str(text).map_err(|e| {
-        format!("not the JSON of `terraform output -json` ({{\"name\": {{\"value\": ...}}}}): {e}")
-    })?;
-    let get = |k: &str| -> std::result::Result<Option<String>, String> {
-        match map.get(k).map(|o| &o.value) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(s)) => Ok(Some(s.clone())),
-            Some(other) => Err(format!("output {k:?} must be a string, found {other}")),
-        }
-    };
-    Ok(TfOutputs {
-        url: get("url")?,
-        alb_arn: get("alb_arn")?,
-        listener_arn: get("listener_arn")?,
-        cluster_name: get("cluster_name")?,
-        stable_service_name: get("stable_service_name")?,
-        canary_service_name: get("canary_service_name")?,
-    })
 }
 
 /// Merges flags > `--config` > `--tf-outputs` > defaults and validates the result.

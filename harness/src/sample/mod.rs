@@ -5,6 +5,7 @@
 
 mod accumulator;
 mod config;
+mod conn;
 mod rate;
 mod runner;
 

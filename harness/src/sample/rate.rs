@@ -31,7 +31,11 @@ impl RateCap {
             *next = slot + self.interval;
             slot
         };
-        tokio::time::sleep_until(slot).await;
+        // A slot already due needs no timer (a timer registration per request costs a
+        // driver round trip when the cap is far above what the target sustains).
+        if slot > Instant::now() {
+            tokio::time::sleep_until(slot).await;
+        }
     }
 }
 

@@ -1,64 +1,81 @@
-//! The sampling loop: tokio + reqwest (rustls). Requests are driven as a stream with
-//! bounded concurrency (`buffer_unordered`), an optional rate cap, a per-request
-//! timeout, no cookie store, and optionally a fresh connection per request. After every
+//! The sampling loop: `concurrency` worker tasks, each with its own HTTP/1.1
+//! connection over rustls ([`super::conn`]), send the requests (bounded concurrency),
+//! with an optional rate cap, a per-request timeout, no cookies, and optionally a
+//! fresh connection per request. After every
 //! `batch_size` completions the caller looks at the running aggregates and may stop.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::accumulator::{Accumulator, Attribution, Outcome, RELEASE_HEADER, VARIANT_HEADER};
+use super::accumulator::{Accumulator, Outcome};
+use super::conn::{Slot, Target};
 use super::config::SamplerConfig;
 use super::rate::RateCap;
 use crate::error::{Error, Result};
 use crate::result::SampleSummary;
 
 /// Samples the target until `max_requests` requests completed or `on_batch` returns
-/// `true`. `on_batch` sees the running aggregates after every `batch_size` completed
-/// requests (and once more at the end if the last batch was partial). Requests still
-/// in flight when sampling stops are cancelled and not counted.
+/// `None`. `on_batch` sees the running aggregates after `cfg.batch_size` completed
+/// requests, then after as many more as it returned the previous time (so a caller
+/// can look exactly at the request counts it planned), and once more at the end if
+/// the last batch was partial. Requests still in flight when sampling stops are
+/// cancelled and not counted.
 pub async fn sample(
     cfg: &SamplerConfig,
-    mut on_batch: impl FnMut(&SampleSummary) -> bool,
+    mut on_batch: impl FnMut(&SampleSummary) -> Option<u64>,
 ) -> Result<SampleSummary> {
     validate(cfg)?;
-    let client = build_client(cfg)?;
+    let target = Arc::new(Target::new(&cfg.endpoint, cfg.timeout).await?);
     let rate = cfg.rps.map(|r| Arc::new(RateCap::new(r)));
-    let url = cfg.endpoint.url.clone();
     let progress = progress_bar(cfg);
     let started = Instant::now();
     let mut acc = Accumulator::new();
 
-    let requests = futures::stream::iter(0..cfg.max_requests)
-        .map(|_| {
-            let client = client.clone();
-            let url = url.clone();
-            let rate = rate.clone();
-            async move {
-                if let Some(rate) = rate {
+    // One tokio task per concurrency slot (as oha does), so the TLS and HTTP work of
+    // the slots runs on all worker threads; a single task polling every request
+    // (`buffer_unordered`) is bound to one core. Tickets bound the total to
+    // `max_requests`; outcomes come back over a channel to this task, the only one
+    // that touches the aggregates.
+    let tickets = Arc::new(AtomicU64::new(0));
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Outcome>(cfg.concurrency.max(16) * 4);
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..cfg.concurrency.min(usize::try_from(cfg.max_requests).unwrap_or(usize::MAX)) {
+        let mut slot = Slot::new(target.clone(), cfg.fresh_connections);
+        let (rate, tickets, tx) = (rate.clone(), tickets.clone(), tx.clone());
+        let max = cfg.max_requests;
+        workers.spawn(async move {
+            while tickets.fetch_add(1, Ordering::Relaxed) < max {
+                if let Some(rate) = &rate {
                     rate.acquire().await;
                 }
-                one_request(&client, url).await
+                let outcome = slot.request().await;
+                if tx.send(outcome).await.is_err() {
+                    break;
+                }
             }
-        })
-        .buffer_unordered(cfg.concurrency);
-    futures::pin_mut!(requests);
+        });
+    }
+    drop(tx);
 
-    let mut since_look = 0u64;
-    while let Some(outcome) = requests.next().await {
+    let (mut since_look, mut batch) = (0u64, cfg.batch_size);
+    while let Some(outcome) = rx.recv().await {
         acc.record(outcome);
         since_look += 1;
-        if since_look >= cfg.batch_size {
+        if since_look >= batch {
             since_look = 0;
             progress.set_position(acc.requests());
-            if on_batch(&acc.summary(started.elapsed())) {
-                break;
+            match on_batch(&acc.summary(started.elapsed())) {
+                Some(next) => batch = next.max(1),
+                None => break,
             }
         }
     }
+    // Cancels the requests still in flight; they are not counted.
+    workers.abort_all();
     let summary = acc.summary(started.elapsed());
     if since_look > 0 {
         on_batch(&summary);
@@ -84,64 +101,6 @@ fn validate(cfg: &SamplerConfig) -> Result<()> {
         )));
     }
     Ok(())
-}
-
-fn build_client(cfg: &SamplerConfig) -> Result<reqwest::Client> {
-    let mut b = cfg
-        .endpoint
-        .client_builder()?
-        .timeout(cfg.timeout)
-        .connect_timeout(cfg.timeout)
-        .tcp_nodelay(true)
-        .user_agent(concat!("canary-harness/", env!("CARGO_PKG_VERSION")));
-    if cfg.fresh_connections {
-        b = b.pool_max_idle_per_host(0);
-    }
-    b.build()
-        .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))
-}
-
-async fn one_request(client: &reqwest::Client, url: url::Url) -> Outcome {
-    let sent = Instant::now();
-    let resp = match client.get(url).send().await {
-        Ok(r) => r,
-        Err(e) => return classify(&e),
-    };
-    let status = resp.status().as_u16();
-    let header = |name: &str| {
-        resp.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let attribution = Attribution::from_headers(
-        header(VARIANT_HEADER).as_deref(),
-        header(RELEASE_HEADER).as_deref(),
-    );
-    // The response counts once its body is complete (that is what a user waits for).
-    if let Err(e) = resp.bytes().await {
-        return classify(&e);
-    }
-    Outcome::Response {
-        status,
-        attribution,
-        latency: sent.elapsed(),
-    }
-}
-
-fn classify(e: &reqwest::Error) -> Outcome {
-    if e.is_timeout() {
-        return Outcome::Timeout;
-    }
-    // The full source chain on one line, so the report says *why* (refused, TLS, DNS).
-    let mut msg = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        msg.push_str(": ");
-        msg.push_str(&s.to_string());
-        source = s.source();
-    }
-    Outcome::TransportError(msg.replace('\n', " "))
 }
 
 fn progress_bar(cfg: &SamplerConfig) -> ProgressBar {

@@ -10,20 +10,25 @@
 //! integers 0..=999, see [`weights`]), `m` the margin, `α` the significance level and
 //! `n` the attributed responses of which `x` came from the canary.
 //!
-//! * **Interior weights (0 < p0 < 1).** At look `k` the monitor computes the two-sided
-//!   Clopper–Pearson interval `[L, U]` at level `1 − α_k` ([`binomial`]), where `α_k`
-//!   is the share of `α` spent at that look ([`sequential`]). Then ([`equivalence`]):
+//! * **Interior weights (0 < p0 < 1).** Looks happen at request counts fixed in
+//!   advance ([`sequential::LookPlan`], geometric). At every look the monitor computes
+//!   the two-sided Clopper–Pearson interval `[L, U]` ([`binomial`]) at one nominal
+//!   level `1 − α'`, the same for all looks. Then ([`equivalence`]):
 //!   - **PASS** when `p0 − m ≤ L` and `U ≤ p0 + m` (the interval lies inside the band;
 //!     this is the interval-inclusion form of the two one-sided tests, TOST, each at
-//!     `α_k / 2`);
+//!     `α' / 2`);
 //!   - **FAIL** when `U < p0 − m` or `L > p0 + m` (the interval lies entirely outside
 //!     the band: the observed share is shown to be outside it);
 //!   - otherwise sampling continues; at the request budget the verdict is
 //!     **INCONCLUSIVE**.
 //!
-//!   Because `Σ α_k ≤ α` (Bonferroni over the looks), all intervals of a run hold the
-//!   true share simultaneously with probability ≥ 1 − α, so P(false FAIL) ≤ α when the
-//!   true share is inside the band, and P(false PASS) ≤ α when it is outside.
+//!   `α'` is calibrated by exact binomial computation over the whole look schedule
+//!   ([`group_sequential`]: Pocock's constant nominal level, Armitage–McPherson–Rowe
+//!   recursion): the largest level at which, with the true share at either edge of
+//!   the band, P(PASS) ≤ α/2 and P(FAIL) ≤ α/2 over all looks together — what one
+//!   `(1 − α)` interval guarantees on each side. So P(false PASS) ≤ α/2 when the true
+//!   share is outside the band and P(false FAIL) ≤ α/2 when it is inside. `α'` lies
+//!   between the Bonferroni level `α/K` for `K` looks and `α`.
 //! * **Weight 0 or 100 (p0 ∈ {0, 1}).** The zero-weight side must receive no traffic.
 //!   Any hit on it is **FAIL** (the share is proven > 0, no error probability). **PASS**
 //!   requires 0 hits and the exact one-sided `(1 − α)` upper bound `1 − α^(1/n)` to be
@@ -58,6 +63,7 @@
 
 pub mod binomial;
 pub mod equivalence;
+pub mod group_sequential;
 pub mod mann_whitney;
 pub mod proportions;
 pub mod sample_size;
@@ -70,7 +76,7 @@ pub use equivalence::{Band, Decision, decide};
 pub use mann_whitney::{MannWhitney, mann_whitney_greater};
 pub use proportions::{ProportionTest, agresti_caffo_greater, fisher_exact_greater};
 pub use sample_size::{fixed_n_tost, zero_weight_n};
-pub use sequential::{LogSpending, LookPlan};
+pub use sequential::LookPlan;
 pub use srm::{SRM_P_THRESHOLD, srm_p_value};
 pub use weights::shares;
 

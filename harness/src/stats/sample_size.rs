@@ -11,14 +11,21 @@
 //! * Weight 0 or 100: with no hits the exact upper bound `1 − α^(1/n)` is ≤ `m` from
 //!   `n = ⌈ln α / ln(1 − m)⌉` on (≈ 3/m at α = 0.05).
 
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
 use statrs::distribution::{Binomial, DiscreteCDF};
 
-use super::binomial::clopper_pearson;
 use super::equivalence::Band;
+use super::group_sequential::LookRule;
 use super::z_quantile;
 
-/// Power the fixed-n comparison design is sized for.
-pub const FIXED_N_POWER: f64 = 0.9;
+/// Power the fixed-n comparison design is sized for: the probability of reaching
+/// the correct verdict that the sequential test is held to (its simulations require
+/// ≥ 99 % detection of a shifted split and reach PASS in ≥ 99 % of healthy runs
+/// within the default budget). Sample sizes are only comparable at equal error rates
+/// and equal power (Jennison & Turnbull 2000, §1.3 and ch. 2).
+pub const FIXED_N_POWER: f64 = 0.99;
 
 /// Responses a one-shot design needs to PASS a healthy split with probability `power`.
 /// Returns 0 for invalid inputs; for `p0` of 0 or 1 it is [`zero_weight_n`].
@@ -53,7 +60,7 @@ pub fn zero_weight_n(margin: f64, alpha: f64) -> u64 {
 }
 
 /// What a one-shot design is sized to conclude.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Goal {
     /// The `(1 − α)` Clopper–Pearson interval lies inside the band (PASS).
     Inside,
@@ -61,37 +68,22 @@ pub enum Goal {
     Outside,
 }
 
-/// Smallest `x` in `0..=n` with `pred(x)`, for a predicate that is false then true.
-fn first_true(n: u64, pred: impl Fn(u64) -> bool) -> u64 {
-    let (mut lo, mut hi) = (0, n + 1);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if pred(mid) { hi = mid } else { lo = mid + 1 }
-    }
-    lo
-}
-
 /// Exact probability that a one-shot test on `n` responses with true share `truth`
 /// reaches `goal`: the binomial mass of the counts `x` whose interval
 /// `clopper_pearson(x, n, alpha)` satisfies it (the bounds are monotone in `x`, so
-/// those counts form one range, or two tails for [`Goal::Outside`]).
+/// those counts form one range, or two tails for [`Goal::Outside`]; they are found
+/// through the test duality of [`LookRule`]).
 pub fn exact_power(n: u64, truth: f64, band: Band, alpha: f64, goal: Goal) -> f64 {
     let Ok(dist) = Binomial::new(truth.clamp(0.0, 1.0), n) else {
         return 0.0;
     };
-    let cdf = |x: i64| if x < 0 { 0.0 } else { dist.cdf(x as u64) };
-    let ci = |x: u64| clopper_pearson(x, n, alpha);
+    let cdf = |x: u64| if x == 0 { 0.0 } else { dist.cdf(x - 1) };
+    // Counts `x` with `x < k` have probability `cdf(k)`.
+    let rule = LookRule::new(n, band, alpha);
     let p = match goal {
-        Goal::Inside => {
-            let lo = first_true(n, |x| ci(x).low >= band.low()) as i64;
-            let hi = first_true(n, |x| ci(x).high > band.high()) as i64 - 1;
-            if hi < lo { 0.0 } else { cdf(hi) - cdf(lo - 1) }
-        }
-        Goal::Outside => {
-            let above = first_true(n, |x| ci(x).low > band.high()) as i64;
-            let below = first_true(n, |x| ci(x).high >= band.low()) as i64 - 1;
-            (1.0 - cdf(above - 1)) + cdf(below)
-        }
+        Goal::Inside if rule.pass.0 <= rule.pass.1 => cdf(rule.pass.1 + 1) - cdf(rule.pass.0),
+        Goal::Inside => 0.0,
+        Goal::Outside => (1.0 - cdf(rule.fail_above)) + cdf(rule.fail_below),
     };
     p.clamp(0.0, 1.0)
 }
@@ -101,6 +93,37 @@ pub fn exact_power(n: u64, truth: f64, band: Band, alpha: f64, goal: Goal) -> f6
 /// so where the power saw-tooths in `n` the answer can be a few responses off. `None`
 /// when `limit` does not suffice.
 pub fn fixed_n_exact(
+    truth: f64,
+    band: Band,
+    alpha: f64,
+    power: f64,
+    goal: Goal,
+    limit: u64,
+) -> Option<u64> {
+    type Key = (u64, u64, u64, u64, u64, Goal, u64);
+    static CACHE: OnceLock<Mutex<HashMap<Key, Option<u64>>>> = OnceLock::new();
+    let key = (
+        truth.to_bits(),
+        band.center.to_bits(),
+        band.margin.to_bits(),
+        alpha.to_bits(),
+        power.to_bits(),
+        goal,
+        limit,
+    );
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(&n) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return n;
+    }
+    let n = search_fixed_n(truth, band, alpha, power, goal, limit);
+    cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(key, n);
+    n
+}
+
+fn search_fixed_n(
     truth: f64,
     band: Band,
     alpha: f64,

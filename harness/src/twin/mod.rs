@@ -15,6 +15,7 @@ mod nginx;
 mod prereq;
 mod process;
 pub mod seed;
+mod seed_ecs;
 mod seed_waf;
 mod spec;
 mod state;

@@ -10,6 +10,8 @@ use crate::error::{Error, Result};
 
 /// The moto executable (`pip install 'moto[server]'`).
 const MOTO_BIN: &str = "moto_server";
+/// util-linux `setpriv`, which sets the parent-death signal and then execs moto.
+const SETPRIV_BIN: &str = "setpriv";
 /// How long moto may take to accept connections (~0.3 s measured).
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// Attempts with a fresh port when another process grabs ours first.
@@ -26,12 +28,33 @@ pub struct MotoServer {
 }
 
 impl MotoServer {
-    /// Starts `moto_server` on a free port and waits until it answers.
+    /// Starts `moto_server` on a free port and waits until it answers. The server
+    /// dies with the thread that started it, even when this process is killed
+    /// without unwinding (Linux parent-death signal through util-linux `setpriv`).
     pub async fn start() -> Result<Self> {
+        Self::start_with(false).await
+    }
+
+    /// As [`MotoServer::start`]; with `outlive_parent` the server survives this
+    /// process (`harness twin up`, ended later by `twin down`).
+    pub async fn start_with(outlive_parent: bool) -> Result<Self> {
+        if !on_path(MOTO_BIN) {
+            return Err(Error::Prerequisite(format!(
+                "{MOTO_BIN} not found on PATH (pip install 'moto[server]')"
+            )));
+        }
+        let tie_to_parent = !outlive_parent && on_path(SETPRIV_BIN);
         let mut last_error = String::new();
         for _ in 0..PORT_ATTEMPTS {
             let port = free_port()?;
-            let mut child = match Command::new(MOTO_BIN)
+            let mut cmd = if tie_to_parent {
+                let mut c = Command::new(SETPRIV_BIN);
+                c.args(["--pdeathsig", "TERM", MOTO_BIN]);
+                c
+            } else {
+                Command::new(MOTO_BIN)
+            };
+            let mut child = match cmd
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
@@ -100,6 +123,13 @@ impl Drop for MotoServer {
             let _ = child.wait();
         }
     }
+}
+
+/// Whether an executable named `bin` is on `PATH`.
+fn on_path(bin: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| dir.join(bin).is_file())
+    })
 }
 
 /// A port the kernel says is free now (bind port 0, read, close). Another process may

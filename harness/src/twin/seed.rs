@@ -11,20 +11,18 @@
 //! represented and are a configuration error. moto validates nothing (weights, forward
 //! targets): the harness does.
 
-use aws_sdk_ecs::types::{ContainerDefinition, LoadBalancer, PortMapping};
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, ForwardActionConfig, LoadBalancerSchemeEnum,
     LoadBalancerTypeEnum, ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum,
     TargetDescription, TargetGroupTuple, TargetTypeEnum,
 };
 
+use super::seed_ecs::service;
 use crate::aws::sdk_error;
 use crate::error::{Error, Result};
 
 /// Container port of the app (target groups and port mappings).
-const APP_PORT: i32 = 8080;
-/// Memory of the container definition (moto's `run_task` needs a container-level value).
-const CONTAINER_MEMORY_MIB: i32 = 512;
+pub(super) const APP_PORT: i32 = 8080;
 
 /// What to create in the control plane.
 #[derive(Debug, Clone, Default)]
@@ -385,62 +383,4 @@ fn listener_arn(listeners: &[aws_sdk_elasticloadbalancingv2::types::Listener]) -
         .and_then(|l| l.listener_arn())
         .map(str::to_owned)
         .ok_or_else(|| Error::Aws("seed: create listener returned no ARN".into()))
-}
-
-async fn service(
-    ecs: &aws_sdk_ecs::Client,
-    cluster: &str,
-    name: &str,
-    image: &str,
-    target_group: &str,
-    desired: i32,
-    running: i32,
-) -> Result<()> {
-    let td = ecs
-        .register_task_definition()
-        .family(name)
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("app")
-                .image(image)
-                .memory(CONTAINER_MEMORY_MIB)
-                .essential(true)
-                .port_mappings(PortMapping::builder().container_port(APP_PORT).build())
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| sdk_error("seed: register task definition", e))?
-        .task_definition()
-        .and_then(|t| t.task_definition_arn())
-        .unwrap_or_default()
-        .to_owned();
-    // See the module doc: running = desired → create at 0, update to desired.
-    let create_desired = if running == desired { 0 } else { desired };
-    ecs.create_service()
-        .cluster(cluster)
-        .service_name(name)
-        .task_definition(&td)
-        .desired_count(create_desired)
-        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
-        .load_balancers(
-            LoadBalancer::builder()
-                .target_group_arn(target_group)
-                .container_name("app")
-                .container_port(APP_PORT)
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| sdk_error("seed: create ECS service", e))?;
-    if running == desired && desired > 0 {
-        ecs.update_service()
-            .cluster(cluster)
-            .service(name)
-            .desired_count(desired)
-            .send()
-            .await
-            .map_err(|e| sdk_error("seed: update ECS service", e))?;
-    }
-    Ok(())
 }

@@ -118,7 +118,7 @@ impl Twin {
         // Containers and moto are independent: start them together.
         let (targets, moto) = tokio::join!(
             containers::start_all(&spec, &id, opts.detached),
-            MotoServer::start()
+            MotoServer::start_with(opts.detached)
         );
         let moto_result = moto.map(|m| {
             twin.state.moto_pid = process::pid_listening_on(m.port);

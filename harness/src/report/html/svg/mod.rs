@@ -10,8 +10,14 @@
 
 use std::fmt::Write as _;
 
+mod latency;
+mod sparkline;
+
+pub use latency::latency_cdf;
+pub use sparkline::sparkline;
+
 use crate::report::text::pct;
-use crate::result::{HistogramBucket, PathPoint};
+use crate::result::PathPoint;
 
 /// Most points of the sequential path drawn; longer paths are thinned evenly (first
 /// and last look kept).
@@ -280,187 +286,6 @@ pub fn path_plot(path: &[PathPoint], configured: f64, margin: f64) -> String {
         r#"<text class="lbl" x="{:.1}" y="{:.1}" text-anchor="end">responses sampled</text></svg>"#,
         W - MR,
         h - 2.0
-    );
-    s
-}
-
-/// Cumulative (upper_ms, fraction) points of a histogram, merged to at most `max`.
-fn cdf(buckets: &[HistogramBucket], max: usize) -> Vec<(f64, f64)> {
-    let total: u64 = buckets.iter().map(|b| b.count).sum();
-    if total == 0 {
-        return Vec::new();
-    }
-    let mut acc = 0u64;
-    let points: Vec<(f64, f64)> = buckets
-        .iter()
-        .filter(|b| b.upper_ms.is_finite() && b.upper_ms > 0.0)
-        .map(|b| {
-            acc += b.count;
-            (b.upper_ms, acc as f64 / total as f64)
-        })
-        .collect();
-    thin(&points, max)
-}
-
-/// Latency CDF of stable and canary from their histogram buckets, log-scaled in ms.
-pub fn latency_cdf(stable: &[HistogramBucket], canary: &[HistogramBucket]) -> String {
-    let h = 240.0;
-    let (top, bottom) = (12.0, h - 34.0);
-    let series = [
-        ("stable", cdf(stable, MAX_CDF_POINTS)),
-        ("canary", cdf(canary, MAX_CDF_POINTS)),
-    ];
-    let all = series.iter().flat_map(|(_, p)| p.iter().map(|(v, _)| *v));
-    let (mut lo, mut hi) = (f64::INFINITY, 0.0f64);
-    for v in all {
-        lo = lo.min(v);
-        hi = hi.max(v);
-    }
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg class="plot" viewBox="0 0 {W} {h}" role="img" aria-label="latency distribution per variant"><title>Cumulative share of responses by latency (log scale)</title>"#
-    );
-    if !lo.is_finite() {
-        s.push_str(r#"<text class="lbl" x="320" y="120" text-anchor="middle">no latency data</text></svg>"#);
-        return s;
-    }
-    let (l0, l1) = (
-        lo.log10().floor(),
-        hi.log10().ceil().max(lo.log10().floor() + 1.0),
-    );
-    let x = Scale::new(l0, l1, ML, W - MR);
-    let y = Scale::new(0.0, 1.0, bottom, top);
-    axis_y(&mut s, &y, ML, W - MR, &[0.0, 0.25, 0.5, 0.75, 1.0], |v| {
-        format!("{:.0}%", v * 100.0)
-    });
-    for (class, points) in &series {
-        if points.is_empty() {
-            continue;
-        }
-        // A step function: flat until each bucket's upper bound, then up.
-        let mut path = format!("M{:.1},{:.1}", x.at(points[0].0.log10()), y.at(0.0));
-        let mut prev_y = y.at(0.0);
-        for (v, f) in points {
-            let px = x.at(v.log10());
-            let _ = write!(path, " L{px:.1},{prev_y:.1} L{px:.1},{:.1}", y.at(*f));
-            prev_y = y.at(*f);
-        }
-        let _ = write!(s, r#"<path class="cdf {class}" d="{path}"/>"#);
-    }
-    // Decade and 2x/5x ticks on the log axis.
-    let _ = write!(
-        s,
-        r#"<line class="axis" x1="{ML}" y1="{bottom}" x2="{:.1}" y2="{bottom}"/>"#,
-        W - MR
-    );
-    let mut e = l0;
-    while e <= l1 {
-        for m in [1.0, 2.0, 5.0] {
-            let v = m * 10f64.powf(e);
-            let lv = v.log10();
-            if lv < l0 - 1e-9 || lv > l1 + 1e-9 {
-                continue;
-            }
-            let px = x.at(lv);
-            let label = if v >= 1000.0 {
-                format!("{:.0} s", v / 1000.0)
-            } else if v >= 1.0 {
-                format!("{v:.0} ms")
-            } else {
-                format!("{v} ms")
-            };
-            let _ = write!(
-                s,
-                r#"<line class="axis" x1="{px:.1}" y1="{bottom}" x2="{px:.1}" y2="{:.1}"/><text class="tick" x="{px:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
-                bottom + 4.0,
-                bottom + 16.0,
-                esc(&label)
-            );
-        }
-        e += 1.0;
-    }
-    let _ = write!(
-        s,
-        r#"<g class="legend"><line class="cdf stable" x1="{0:.1}" y1="24" x2="{1:.1}" y2="24"/><text class="lbl" x="{2:.1}" y="28">stable</text><line class="cdf canary" x1="{0:.1}" y1="42" x2="{1:.1}" y2="42"/><text class="lbl" x="{2:.1}" y="46">canary</text></g>"#,
-        ML + 12.0,
-        ML + 36.0,
-        ML + 42.0
-    );
-    s.push_str("</svg>");
-    s
-}
-
-/// A small trend line of values across runs (oldest left); gaps for missing values.
-pub fn sparkline(
-    values: &[Option<f64>],
-    reference: Option<f64>,
-    label: impl Fn(f64) -> String,
-) -> String {
-    let (w, h) = (300.0, 64.0);
-    let present: Vec<f64> = values
-        .iter()
-        .flatten()
-        .copied()
-        .filter(|v| v.is_finite())
-        .collect();
-    let mut s = format!(r#"<svg class="spark" viewBox="0 0 {w} {h}" role="img">"#);
-    if present.is_empty() {
-        s.push_str(
-            r#"<text class="lbl" x="150" y="36" text-anchor="middle">no data yet</text></svg>"#,
-        );
-        return s;
-    }
-    let mut lo = present.iter().copied().fold(f64::INFINITY, f64::min);
-    let mut hi = present.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    if let Some(r) = reference {
-        lo = lo.min(r);
-        hi = hi.max(r);
-    }
-    let pad = ((hi - lo) * 0.1).max(hi.abs() * 0.05).max(1e-6);
-    let x = Scale::new(0.0, (values.len().max(2) - 1) as f64, 6.0, w - 6.0);
-    let y = Scale::new(lo - pad, hi + pad, h - 16.0, 6.0);
-    if let Some(r) = reference {
-        let _ = write!(
-            s,
-            r#"<line class="ref" x1="6" y1="{0:.1}" x2="{1:.1}" y2="{0:.1}"/>"#,
-            y.at(r),
-            w - 6.0
-        );
-    }
-    let mut segment: Vec<String> = Vec::new();
-    let flush = |s: &mut String, seg: &mut Vec<String>| {
-        if seg.len() > 1 {
-            let _ = write!(s, r#"<polyline class="trend" points="{}"/>"#, seg.join(" "));
-        }
-        seg.clear();
-    };
-    for (i, v) in values.iter().enumerate() {
-        match v {
-            Some(v) if v.is_finite() => {
-                let (px, py) = (x.at(i as f64), y.at(*v));
-                segment.push(format!("{px:.1},{py:.1}"));
-                let _ = write!(
-                    s,
-                    r#"<circle class="pt" cx="{px:.1}" cy="{py:.1}" r="2.5"/>"#
-                );
-            }
-            _ => flush(&mut s, &mut segment),
-        }
-    }
-    flush(&mut s, &mut segment);
-    let _ = write!(
-        s,
-        r#"<text class="tick" x="6" y="{:.1}">min {}</text><text class="tick" x="{:.1}" y="{:.1}" text-anchor="end">max {}</text></svg>"#,
-        h - 3.0,
-        esc(&label(
-            present.iter().copied().fold(f64::INFINITY, f64::min)
-        )),
-        w - 6.0,
-        h - 3.0,
-        esc(&label(
-            present.iter().copied().fold(f64::NEG_INFINITY, f64::max)
-        ))
     );
     s
 }

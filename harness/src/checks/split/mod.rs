@@ -3,88 +3,21 @@
 //! state between looks and turns it into a [`CheckResult`].
 
 use crate::error::{Error, Result};
-use crate::result::{CheckResult, Evidence, PathPoint, SampleSummary, SplitEvidence, Verdict};
-use crate::stats::sample_size::FIXED_N_POWER;
+use crate::result::{CheckResult, Evidence, PathPoint, SampleSummary, SplitEvidence};
+use crate::stats::sample_size::{FIXED_N_POWER, Goal, fixed_n_exact};
 use crate::stats::{
-    self, Band, Decision, Interval, LogSpending, LookPlan, MAX_UNATTRIBUTED_SHARE, SRM_P_THRESHOLD,
+    self, Band, Decision, Interval, LookPlan, MAX_UNATTRIBUTED_SHARE,
+    group_sequential,
 };
 
-/// Default significance level.
-pub const DEFAULT_ALPHA: f64 = 0.01;
-/// Default equivalence margin (±2 percentage points).
-pub const DEFAULT_MARGIN: f64 = 0.02;
-/// Default request budget.
-pub const DEFAULT_MAX_REQUESTS: u64 = 20_000;
-/// Largest weight an ALB forward action accepts.
-pub const MAX_WEIGHT: i64 = 999;
-/// First look of the sequential schedule, as a fraction of the fixed-n design.
-pub const FIRST_LOOK_FRACTION: f64 = 0.25;
-/// No look before this many requests (interior weights).
-pub const MIN_FIRST_LOOK: u64 = 50;
-/// Growth of the look schedule: each look at `LOOK_RATIO` times the previous one.
-pub const LOOK_RATIO: f64 = 1.25;
-/// Looks up to the zero-hit requirement for weight 0/100 (they cost no alpha).
-pub const ZERO_WEIGHT_LOOKS: u64 = 8;
+mod config;
+mod verdict;
 
-/// Inputs of the split decision.
-#[derive(Debug, Clone)]
-pub struct SplitConfig {
-    /// Stable weight on the listener (raw integer, ALB allows 0..=999).
-    pub stable_weight: i64,
-    /// Canary weight on the listener.
-    pub canary_weight: i64,
-    /// Significance level.
-    pub alpha: f64,
-    /// Equivalence margin (absolute share).
-    pub margin: f64,
-    /// Request budget.
-    pub max_requests: u64,
-}
-
-impl SplitConfig {
-    /// The weights with the defaults: alpha [`DEFAULT_ALPHA`], margin
-    /// [`DEFAULT_MARGIN`], budget [`DEFAULT_MAX_REQUESTS`].
-    pub fn new(stable_weight: i64, canary_weight: i64) -> Self {
-        SplitConfig {
-            stable_weight,
-            canary_weight,
-            alpha: DEFAULT_ALPHA,
-            margin: DEFAULT_MARGIN,
-            max_requests: DEFAULT_MAX_REQUESTS,
-        }
-    }
-
-    fn validate(&self) -> Result<()> {
-        let (s, c) = (self.stable_weight, self.canary_weight);
-        if !(0..=MAX_WEIGHT).contains(&s) || !(0..=MAX_WEIGHT).contains(&c) {
-            return Err(Error::Config(format!(
-                "listener weights must be integers 0..={MAX_WEIGHT}, got stable={s} canary={c}"
-            )));
-        }
-        if s + c == 0 {
-            return Err(Error::Config(
-                "both listener weights are 0: the listener forwards no traffic to judge".into(),
-            ));
-        }
-        let open_half = |x: f64| x > 0.0 && x < 0.5;
-        if !open_half(self.alpha) {
-            return Err(Error::Config(format!(
-                "alpha must be in (0, 0.5), got {}",
-                self.alpha
-            )));
-        }
-        if !open_half(self.margin) {
-            return Err(Error::Config(format!(
-                "margin must be in (0, 0.5), got {}",
-                self.margin
-            )));
-        }
-        if self.max_requests == 0 {
-            return Err(Error::Config("max-requests must be at least 1".into()));
-        }
-        Ok(())
-    }
-}
+use config::FIXED_N_LIMIT;
+pub use config::{
+    DEFAULT_ALPHA, DEFAULT_MARGIN, DEFAULT_MAX_REQUESTS, FIRST_LOOK_FRACTION, LOOK_RATIO,
+    MAX_WEIGHT, MIN_FIRST_LOOK, SplitConfig, ZERO_WEIGHT_LOOKS,
+};
 
 /// Why sampling stopped before the budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,8 +51,9 @@ pub struct SplitMonitor {
     config: SplitConfig,
     p0: f64,
     plan: LookPlan,
-    /// `None` for weight 0/100 (no alpha is spent there).
-    spending: Option<LogSpending>,
+    /// Calibrated nominal level of every look's interval (`None` for weight 0/100,
+    /// where any hit on the zero side fails and no alpha is spent).
+    nominal: Option<f64>,
     /// Zero-hit requirement for weight 0/100.
     zero_n: u64,
     fixed_n: u64,
@@ -135,11 +69,27 @@ impl SplitMonitor {
         config.validate()?;
         let (_, p0) = stats::shares(config.stable_weight, config.canary_weight)
             .ok_or_else(|| Error::Config("weights define no split".into()))?;
-        let fixed_n = stats::fixed_n_tost(p0, config.margin, config.alpha, FIXED_N_POWER);
         let n_max = config.max_requests;
         let zero_weight = p0 == 0.0 || p0 == 1.0;
         let zero_n = stats::zero_weight_n(config.margin, config.alpha);
-        let (plan, spending) = if zero_weight {
+        let band = Band {
+            center: p0,
+            margin: config.margin,
+        };
+        let fixed_n = if zero_weight {
+            zero_n
+        } else {
+            fixed_n_exact(
+                p0,
+                band,
+                config.alpha,
+                FIXED_N_POWER,
+                Goal::Inside,
+                FIXED_N_LIMIT,
+            )
+            .unwrap_or(FIXED_N_LIMIT)
+        };
+        let (plan, nominal) = if zero_weight {
             let step = zero_n.div_ceil(ZERO_WEIGHT_LOOKS).max(1);
             let plan = LookPlan::Linear {
                 step,
@@ -156,14 +106,14 @@ impl SplitMonitor {
                 ratio: LOOK_RATIO,
                 n_max,
             };
-            let spending = LogSpending::new(config.alpha, first, LOOK_RATIO, n_max);
-            (plan, Some(spending))
+            let nominal = group_sequential::calibrate(&plan.looks(), band, config.alpha);
+            (plan, Some(nominal))
         };
         Ok(SplitMonitor {
             config,
             p0,
             plan,
-            spending,
+            nominal,
             zero_n,
             fixed_n,
             looks: 0,
@@ -171,6 +121,30 @@ impl SplitMonitor {
             path: Vec::new(),
             stop: None,
         })
+    }
+
+    /// The planned look positions (request counts), in order.
+    pub fn planned_looks(&self) -> Vec<u64> {
+        self.plan.looks()
+    }
+
+    /// The calibrated nominal level of each look's interval (`None` for weight 0/100).
+    pub fn nominal_level(&self) -> Option<f64> {
+        self.nominal
+    }
+
+    /// Responses the one-shot design needs ([`FIXED_N_POWER`]; the zero-hit
+    /// requirement for weight 0/100).
+    pub fn fixed_n(&self) -> u64 {
+        self.fixed_n
+    }
+
+    /// The configured canary share and the band around it.
+    pub fn band(&self) -> Band {
+        Band {
+            center: self.p0,
+            margin: self.config.margin,
+        }
     }
 
     /// Requests to send before the next look; 0 once the monitor has stopped (a
@@ -190,23 +164,25 @@ impl SplitMonitor {
             return true;
         }
         let requests = requests_of(summary);
-        if self.last.is_none_or(|l| requests > l.requests) {
+        // The calibration holds for the planned looks: a look between two planned
+        // positions would be an extra one, so it waits (weight 0/100 looks cost nothing).
+        let done = self.last.map_or(0, |l| l.requests);
+        let due = self.nominal.is_none()
+            || requests >= self.plan.next_after(done)
+            || requests >= self.config.max_requests;
+        if requests > done && due {
             self.look(summary, requests);
         }
         self.stop.is_some() || requests >= self.config.max_requests
     }
 
     fn look(&mut self, summary: &SampleSummary, requests: u64) {
-        let before = self.last.map_or(0, |l| l.requests);
         let n = summary.attributed();
         let canary = summary.canary.responses;
         let alpha = self.config.alpha;
         self.looks += 1;
-        let (interval, look_alpha) = match self.spending {
-            Some(spending) => {
-                let a = spending.increment(before, requests);
-                (stats::clopper_pearson(canary, n, a), a)
-            }
+        let (interval, look_alpha) = match self.nominal {
+            Some(a) => (stats::clopper_pearson(canary, n, a), a),
             None => {
                 // Bound on the zero side, turned into an interval for the canary share.
                 let bound = stats::upper_bound(self.zero_hits(summary), n, alpha);
@@ -260,7 +236,7 @@ impl SplitMonitor {
         if shown_above(lost, requests_of(summary)) {
             return Some(Stop::Lost);
         }
-        if self.spending.is_none() {
+        if self.nominal.is_none() {
             if self.zero_hits(summary) > 0 {
                 return Some(Stop::Fail);
             }
@@ -271,13 +247,6 @@ impl SplitMonitor {
             Decision::Inside => Some(Stop::Pass),
             Decision::Outside => Some(Stop::Fail),
             Decision::Undecided => None,
-        }
-    }
-
-    fn band(&self) -> Band {
-        Band {
-            center: self.p0,
-            margin: self.config.margin,
         }
     }
 
@@ -312,7 +281,7 @@ impl SplitMonitor {
         let unattributed = summary.unattributed_total();
         let responses = summary.attributed() + unattributed;
         let zero_side_upper_bound = self
-            .spending
+            .nominal
             .is_none()
             .then(|| stats::upper_bound(self.zero_hits(summary), summary.attributed(), c.alpha));
         SplitEvidence {
@@ -339,10 +308,14 @@ impl SplitMonitor {
         let c = &self.config;
         match self.plan {
             LookPlan::Geometric { first, ratio, .. } => format!(
-                "Clopper-Pearson interval per look; alpha {} spent log-uniformly in n \
-                 (Bonferroni) over looks at {first} x {ratio}^k requests up to {}; \
-                 look {} used alpha {:.3e}",
-                c.alpha, c.max_requests, self.looks, look.alpha
+                "repeated Clopper-Pearson intervals at one nominal level {:.3e}, \
+                 calibrated by exact binomial recursion so that the error at the band \
+                 edges is at most alpha/2 = {} per side over all looks (looks at \
+                 {first} x {ratio}^k requests up to {}); look {}",
+                look.alpha,
+                c.alpha / 2.0,
+                c.max_requests,
+                self.looks
             ),
             LookPlan::Linear { step, .. } => format!(
                 "weight {}/{}: zero hits required on the zero-weight side; exact upper \
@@ -353,130 +326,6 @@ impl SplitMonitor {
         }
     }
 
-    fn verdict(
-        &self,
-        summary: &SampleSummary,
-        look: &Look,
-        ev: &SplitEvidence,
-        warnings: &mut Vec<String>,
-    ) -> (Verdict, String) {
-        let pct = |x: f64| format!("{:.2}%", 100.0 * x);
-        let unattributed = summary.unattributed_total();
-        let lost = lost_requests(summary);
-        let lost_share = share(lost, requests_of(summary));
-        if ev.srm_p_value < SRM_P_THRESHOLD {
-            warnings.push(format!(
-                "sample-ratio mismatch: chi-square p = {:.2e} < {SRM_P_THRESHOLD}",
-                ev.srm_p_value
-            ));
-        }
-        if unattributed > 0 && ev.unattributed_share <= MAX_UNATTRIBUTED_SHARE {
-            warnings.push(format!(
-                "{unattributed} responses ({}) had no attribution header and were not counted",
-                pct(ev.unattributed_share)
-            ));
-        }
-        if lost > 0 && lost_share <= MAX_UNATTRIBUTED_SHARE {
-            warnings.push(format!(
-                "{lost} requests ({}) got no response (timeouts, transport errors)",
-                pct(lost_share)
-            ));
-        }
-        if ev.unattributed_share > MAX_UNATTRIBUTED_SHARE || self.stop == Some(Stop::Unattributed) {
-            return (
-                Verdict::Inconclusive,
-                format!(
-                    "{unattributed} of {} responses ({}) had no attribution header \
-                     (x-variant), above the {} limit: the split cannot be judged",
-                    summary.attributed() + unattributed,
-                    pct(ev.unattributed_share),
-                    pct(MAX_UNATTRIBUTED_SHARE)
-                ),
-            );
-        }
-        if lost_share > MAX_UNATTRIBUTED_SHARE || self.stop == Some(Stop::Lost) {
-            return (
-                Verdict::Inconclusive,
-                format!(
-                    "{lost} of {} requests ({}) got no response, above the {} limit: \
-                     the split cannot be judged",
-                    requests_of(summary),
-                    pct(lost_share),
-                    pct(MAX_UNATTRIBUTED_SHARE)
-                ),
-            );
-        }
-        if look.n == 0 {
-            return (
-                Verdict::Inconclusive,
-                "no attributed responses: the split cannot be judged".into(),
-            );
-        }
-        let observed = format!(
-            "canary share {} ({} of {} responses)",
-            pct(ev.observed_share),
-            look.canary,
-            look.n
-        );
-        let band = format!("{} ± {}", pct(self.p0), pct(self.config.margin));
-        if let Some(bound) = ev.zero_side_upper_bound {
-            let side = if self.p0 == 0.0 { "canary" } else { "stable" };
-            return match self.stop {
-                Some(Stop::Fail) => (
-                    Verdict::Fail,
-                    format!(
-                        "{side} has weight 0 but received {} of {} responses",
-                        self.zero_hits(summary),
-                        summary.attributed()
-                    ),
-                ),
-                Some(Stop::Pass) => (
-                    Verdict::Pass,
-                    format!(
-                        "{side} (weight 0) received none of {} responses; its share is \
-                         below {} with {}% confidence",
-                        look.n,
-                        pct(bound),
-                        100.0 * (1.0 - self.config.alpha)
-                    ),
-                ),
-                _ => (
-                    Verdict::Inconclusive,
-                    format!(
-                        "{side} (weight 0) received none of {} responses, but at least {} \
-                         are needed to bound its share below {}",
-                        look.n,
-                        self.zero_n,
-                        pct(self.config.margin)
-                    ),
-                ),
-            };
-        }
-        let interval = format!(
-            "anytime-valid {}% interval {} to {}",
-            100.0 * (1.0 - self.config.alpha),
-            pct(look.interval.low),
-            pct(look.interval.high)
-        );
-        match self.stop {
-            Some(Stop::Pass) => (
-                Verdict::Pass,
-                format!("{observed}; {interval} lies inside {band}"),
-            ),
-            Some(Stop::Fail) => (
-                Verdict::Fail,
-                format!("{observed}; {interval} lies outside {band}"),
-            ),
-            _ => (
-                Verdict::Inconclusive,
-                format!(
-                    "{observed}; {interval} overlaps the edge of {band} after {} requests \
-                     (budget {})",
-                    look.requests, self.config.max_requests
-                ),
-            ),
-        }
-    }
 }
 
 /// Requests accounted for in a summary.
@@ -498,5 +347,4 @@ fn share(x: u64, n: u64) -> f64 {
 }
 
 #[cfg(test)]
-#[path = "split_tests.rs"]
 mod tests;

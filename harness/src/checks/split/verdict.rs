@@ -1,0 +1,134 @@
+//! The human verdict of the split check: which of PASS / FAIL / INCONCLUSIVE the
+//! last look supports, the one-line summary and the warnings (sample-ratio mismatch,
+//! unattributed responses, lost requests).
+
+use super::{Look, SplitMonitor, Stop, lost_requests, requests_of, share};
+use crate::result::{SampleSummary, SplitEvidence, Verdict};
+use crate::stats::{MAX_UNATTRIBUTED_SHARE, SRM_P_THRESHOLD};
+
+impl SplitMonitor {
+    pub(super) fn verdict(
+        &self,
+        summary: &SampleSummary,
+        look: &Look,
+        ev: &SplitEvidence,
+        warnings: &mut Vec<String>,
+    ) -> (Verdict, String) {
+        let pct = |x: f64| format!("{:.2}%", 100.0 * x);
+        let unattributed = summary.unattributed_total();
+        let lost = lost_requests(summary);
+        let lost_share = share(lost, requests_of(summary));
+        if ev.srm_p_value < SRM_P_THRESHOLD {
+            warnings.push(format!(
+                "sample-ratio mismatch: chi-square p = {:.2e} < {SRM_P_THRESHOLD}",
+                ev.srm_p_value
+            ));
+        }
+        if unattributed > 0 && ev.unattributed_share <= MAX_UNATTRIBUTED_SHARE {
+            warnings.push(format!(
+                "{unattributed} responses ({}) had no attribution header and were not counted",
+                pct(ev.unattributed_share)
+            ));
+        }
+        if lost > 0 && lost_share <= MAX_UNATTRIBUTED_SHARE {
+            warnings.push(format!(
+                "{lost} requests ({}) got no response (timeouts, transport errors)",
+                pct(lost_share)
+            ));
+        }
+        if ev.unattributed_share > MAX_UNATTRIBUTED_SHARE || self.stop == Some(Stop::Unattributed) {
+            return (
+                Verdict::Inconclusive,
+                format!(
+                    "{unattributed} of {} responses ({}) had no attribution header \
+                     (x-variant), above the {} limit: the split cannot be judged",
+                    summary.attributed() + unattributed,
+                    pct(ev.unattributed_share),
+                    pct(MAX_UNATTRIBUTED_SHARE)
+                ),
+            );
+        }
+        if lost_share > MAX_UNATTRIBUTED_SHARE || self.stop == Some(Stop::Lost) {
+            return (
+                Verdict::Inconclusive,
+                format!(
+                    "{lost} of {} requests ({}) got no response, above the {} limit: \
+                     the split cannot be judged",
+                    requests_of(summary),
+                    pct(lost_share),
+                    pct(MAX_UNATTRIBUTED_SHARE)
+                ),
+            );
+        }
+        if look.n == 0 {
+            return (
+                Verdict::Inconclusive,
+                "no attributed responses: the split cannot be judged".into(),
+            );
+        }
+        let observed = format!(
+            "canary share {} ({} of {} responses)",
+            pct(ev.observed_share),
+            look.canary,
+            look.n
+        );
+        let band = format!("{} ± {}", pct(self.p0), pct(self.config.margin));
+        if let Some(bound) = ev.zero_side_upper_bound {
+            let side = if self.p0 == 0.0 { "canary" } else { "stable" };
+            return match self.stop {
+                Some(Stop::Fail) => (
+                    Verdict::Fail,
+                    format!(
+                        "{side} has weight 0 but received {} of {} responses",
+                        self.zero_hits(summary),
+                        summary.attributed()
+                    ),
+                ),
+                Some(Stop::Pass) => (
+                    Verdict::Pass,
+                    format!(
+                        "{side} (weight 0) received none of {} responses; its share is \
+                         below {} with {}% confidence",
+                        look.n,
+                        pct(bound),
+                        100.0 * (1.0 - self.config.alpha)
+                    ),
+                ),
+                _ => (
+                    Verdict::Inconclusive,
+                    format!(
+                        "{side} (weight 0) received none of {} responses, but at least {} \
+                         are needed to bound its share below {}",
+                        look.n,
+                        self.zero_n,
+                        pct(self.config.margin)
+                    ),
+                ),
+            };
+        }
+        let interval = format!(
+            "anytime-valid {}% interval {} to {}",
+            100.0 * (1.0 - self.config.alpha),
+            pct(look.interval.low),
+            pct(look.interval.high)
+        );
+        match self.stop {
+            Some(Stop::Pass) => (
+                Verdict::Pass,
+                format!("{observed}; {interval} lies inside {band}"),
+            ),
+            Some(Stop::Fail) => (
+                Verdict::Fail,
+                format!("{observed}; {interval} lies outside {band}"),
+            ),
+            _ => (
+                Verdict::Inconclusive,
+                format!(
+                    "{observed}; {interval} overlaps the edge of {band} after {} requests \
+                     (budget {})",
+                    look.requests, self.config.max_requests
+                ),
+            ),
+        }
+    }
+}

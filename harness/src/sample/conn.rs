@@ -1,0 +1,191 @@
+//! One HTTP/1.1 connection per concurrency slot, over rustls, with hyper's connection
+//! API (as oha does): no shared pool to lock, no URL parsing per request. Certificate
+//! validation is rustls's WebPKI verifier over the system roots plus the private CA
+//! ([`Endpoint::root_store`]); it is never disabled.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Empty};
+use hyper::client::conn::http1::SendRequest;
+use hyper::header::{HOST, HeaderValue, USER_AGENT};
+use hyper_util::rt::TokioIo;
+use rustls_pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use super::accumulator::{Attribution, Outcome, RELEASE_HEADER, VARIANT_HEADER};
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
+
+/// `User-Agent` of the sampler's requests.
+const AGENT: &str = concat!("canary-harness/", env!("CARGO_PKG_VERSION"));
+
+/// Where and how to connect; shared by all slots.
+pub(crate) struct Target {
+    addr: SocketAddr,
+    name: ServerName<'static>,
+    tls: TlsConnector,
+    host: HeaderValue,
+    path: hyper::Uri,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("addr", &self.addr)
+            .field("name", &self.name)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Target {
+    /// Resolves the endpoint once (pins first) and builds the TLS client.
+    pub(crate) async fn new(endpoint: &Endpoint, timeout: Duration) -> Result<Self> {
+        let host = endpoint.host().to_string();
+        let port = endpoint.port();
+        let addr = endpoint.socket_addr(&host, port).await?;
+        let provider = crate::checks::tls::cert::provider();
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::Runtime(format!("TLS client config: {e}")))?
+            .with_root_certificates(endpoint.root_store()?)
+            .with_no_client_auth();
+        let name = ServerName::try_from(host.clone())
+            .map_err(|e| Error::Config(format!("--url host {host:?}: {e}")))?;
+        let url = &endpoint.url;
+        let default_port = url.port().is_none();
+        let host_header = if default_port {
+            host.clone()
+        } else {
+            format!("{host}:{port}")
+        };
+        let mut path = url.path().to_string();
+        if let Some(q) = url.query() {
+            path.push('?');
+            path.push_str(q);
+        }
+        Ok(Target {
+            addr,
+            name,
+            tls: TlsConnector::from(Arc::new(config)),
+            host: HeaderValue::from_str(&host_header)
+                .map_err(|e| Error::Config(format!("--url host {host:?}: {e}")))?,
+            path: path
+                .parse()
+                .map_err(|e| Error::Config(format!("--url path {path:?}: {e}")))?,
+            timeout,
+        })
+    }
+
+    async fn connect(&self) -> std::result::Result<SendRequest<Empty<Bytes>>, String> {
+        let tcp = TcpStream::connect(self.addr)
+            .await
+            .map_err(|e| format!("tcp connect to {}: {e}", self.addr))?;
+        let _ = tcp.set_nodelay(true);
+        let tls = self
+            .tls
+            .connect(self.name.clone(), tcp)
+            .await
+            .map_err(|e| format!("TLS handshake with {}: {}", self.addr, chain(&e)))?;
+        let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
+            .await
+            .map_err(|e| format!("HTTP handshake: {}", chain(&e)))?;
+        tokio::spawn(async move {
+            // Errors surface on the request side; the connection task only ends.
+            let _ = conn.await;
+        });
+        Ok(sender)
+    }
+}
+
+/// One concurrency slot: its connection, reused unless `fresh` or broken.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    target: Arc<Target>,
+    fresh: bool,
+    sender: Option<SendRequest<Empty<Bytes>>>,
+}
+
+impl Slot {
+    pub(crate) fn new(target: Arc<Target>, fresh: bool) -> Self {
+        Slot {
+            target,
+            fresh,
+            sender: None,
+        }
+    }
+
+    /// Sends one `GET` and reads the whole body, within the per-request timeout
+    /// (connect included).
+    pub(crate) async fn request(&mut self) -> Outcome {
+        let sent = Instant::now();
+        let timeout = self.target.timeout;
+        match tokio::time::timeout(timeout, self.exchange(sent)).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(msg)) => {
+                self.sender = None;
+                Outcome::TransportError(msg.replace('\n', " "))
+            }
+            Err(_) => {
+                self.sender = None;
+                Outcome::Timeout
+            }
+        }
+    }
+
+    async fn exchange(&mut self, sent: Instant) -> std::result::Result<Outcome, String> {
+        // A kept connection the server has closed (keep-alive limit, idle timeout) is
+        // replaced before the request is written, so it costs no failed request.
+        let kept = match self.sender.take() {
+            Some(mut s) if !self.fresh => s.ready().await.is_ok().then_some(s),
+            _ => None,
+        };
+        let mut sender = match kept {
+            Some(s) => s,
+            None => self.target.connect().await?,
+        };
+        let req = hyper::Request::get(self.target.path.clone())
+            .header(HOST, self.target.host.clone())
+            .header(USER_AGENT, AGENT)
+            .body(Empty::<Bytes>::new())
+            .map_err(|e| format!("building the request: {e}"))?;
+        let resp = sender
+            .send_request(req)
+            .await
+            .map_err(|e| format!("request: {}", chain(&e)))?;
+        let status = resp.status().as_u16();
+        let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok());
+        let attribution =
+            Attribution::from_headers(header(VARIANT_HEADER), header(RELEASE_HEADER));
+        // The response counts once its body is complete (what a user waits for).
+        resp.into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("reading the body: {}", chain(&e)))?;
+        if !self.fresh {
+            self.sender = Some(sender);
+        }
+        Ok(Outcome::Response {
+            status,
+            attribution,
+            latency: sent.elapsed(),
+        })
+    }
+}
+
+/// An error and its sources on one line, so the report says *why*.
+fn chain(e: &dyn std::error::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}

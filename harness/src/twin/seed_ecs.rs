@@ -1,0 +1,71 @@
+//! The ECS part of the twin's seed: a task definition and a service behind a target
+//! group, with moto's desired/running/pending quirks described in [`super::seed`].
+
+use aws_sdk_ecs::types::{ContainerDefinition, LoadBalancer, PortMapping};
+
+use super::seed::APP_PORT;
+use crate::aws::sdk_error;
+use crate::error::Result;
+
+/// Memory of the container definition (moto's `run_task` needs a container-level value).
+const CONTAINER_MEMORY_MIB: i32 = 512;
+
+/// Registers a task definition for `image` and creates the service `name` with the
+/// given desired count, reaching `running` through moto's update semantics.
+pub(super) async fn service(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    name: &str,
+    image: &str,
+    target_group: &str,
+    desired: i32,
+    running: i32,
+) -> Result<()> {
+    let td = ecs
+        .register_task_definition()
+        .family(name)
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("app")
+                .image(image)
+                .memory(CONTAINER_MEMORY_MIB)
+                .essential(true)
+                .port_mappings(PortMapping::builder().container_port(APP_PORT).build())
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| sdk_error("seed: register task definition", e))?
+        .task_definition()
+        .and_then(|t| t.task_definition_arn())
+        .unwrap_or_default()
+        .to_owned();
+    // See the module doc: running = desired → create at 0, update to desired.
+    let create_desired = if running == desired { 0 } else { desired };
+    ecs.create_service()
+        .cluster(cluster)
+        .service_name(name)
+        .task_definition(&td)
+        .desired_count(create_desired)
+        .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
+        .load_balancers(
+            LoadBalancer::builder()
+                .target_group_arn(target_group)
+                .container_name("app")
+                .container_port(APP_PORT)
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| sdk_error("seed: create ECS service", e))?;
+    if running == desired && desired > 0 {
+        ecs.update_service()
+            .cluster(cluster)
+            .service(name)
+            .desired_count(desired)
+            .send()
+            .await
+            .map_err(|e| sdk_error("seed: update ECS service", e))?;
+    }
+    Ok(())
+}
