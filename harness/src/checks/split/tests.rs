@@ -96,8 +96,10 @@ fn exact_split_passes_and_records_the_path() {
 #[test]
 fn wrong_split_fails() {
     let mut m = SplitMonitor::new(config(90, 10)).unwrap();
-    let s = summary(820, 180, 0);
-    assert!(m.observe(&s), "18% on 1,000 is far outside 10% ± 2%");
+    let n = m.batch_size();
+    let canary = n * 18 / 100;
+    let s = summary(n - canary, canary, 0);
+    assert!(m.observe(&s), "18% at the first look is far outside 10% ± 2%");
     let r = m.finish(&s);
     assert_eq!(r.verdict, Verdict::Fail, "{}", r.summary);
     assert!(r.warnings.iter().any(|w| w.contains("sample-ratio")));
