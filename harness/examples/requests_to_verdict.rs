@@ -31,7 +31,16 @@ fn main() {
     ];
     println!(
         "{:<7} {:<6} {:>7} {:>7} {:>9} {:>9} {:>6} {:>6} {:>9} {:>7}",
-        "split", "truth", "n@99%", "n@90%", "seq exact", "seq sim", "PASS", "FAIL", "ratio@99", "@90"
+        "split",
+        "truth",
+        "n@99%",
+        "n@90%",
+        "seq exact",
+        "seq sim",
+        "PASS",
+        "FAIL",
+        "ratio@99",
+        "@90"
     );
     let (mut r99, mut r90) = (Vec::new(), Vec::new());
     for (i, &(stable, canary, shift)) in scenarios.iter().enumerate() {

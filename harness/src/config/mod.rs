@@ -8,7 +8,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-
 use crate::aws::AwsOptions;
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
@@ -19,12 +18,8 @@ use sources::{FileConfig, TfOutputs, read_tf_outputs, read_toml};
 #[cfg(test)]
 use sources::{parse_tf_outputs, parse_toml};
 
-/// Default significance level of every statistical decision.
-pub const DEFAULT_ALPHA: f64 = 0.01;
-/// Default equivalence margin (±2 percentage points).
-pub const DEFAULT_MARGIN: f64 = 0.02;
-/// Default request budget of the split check.
-pub const DEFAULT_MAX_REQUESTS: u64 = 20_000;
+/// Significance level, margin and request budget: the split check's defaults.
+pub use crate::checks::split::{DEFAULT_ALPHA, DEFAULT_MARGIN, DEFAULT_MAX_REQUESTS};
 /// Default requests in flight: modest, this may be production.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// Default rate cap in requests per second: modest, this may be production.

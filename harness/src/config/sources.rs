@@ -96,4 +96,3 @@ pub(super) fn parse_tf_outputs(text: &str) -> std::result::Result<TfOutputs, Str
         canary_service_name: get("canary_service_name")?,
     })
 }
-

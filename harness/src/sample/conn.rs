@@ -160,8 +160,7 @@ impl Slot {
             .map_err(|e| format!("request: {}", chain(&e)))?;
         let status = resp.status().as_u16();
         let header = |name: &str| resp.headers().get(name).and_then(|v| v.to_str().ok());
-        let attribution =
-            Attribution::from_headers(header(VARIANT_HEADER), header(RELEASE_HEADER));
+        let attribution = Attribution::from_headers(header(VARIANT_HEADER), header(RELEASE_HEADER));
         // The response counts once its body is complete (what a user waits for).
         resp.into_body()
             .collect()

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::accumulator::{Accumulator, Outcome};
-use super::conn::{Slot, Target};
 use super::config::SamplerConfig;
+use super::conn::{Slot, Target};
 use super::rate::RateCap;
 use crate::error::{Error, Result};
 use crate::result::SampleSummary;
@@ -43,7 +43,10 @@ pub async fn sample(
     let tickets = Arc::new(AtomicU64::new(0));
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Outcome>(cfg.concurrency.max(16) * 4);
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..cfg.concurrency.min(usize::try_from(cfg.max_requests).unwrap_or(usize::MAX)) {
+    for _ in 0..cfg
+        .concurrency
+        .min(usize::try_from(cfg.max_requests).unwrap_or(usize::MAX))
+    {
         let mut slot = Slot::new(target.clone(), cfg.fresh_connections);
         let (rate, tickets, tx) = (rate.clone(), tickets.clone(), tx.clone());
         let max = cfg.max_requests;

@@ -315,7 +315,10 @@ mod tests {
         let alpha = 0.01;
         let a = calibrate(&looks, BAND, alpha);
         let bonferroni = alpha / looks.len() as f64;
-        assert!(a > 2.0 * bonferroni, "calibrated {a} vs Bonferroni {bonferroni}");
+        assert!(
+            a > 2.0 * bonferroni,
+            "calibrated {a} vs Bonferroni {bonferroni}"
+        );
         assert!(a < alpha);
         assert!(edge_error(&looks, BAND, a) <= alpha / 2.0);
         // The next step up the bracket would break the guarantee (calibration is tight).

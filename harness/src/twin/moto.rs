@@ -127,9 +127,8 @@ impl Drop for MotoServer {
 
 /// Whether an executable named `bin` is on `PATH`.
 fn on_path(bin: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(bin).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(bin).is_file()))
 }
 
 /// A port the kernel says is free now (bind port 0, read, close). Another process may

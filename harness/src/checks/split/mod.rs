@@ -6,8 +6,7 @@ use crate::error::{Error, Result};
 use crate::result::{CheckResult, Evidence, PathPoint, SampleSummary, SplitEvidence};
 use crate::stats::sample_size::{FIXED_N_POWER, Goal, fixed_n_exact};
 use crate::stats::{
-    self, Band, Decision, Interval, LookPlan, MAX_UNATTRIBUTED_SHARE,
-    group_sequential,
+    self, Band, Decision, Interval, LookPlan, MAX_UNATTRIBUTED_SHARE, group_sequential,
 };
 
 mod config;
@@ -325,7 +324,6 @@ impl SplitMonitor {
             ),
         }
     }
-
 }
 
 /// Requests accounted for in a summary.

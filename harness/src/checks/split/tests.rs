@@ -89,7 +89,11 @@ fn exact_split_passes_and_records_the_path() {
     assert!((e.srm_p_value - 1.0).abs() < 1e-12);
     // Exact one-shot size at 99 % power: above the 90 %-power normal approximation
     // (4009) by the ratio of (z_{0.995} + z_{0.995})² to (z_{0.995} + z_{0.95})².
-    assert!((5_800..6_600).contains(&e.fixed_n_required), "{}", e.fixed_n_required);
+    assert!(
+        (5_800..6_600).contains(&e.fixed_n_required),
+        "{}",
+        e.fixed_n_required
+    );
     assert!(e.method.contains("Clopper-Pearson"), "{}", e.method);
 }
 
@@ -99,7 +103,10 @@ fn wrong_split_fails() {
     let n = m.batch_size();
     let canary = n * 18 / 100;
     let s = summary(n - canary, canary, 0);
-    assert!(m.observe(&s), "18% at the first look is far outside 10% ± 2%");
+    assert!(
+        m.observe(&s),
+        "18% at the first look is far outside 10% ± 2%"
+    );
     let r = m.finish(&s);
     assert_eq!(r.verdict, Verdict::Fail, "{}", r.summary);
     assert!(r.warnings.iter().any(|w| w.contains("sample-ratio")));

@@ -112,4 +112,3 @@ pub fn latency_cdf(stable: &[HistogramBucket], canary: &[HistogramBucket]) -> St
     s.push_str("</svg>");
     s
 }
-
