@@ -323,3 +323,98 @@ async fn bad_weights_and_faults_are_usage_errors() {
         assert_eq!(err.exit_code(), 2);
     }
 }
+
+/// Pids of the live processes whose parent is `parent` and whose name is `comm`.
+fn children_named(parent: u32, comm: &str) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // "pid (comm) state ppid ..."
+        let Some((head, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let name = head.split_once(" (").map_or("", |(_, n)| n);
+        let ppid = rest
+            .split_whitespace()
+            .nth(1)
+            .and_then(|p| p.parse::<u32>().ok());
+        if name == comm && ppid == Some(parent) && alive(pid) {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+/// A harness killed without unwinding (SIGKILL: no destructor runs) must not leave
+/// its moto server or nginx behind: both are tied to it with a parent-death signal.
+#[tokio::test]
+async fn a_killed_harness_leaves_no_moto_or_nginx() {
+    let image = image().await;
+    let reports = tempfile::tempdir().unwrap();
+    let mut child = Command::new(HARNESS)
+        .args([
+            "local",
+            "--weights",
+            "90/10",
+            "--checks",
+            "split",
+            "--report-dir",
+        ])
+        .arg(reports.path())
+        .args(["--max-requests", "100000000", "--rps", "50"])
+        .env("HARNESS_APP_IMAGE", &image)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let (moto, nginx) = loop {
+        let (m, n) = (
+            children_named(pid, "moto_server"),
+            children_named(pid, "nginx"),
+        );
+        if !m.is_empty() && !n.is_empty() {
+            break (m, n);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the twin did not come up (moto {m:?}, nginx {n:?})"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "harness exited early");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let left = loop {
+        let left: Vec<u32> = moto
+            .iter()
+            .chain(&nginx)
+            .copied()
+            .filter(|&p| alive(p))
+            .collect();
+        if left.is_empty() || Instant::now() > deadline {
+            break left;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // The containers are the reaper's job (owner label); remove ours now.
+    let ids = Command::new("docker")
+        .args(["ps", "-aq", "--filter"])
+        .arg(format!("label={}={pid}", harness::twin::LABEL_OWNER))
+        .output()
+        .unwrap();
+    for id in String::from_utf8_lossy(&ids.stdout).split_whitespace() {
+        let _ = Command::new("docker").args(["rm", "-f", id]).output();
+    }
+    assert!(
+        left.is_empty(),
+        "still alive after SIGKILL of the harness: {left:?}"
+    );
+}

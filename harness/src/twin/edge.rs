@@ -5,7 +5,7 @@
 //! then stops it (and so that `twin up` can leave it running).
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
@@ -56,7 +56,13 @@ impl Edge {
         cert: &Path,
         key: &Path,
         upstreams: Vec<Upstream>,
+        outlive_parent: bool,
     ) -> Result<Edge> {
+        if !process::on_path(NGINX) {
+            return Err(Error::Prerequisite(format!(
+                "{NGINX} not found on PATH; install nginx (scripts/setup.sh)"
+            )));
+        }
         let prefix = dir.join("edge");
         let msdir = dir.join("modsecurity");
         for d in [prefix.join("logs"), prefix.join("tmp"), msdir.join("tmp")] {
@@ -84,7 +90,7 @@ impl Edge {
                 http_port: process::free_port().map_err(|e| Error::io("picking a port", e))?,
                 as_root: running_as_root(),
             };
-            match Edge::spawn(spec, layout, upstreams.clone()).await {
+            match Edge::spawn(spec, layout, upstreams.clone(), outlive_parent).await {
                 Ok(edge) => return Ok(edge),
                 Err(e) if e.to_string().contains("Address already in use") => last_err = Some(e),
                 Err(e) => return Err(e),
@@ -93,13 +99,18 @@ impl Edge {
         Err(last_err.unwrap_or_else(|| Error::Runtime("nginx did not start".into())))
     }
 
-    async fn spawn(spec: &TwinSpec, layout: EdgeLayout, upstreams: Vec<Upstream>) -> Result<Edge> {
+    async fn spawn(
+        spec: &TwinSpec,
+        layout: EdgeLayout,
+        upstreams: Vec<Upstream>,
+        outlive_parent: bool,
+    ) -> Result<Edge> {
         let conf = layout.prefix.join("nginx.conf");
         write(&conf, &nginx::render(spec, &layout, &upstreams))?;
         let error_log = layout.prefix.join("logs/error.log");
         let _ = std::fs::remove_file(&error_log);
         use std::os::unix::process::CommandExt;
-        let mut child = Command::new(NGINX)
+        let mut child = process::command(NGINX, !outlive_parent)
             .arg("-p")
             .arg(&layout.prefix)
             .arg("-c")

@@ -6,12 +6,11 @@
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::process;
 use crate::error::{Error, Result};
 
 /// The moto executable (`pip install 'moto[server]'`).
 const MOTO_BIN: &str = "moto_server";
-/// util-linux `setpriv`, which sets the parent-death signal and then execs moto.
-const SETPRIV_BIN: &str = "setpriv";
 /// How long moto may take to accept connections (~0.3 s measured).
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// Attempts with a fresh port when another process grabs ours first.
@@ -38,23 +37,15 @@ impl MotoServer {
     /// As [`MotoServer::start`]; with `outlive_parent` the server survives this
     /// process (`harness twin up`, ended later by `twin down`).
     pub async fn start_with(outlive_parent: bool) -> Result<Self> {
-        if !on_path(MOTO_BIN) {
+        if !process::on_path(MOTO_BIN) {
             return Err(Error::Prerequisite(format!(
                 "{MOTO_BIN} not found on PATH (pip install 'moto[server]')"
             )));
         }
-        let tie_to_parent = !outlive_parent && on_path(SETPRIV_BIN);
         let mut last_error = String::new();
         for _ in 0..PORT_ATTEMPTS {
             let port = free_port()?;
-            let mut cmd = if tie_to_parent {
-                let mut c = Command::new(SETPRIV_BIN);
-                c.args(["--pdeathsig", "TERM", MOTO_BIN]);
-                c
-            } else {
-                Command::new(MOTO_BIN)
-            };
-            let mut child = match cmd
+            let mut child = match process::command(MOTO_BIN, !outlive_parent)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
@@ -123,12 +114,6 @@ impl Drop for MotoServer {
             let _ = child.wait();
         }
     }
-}
-
-/// Whether an executable named `bin` is on `PATH`.
-fn on_path(bin: &str) -> bool {
-    std::env::var_os("PATH")
-        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(bin).is_file()))
 }
 
 /// A port the kernel says is free now (bind port 0, read, close). Another process may

@@ -4,6 +4,32 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// util-linux `setpriv`: sets the parent-death signal, then execs the program.
+const SETPRIV: &str = "setpriv";
+
+/// Whether an executable named `bin` is on `PATH` (or is an existing path).
+pub fn on_path(bin: &str) -> bool {
+    if bin.contains('/') {
+        return Path::new(bin).is_file();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(bin).is_file()))
+}
+
+/// A command running `bin`. With `tie_to_parent` (and `setpriv` available) the program
+/// gets SIGTERM when the thread that spawned it ends, so the twin's processes do not
+/// outlive a harness killed without unwinding (SIGKILL, a test runner's timeout). The
+/// pid stays the program's own: `setpriv` execs it.
+pub fn command(bin: &str, tie_to_parent: bool) -> std::process::Command {
+    if tie_to_parent && on_path(SETPRIV) {
+        let mut c = std::process::Command::new(SETPRIV);
+        c.args(["--pdeathsig", "TERM", bin]);
+        c
+    } else {
+        std::process::Command::new(bin)
+    }
+}
+
 /// Sends `signal` (e.g. "TERM", "HUP") to `pid`; `group` targets its process group.
 pub fn signal(pid: u32, signal: &str, group: bool) -> bool {
     let target = if group {

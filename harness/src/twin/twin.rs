@@ -139,7 +139,15 @@ impl Twin {
         moto_result?;
 
         let upstreams = twin.targets.iter().map(Target::upstream).collect();
-        let edge = Edge::start(&spec, &dir, &pki_paths.cert, &pki_paths.key, upstreams).await?;
+        let edge = Edge::start(
+            &spec,
+            &dir,
+            &pki_paths.cert,
+            &pki_paths.key,
+            upstreams,
+            opts.detached,
+        )
+        .await?;
         twin.state.nginx_pid = Some(edge.pid());
         twin.edge = Some(edge);
         twin.state.save()?;
