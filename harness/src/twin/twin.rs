@@ -7,8 +7,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::aws::{self, AwsOptions};
-use crate::cli::VerifyArgs;
-use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 
 use super::certs::{Pki, PkiPaths};
@@ -21,6 +19,8 @@ use super::spec::CertProfile;
 use super::spec::{SSL_POLICY, TwinSpec, Weights};
 use super::state::{self, TwinState};
 use super::{prereq, process};
+
+mod access;
 
 /// Region the control plane is seeded in.
 pub const REGION: &str = "us-east-1";
@@ -211,126 +211,6 @@ impl Twin {
             redirect_http: true,
             waf: true,
         }
-    }
-
-    /// The twin's folder (`TWIN_DIR`).
-    pub fn dir(&self) -> &Path {
-        &self.state.dir
-    }
-
-    /// The spec the twin runs now (edge weights included).
-    pub fn spec(&self) -> TwinSpec {
-        self.spec
-            .lock()
-            .map(|s| s.clone())
-            .unwrap_or_else(|p| p.into_inner().clone())
-    }
-
-    /// What was seeded in the control plane.
-    pub fn seeded(&self) -> &Seeded {
-        &self.seeded
-    }
-
-    /// SDK configuration pointing at the twin's moto.
-    pub fn sdk_config(&self) -> Option<&aws_config::SdkConfig> {
-        self.sdk.as_ref()
-    }
-
-    /// The state (ids and pids) of what this twin started.
-    pub fn state(&self) -> &TwinState {
-        &self.state
-    }
-
-    fn host(&self) -> String {
-        self.spec().host
-    }
-
-    fn ports(&self) -> (u16, u16) {
-        self.edge
-            .as_ref()
-            .map(|e| (e.https_port(), e.http_port()))
-            .unwrap_or_default()
-    }
-
-    /// HTTPS URL of the edge (a host name, pinned by [`Twin::resolve`]).
-    pub fn url(&self) -> String {
-        format!("https://{}:{}/", self.host(), self.ports().0)
-    }
-
-    /// HTTP URL of the edge.
-    pub fn http_url(&self) -> String {
-        format!("http://{}:{}/", self.host(), self.ports().1)
-    }
-
-    /// curl-style pins `HOST:PORT:127.0.0.1`, one per listener.
-    pub fn resolve(&self) -> Vec<String> {
-        let (https, http) = self.ports();
-        let host = self.host();
-        vec![
-            format!("{host}:{https}:127.0.0.1"),
-            format!("{host}:{http}:127.0.0.1"),
-        ]
-    }
-
-    /// The private CA file.
-    pub fn ca_file(&self) -> PathBuf {
-        self.state.dir.join("ca.pem")
-    }
-
-    /// The environment that points clients at this twin (`twin up --env`).
-    pub fn env(&self) -> Vec<(String, String)> {
-        let dir = self.state.dir.display().to_string();
-        [
-            ("TWIN_URL", self.url()),
-            ("TWIN_HTTP_URL", self.http_url()),
-            ("TWIN_HOST", self.host()),
-            ("TWIN_RESOLVE", self.resolve().join(" ")),
-            ("TWIN_CA_FILE", self.ca_file().display().to_string()),
-            ("TWIN_DIR", dir),
-            ("AWS_ENDPOINT_URL", self.endpoint_url.clone()),
-            ("AWS_REGION", REGION.to_string()),
-            ("AWS_PROFILE", PROFILE.to_string()),
-            (
-                "AWS_SHARED_CREDENTIALS_FILE",
-                self.state.dir.join(CREDENTIALS_FILE).display().to_string(),
-            ),
-            ("TWIN_LISTENER_ARN", self.seeded.listener_arn.clone()),
-            ("TWIN_CLUSTER", self.seeded.cluster.clone()),
-            ("TWIN_STABLE_SERVICE", self.seeded.stable_service.clone()),
-            ("TWIN_CANARY_SERVICE", self.seeded.canary_service.clone()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .collect()
-    }
-
-    /// `harness verify` arguments that target this twin.
-    pub fn verify_args(&self) -> VerifyArgs {
-        VerifyArgs {
-            url: Some(self.url()),
-            http_url: Some(self.http_url()),
-            resolve: self.resolve(),
-            ca_file: Some(self.ca_file()),
-            listener_arn: Some(self.seeded.listener_arn.clone()),
-            cluster: Some(self.seeded.cluster.clone()),
-            stable_service: Some(self.seeded.stable_service.clone()),
-            canary_service: Some(self.seeded.canary_service.clone()),
-            aws_endpoint_url: Some(self.endpoint_url.clone()),
-            aws_region: Some(REGION.into()),
-            aws_profile: Some(PROFILE.into()),
-            aws_credentials_file: Some(self.state.dir.join(CREDENTIALS_FILE)),
-            ..VerifyArgs::default()
-        }
-    }
-
-    /// The endpoint of the edge, with the pins and the private CA.
-    pub fn endpoint(&self) -> Result<Endpoint> {
-        Endpoint::new(
-            &self.url(),
-            Some(&self.http_url()),
-            &self.resolve(),
-            Some(&self.ca_file()),
-        )
     }
 
     /// Changes the edge's weights (not the listener's) and reloads nginx without
