@@ -122,19 +122,34 @@ impl Endpoint {
 
     /// Address to dial for `host:port`: the pin if there is one, else DNS.
     pub async fn socket_addr(&self, host: &str, port: u16) -> Result<SocketAddr> {
+        let addrs = self.socket_addrs(host, port).await?;
+        addrs
+            .first()
+            .copied()
+            .ok_or_else(|| Error::Unreachable(format!("{host}:{port} resolves to no address")))
+    }
+
+    /// Every address of `host:port` (the pin alone when one matches): a load balancer
+    /// name resolves to one address per node, and spreading connections over them
+    /// samples the whole load balancer.
+    pub async fn socket_addrs(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>> {
         if let Some(r) = self
             .resolve
             .iter()
             .find(|r| r.host.eq_ignore_ascii_case(host) && r.port == port)
         {
-            return Ok(r.addr);
+            return Ok(vec![r.addr]);
         }
-        let mut addrs = tokio::net::lookup_host((host, port))
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
             .await
-            .map_err(|e| Error::Unreachable(format!("cannot resolve {host}:{port}: {e}")))?;
-        addrs
-            .next()
-            .ok_or_else(|| Error::Unreachable(format!("{host}:{port} resolves to no address")))
+            .map_err(|e| Error::Unreachable(format!("cannot resolve {host}:{port}: {e}")))?
+            .collect();
+        if addrs.is_empty() {
+            return Err(Error::Unreachable(format!(
+                "{host}:{port} resolves to no address"
+            )));
+        }
+        Ok(addrs)
     }
 
     /// Root store: system roots plus the private CA, if any.

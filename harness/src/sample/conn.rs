@@ -25,7 +25,7 @@ const AGENT: &str = concat!("canary-harness/", env!("CARGO_PKG_VERSION"));
 
 /// Where and how to connect; shared by all slots.
 pub(crate) struct Target {
-    addr: SocketAddr,
+    addrs: Vec<SocketAddr>,
     name: ServerName<'static>,
     tls: TlsConnector,
     host: HeaderValue,
@@ -36,7 +36,7 @@ pub(crate) struct Target {
 impl std::fmt::Debug for Target {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Target")
-            .field("addr", &self.addr)
+            .field("addrs", &self.addrs)
             .field("name", &self.name)
             .field("path", &self.path)
             .finish_non_exhaustive()
@@ -44,11 +44,12 @@ impl std::fmt::Debug for Target {
 }
 
 impl Target {
-    /// Resolves the endpoint once (pins first) and builds the TLS client.
+    /// Resolves the endpoint once (pins first; every address of the name otherwise)
+    /// and builds the TLS client.
     pub(crate) async fn new(endpoint: &Endpoint, timeout: Duration) -> Result<Self> {
         let host = endpoint.host().to_string();
         let port = endpoint.port();
-        let addr = endpoint.socket_addr(&host, port).await?;
+        let addrs = endpoint.socket_addrs(&host, port).await?;
         let provider = crate::checks::tls::cert::provider();
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -70,7 +71,7 @@ impl Target {
             path.push_str(q);
         }
         Ok(Target {
-            addr,
+            addrs,
             name,
             tls: TlsConnector::from(Arc::new(config)),
             host: HeaderValue::from_str(&host_header)
@@ -82,16 +83,33 @@ impl Target {
         })
     }
 
-    async fn connect(&self) -> std::result::Result<SendRequest<Empty<Bytes>>, String> {
-        let tcp = TcpStream::connect(self.addr)
-            .await
-            .map_err(|e| format!("tcp connect to {}: {e}", self.addr))?;
+    /// Opens a connection, preferring address `first` (slots start on different
+    /// addresses so connections spread over the load balancer's nodes) and falling
+    /// back to the others when a connect fails.
+    async fn connect(
+        &self,
+        first: usize,
+    ) -> std::result::Result<SendRequest<Empty<Bytes>>, String> {
+        let n = self.addrs.len().max(1);
+        let mut last = String::from("no address");
+        let mut tcp = None;
+        for i in 0..n {
+            let addr = self.addrs[(first + i) % n];
+            match TcpStream::connect(addr).await {
+                Ok(s) => {
+                    tcp = Some((addr, s));
+                    break;
+                }
+                Err(e) => last = format!("tcp connect to {addr}: {e}"),
+            }
+        }
+        let (addr, tcp) = tcp.ok_or(last)?;
         let _ = tcp.set_nodelay(true);
         let tls = self
             .tls
             .connect(self.name.clone(), tcp)
             .await
-            .map_err(|e| format!("TLS handshake with {}: {}", self.addr, chain(&e)))?;
+            .map_err(|e| format!("TLS handshake with {addr}: {}", chain(&e)))?;
         let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(tls))
             .await
             .map_err(|e| format!("HTTP handshake: {}", chain(&e)))?;
@@ -107,14 +125,17 @@ impl Target {
 #[derive(Debug)]
 pub(crate) struct Slot {
     target: Arc<Target>,
+    /// Index of the address this slot connects to first.
+    index: usize,
     fresh: bool,
     sender: Option<SendRequest<Empty<Bytes>>>,
 }
 
 impl Slot {
-    pub(crate) fn new(target: Arc<Target>, fresh: bool) -> Self {
+    pub(crate) fn new(target: Arc<Target>, index: usize, fresh: bool) -> Self {
         Slot {
             target,
+            index,
             fresh,
             sender: None,
         }
@@ -147,7 +168,7 @@ impl Slot {
         };
         let mut sender = match kept {
             Some(s) => s,
-            None => self.target.connect().await?,
+            None => self.target.connect(self.index).await?,
         };
         let req = hyper::Request::get(self.target.path.clone())
             .header(HOST, self.target.host.clone())

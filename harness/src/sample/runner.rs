@@ -43,11 +43,11 @@ pub async fn sample(
     let tickets = Arc::new(AtomicU64::new(0));
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Outcome>(cfg.concurrency.max(16) * 4);
     let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..cfg
+    let slots = cfg
         .concurrency
-        .min(usize::try_from(cfg.max_requests).unwrap_or(usize::MAX))
-    {
-        let mut slot = Slot::new(target.clone(), cfg.fresh_connections);
+        .min(usize::try_from(cfg.max_requests).unwrap_or(usize::MAX));
+    for index in 0..slots {
+        let mut slot = Slot::new(target.clone(), index, cfg.fresh_connections);
         let (rate, tickets, tx) = (rate.clone(), tickets.clone(), tx.clone());
         let max = cfg.max_requests;
         workers.spawn(async move {
