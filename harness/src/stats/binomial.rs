@@ -12,7 +12,7 @@
 //!
 //! where `B(q; a, b)` is the `q` quantile of the Beta(a, b) distribution (statrs'
 //! inverse regularized incomplete beta). Its coverage is at least `1 − α` for every
-//! true share, which the sequential union bound relies on.
+//! true share.
 
 use statrs::distribution::{Beta, ContinuousCDF};
 
