@@ -8,16 +8,15 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use harness::cli::Cli;
-use harness::twin::{LABEL_TWIN, Twin, TwinSpec, TwinState, Weights};
+use harness::twin::{Twin, TwinSpec, TwinState, Weights};
 use harness::{Error, run_async};
 
 const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
 
-async fn image() -> String {
-    harness::twin::image_for_twin()
-        .await
-        .expect("app image (build it first)")
-}
+#[path = "support/twin_util.rs"]
+mod twin_util;
+
+use twin_util::{alive, containers_of, image};
 
 fn client(twin: &Twin) -> reqwest::Client {
     twin.endpoint()
@@ -27,24 +26,6 @@ fn client(twin: &Twin) -> reqwest::Client {
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap()
-}
-
-fn containers_of(id: &str) -> Vec<String> {
-    let out = Command::new("docker")
-        .args(["ps", "-aq", "--filter", &format!("label={LABEL_TWIN}={id}")])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout)
-        .split_whitespace()
-        .map(str::to_string)
-        .collect()
-}
-
-fn alive(pid: u32) -> bool {
-    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
-        s.rsplit_once(") ")
-            .is_some_and(|(_, r)| !r.starts_with('Z'))
-    })
 }
 
 fn assert_gone(state: &TwinState) {
@@ -322,99 +303,4 @@ async fn bad_weights_and_faults_are_usage_errors() {
         assert!(matches!(err, Error::Config(_)), "{args:?}: {err}");
         assert_eq!(err.exit_code(), 2);
     }
-}
-
-/// Pids of the live processes whose parent is `parent` and whose name is `comm`.
-fn children_named(parent: u32, comm: &str) -> Vec<u32> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
-            continue;
-        };
-        // "pid (comm) state ppid ..."
-        let Some((head, rest)) = stat.rsplit_once(") ") else {
-            continue;
-        };
-        let name = head.split_once(" (").map_or("", |(_, n)| n);
-        let ppid = rest
-            .split_whitespace()
-            .nth(1)
-            .and_then(|p| p.parse::<u32>().ok());
-        if name == comm && ppid == Some(parent) && alive(pid) {
-            out.push(pid);
-        }
-    }
-    out
-}
-
-/// A harness killed without unwinding (SIGKILL: no destructor runs) must not leave
-/// its moto server or nginx behind: both are tied to it with a parent-death signal.
-#[tokio::test]
-async fn a_killed_harness_leaves_no_moto_or_nginx() {
-    let image = image().await;
-    let reports = tempfile::tempdir().unwrap();
-    let mut child = Command::new(HARNESS)
-        .args([
-            "local",
-            "--weights",
-            "90/10",
-            "--checks",
-            "split",
-            "--report-dir",
-        ])
-        .arg(reports.path())
-        .args(["--max-requests", "100000000", "--rps", "50"])
-        .env("HARNESS_APP_IMAGE", &image)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let (moto, nginx) = loop {
-        let (m, n) = (
-            children_named(pid, "moto_server"),
-            children_named(pid, "nginx"),
-        );
-        if !m.is_empty() && !n.is_empty() {
-            break (m, n);
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the twin did not come up (moto {m:?}, nginx {n:?})"
-        );
-        assert!(child.try_wait().unwrap().is_none(), "harness exited early");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let left = loop {
-        let left: Vec<u32> = moto
-            .iter()
-            .chain(&nginx)
-            .copied()
-            .filter(|&p| alive(p))
-            .collect();
-        if left.is_empty() || Instant::now() > deadline {
-            break left;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
-    // The containers are the reaper's job (owner label); remove ours now.
-    let ids = Command::new("docker")
-        .args(["ps", "-aq", "--filter"])
-        .arg(format!("label={}={pid}", harness::twin::LABEL_OWNER))
-        .output()
-        .unwrap();
-    for id in String::from_utf8_lossy(&ids.stdout).split_whitespace() {
-        let _ = Command::new("docker").args(["rm", "-f", id]).output();
-    }
-    assert!(
-        left.is_empty(),
-        "still alive after SIGKILL of the harness: {left:?}"
-    );
 }

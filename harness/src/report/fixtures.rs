@@ -62,7 +62,8 @@ fn build(verdict: Verdict, n: u64, p0: f64, observed: f64) -> RunResult {
         observed_share: observed,
         ci_low: observed - half,
         ci_high: observed + half,
-        method: "repeated Clopper-Pearson intervals at nominal level 1.2e-3 (exact calibration)".into(),
+        method: "repeated Clopper-Pearson intervals at nominal level 1.2e-3 (exact calibration)"
+            .into(),
         srm_p_value: if bad { 1.2e-9 } else { 0.61 },
         unattributed_share: if unsure { 0.012 } else { 0.0 },
         fixed_n_required: 3_457,
