@@ -115,7 +115,7 @@ pub fn fixed_n_exact(
     if let Some(&n) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
         return n;
     }
-    let n = search_fixed_n(truth, band, alpha, power, goal, limit);
+    let n = smallest_sufficient(limit, |n| exact_power(n, truth, band, alpha, goal) >= power);
     cache
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -123,15 +123,9 @@ pub fn fixed_n_exact(
     n
 }
 
-fn search_fixed_n(
-    truth: f64,
-    band: Band,
-    alpha: f64,
-    power: f64,
-    goal: Goal,
-    limit: u64,
-) -> Option<u64> {
-    let ok = |n: u64| exact_power(n, truth, band, alpha, goal) >= power;
+/// Smallest `n` ≤ `limit` with `ok(n)` for a predicate that is (roughly) false then
+/// true: galloping from 8, then bisection.
+fn smallest_sufficient(limit: u64, ok: impl Fn(u64) -> bool) -> Option<u64> {
     let mut hi = 8u64;
     while !ok(hi) {
         if hi >= limit {
