@@ -47,9 +47,20 @@ impl Target {
     /// Resolves the endpoint once (pins first; every address of the name otherwise)
     /// and builds the TLS client.
     pub(crate) async fn new(endpoint: &Endpoint, timeout: Duration) -> Result<Self> {
+        let addrs = endpoint
+            .socket_addrs(endpoint.host(), endpoint.port())
+            .await?;
+        Self::with_addrs(endpoint, addrs, timeout)
+    }
+
+    /// The target at the given addresses (already resolved).
+    pub(crate) fn with_addrs(
+        endpoint: &Endpoint,
+        addrs: Vec<SocketAddr>,
+        timeout: Duration,
+    ) -> Result<Self> {
         let host = endpoint.host().to_string();
         let port = endpoint.port();
-        let addrs = endpoint.socket_addrs(&host, port).await?;
         let provider = crate::checks::tls::cert::provider();
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
@@ -209,3 +220,7 @@ fn chain(e: &dyn std::error::Error) -> String {
     }
     msg
 }
+
+#[cfg(test)]
+#[path = "conn_tests.rs"]
+mod tests;

@@ -1,0 +1,153 @@
+//! The per-slot connections against a real rustls + hyper server on port 0: reuse,
+//! fresh connections, address spreading and fallback, attribution, and errors
+//! (refused, untrusted certificate) as outcomes rather than panics.
+
+use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use http_body_util::Full;
+use hyper::service::service_fn;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+
+use super::*;
+use crate::twin::{CertProfile, Pki};
+
+const HOST: &str = "sampler.test";
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A TLS server answering every request as `x-variant: canary`, `x-release: v2`;
+/// returns its address and the number of connections it accepted.
+async fn server(pki: &Pki) -> (SocketAddr, Arc<AtomicUsize>) {
+    let certs: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_slice_iter(format!("{}{}", pki.cert_pem, pki.ca_pem).as_bytes())
+            .collect::<std::result::Result<_, _>>()
+            .unwrap();
+    let key = PrivateKeyDer::from_pem_slice(pki.key_pem.as_bytes()).unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(crate::checks::tls::cert::provider())
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let count = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            count.fetch_add(1, Ordering::SeqCst);
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let svc = service_fn(|_req| async {
+                    Ok::<_, Infallible>(
+                        hyper::Response::builder()
+                            .header(VARIANT_HEADER, "canary")
+                            .header(RELEASE_HEADER, "v2")
+                            .body(Full::new(Bytes::from_static(b"hello")))
+                            .unwrap(),
+                    )
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tls), svc)
+                    .await;
+            });
+        }
+    });
+    (addr, accepted)
+}
+
+/// An address nothing listens on (bound, then released).
+fn closed_addr() -> SocketAddr {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap()
+}
+
+fn target(ca: &Pki, addrs: Vec<SocketAddr>) -> Arc<Target> {
+    let endpoint = Endpoint {
+        url: url::Url::parse(&format!("https://{HOST}/")).unwrap(),
+        http_url: url::Url::parse(&format!("http://{HOST}/")).unwrap(),
+        resolve: Vec::new(),
+        ca_pem: Some(ca.ca_pem.as_bytes().to_vec()),
+    };
+    Arc::new(Target::with_addrs(&endpoint, addrs, TIMEOUT).unwrap())
+}
+
+fn issue() -> Pki {
+    Pki::issue(HOST, CertProfile::Valid).unwrap()
+}
+
+fn assert_canary(outcome: &Outcome) {
+    match outcome {
+        Outcome::Response {
+            status: 200,
+            attribution: Attribution::Canary(Some(release)),
+            ..
+        } if release == "v2" => {}
+        other => panic!("expected a canary v2 response, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_slot_reuses_its_connection() {
+    let pki = issue();
+    let (addr, accepted) = server(&pki).await;
+    let mut slot = Slot::new(target(&pki, vec![addr]), 0, false);
+    for _ in 0..20 {
+        assert_canary(&slot.request().await);
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn fresh_connections_open_one_per_request() {
+    let pki = issue();
+    let (addr, accepted) = server(&pki).await;
+    let mut slot = Slot::new(target(&pki, vec![addr]), 0, true);
+    for _ in 0..5 {
+        assert_canary(&slot.request().await);
+    }
+    assert_eq!(accepted.load(Ordering::SeqCst), 5);
+}
+
+#[tokio::test]
+async fn slots_spread_over_addresses_and_fall_back() {
+    let pki = issue();
+    let (a, on_a) = server(&pki).await;
+    let (b, on_b) = server(&pki).await;
+    let t = target(&pki, vec![a, b]);
+    for index in 0..4 {
+        assert_canary(&Slot::new(t.clone(), index, false).request().await);
+    }
+    assert_eq!(
+        (on_a.load(Ordering::SeqCst), on_b.load(Ordering::SeqCst)),
+        (2, 2)
+    );
+    // The preferred address refuses: the next one serves.
+    let mut slot = Slot::new(target(&pki, vec![closed_addr(), a]), 0, false);
+    assert_canary(&slot.request().await);
+}
+
+#[tokio::test]
+async fn refused_and_untrusted_are_transport_errors() {
+    let pki = issue();
+    let mut slot = Slot::new(target(&pki, vec![closed_addr()]), 0, false);
+    match slot.request().await {
+        Outcome::TransportError(msg) => assert!(msg.contains("refused"), "{msg}"),
+        other => panic!("{other:?}"),
+    }
+    // A server whose certificate another CA issued is never trusted.
+    let (addr, _) = server(&pki).await;
+    let mut slot = Slot::new(target(&issue(), vec![addr]), 0, false);
+    match slot.request().await {
+        Outcome::TransportError(msg) => {
+            assert!(msg.contains("certificate"), "{msg}");
+            assert!(!msg.contains('\n'));
+        }
+        other => panic!("{other:?}"),
+    }
+}
