@@ -28,9 +28,9 @@ pub struct PathPoint {
     pub n: u64,
     /// Observed canary share so far.
     pub share: f64,
-    /// Lower bound of the anytime-valid interval.
+    /// Lower bound of the last look's repeated confidence interval (level 1 − α over all looks).
     pub low: f64,
-    /// Upper bound of the anytime-valid interval.
+    /// Upper bound of the last look's repeated confidence interval.
     pub high: f64,
 }
 

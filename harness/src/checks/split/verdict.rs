@@ -107,7 +107,7 @@ impl SplitMonitor {
             };
         }
         let interval = format!(
-            "anytime-valid {}% interval {} to {}",
+            "repeated {}% interval {} to {}",
             100.0 * (1.0 - self.config.alpha),
             pct(look.interval.low),
             pct(look.interval.high)

@@ -215,7 +215,7 @@ pub fn thin<T: Copy>(points: &[T], max: usize) -> Vec<T> {
 }
 
 /// The sequential path: observed share against responses sampled, with the
-/// anytime-valid interval narrowing inside (or missing) the equivalence band.
+/// repeated confidence intervals narrowing inside (or missing) the equivalence band.
 pub fn path_plot(path: &[PathPoint], configured: f64, margin: f64) -> String {
     let h = 260.0;
     let (top, bottom) = (12.0, h - 34.0);
