@@ -13,6 +13,7 @@
 //!   is a warning, not a failure.
 
 use crate::result::{CheckResult, Evidence, ScaleEvidence, Verdict};
+use crate::stats;
 
 /// What was observed about the canary's capacity.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -37,16 +38,6 @@ pub struct ScaleInput {
     pub waited_s: f64,
 }
 
-/// Exact (1 − α) upper bound on a proportion after 0 successes in `n` trials:
-/// 1 − α^(1/n) (Clopper–Pearson with x = 0). 1 when n = 0.
-pub fn zero_hits_upper_bound(n: u64, alpha: f64) -> f64 {
-    if n == 0 {
-        1.0
-    } else {
-        1.0 - alpha.powf(1.0 / n as f64)
-    }
-}
-
 /// Judges the canary's capacity against its weight (see the module doc).
 pub fn evaluate(input: &ScaleInput) -> CheckResult {
     let evidence = ScaleEvidence {
@@ -58,7 +49,7 @@ pub fn evaluate(input: &ScaleInput) -> CheckResult {
         canary_hits: input.canary_hits,
         n: input.n,
         upper_bound: if input.canary_weight == 0 && input.canary_hits == 0 {
-            zero_hits_upper_bound(input.n, input.alpha)
+            stats::zero_hits_upper_bound(input.n, input.alpha)
         } else {
             1.0
         },
@@ -147,7 +138,6 @@ fn judge_weighted(i: &ScaleInput) -> (Verdict, String, Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proptest::prelude::*;
 
     fn zero() -> ScaleInput {
         ScaleInput {
@@ -156,14 +146,6 @@ mod tests {
             alpha: 0.05,
             ..ScaleInput::default()
         }
-    }
-
-    #[test]
-    fn rule_of_three() {
-        // At 95 % the exact bound is close to 3/n for large n.
-        let b = zero_hits_upper_bound(1000, 0.05);
-        assert!((b - 3.0 / 1000.0).abs() < 0.0001, "{b}");
-        assert_eq!(zero_hits_upper_bound(0, 0.05), 1.0);
     }
 
     #[test]
@@ -218,16 +200,5 @@ mod tests {
         let r = evaluate(&rolling);
         assert_eq!(r.verdict, Verdict::Pass);
         assert_eq!(r.warnings.len(), 1);
-    }
-
-    proptest! {
-        #[test]
-        fn bound_is_a_probability_decreasing_in_n(n in 1u64..10_000_000, alpha in 0.0001f64..0.5) {
-            let b = zero_hits_upper_bound(n, alpha);
-            prop_assert!((0.0..=1.0).contains(&b));
-            prop_assert!(zero_hits_upper_bound(n + 1, alpha) <= b);
-            // Definition: P(0 hits | p = bound) = alpha.
-            prop_assert!(((1.0 - b).powf(n as f64) - alpha).abs() < 1e-6);
-        }
     }
 }

@@ -149,6 +149,10 @@ mod tests {
 
     #[test]
     fn rule_of_three() {
+        // At 95 % the exact bound is close to 3/n for large n.
+        let b = zero_hits_upper_bound(1000, 0.05);
+        assert!((b - 3.0 / 1000.0).abs() < 0.0001, "{b}");
+        assert_eq!(zero_hits_upper_bound(0, 0.05), 1.0);
         let b = zero_hits_upper_bound(300, 0.05);
         assert!(close(b, 3.0 / 300.0, 0.0005), "{b}");
         assert!(close(zero_hits_upper_bound(1, 0.05), 0.95, 1e-12));
@@ -204,6 +208,15 @@ mod tests {
             let a = clopper_pearson(x, n, 0.05);
             let b = clopper_pearson(x, n, 0.001);
             prop_assert!(b.low <= a.low + 1e-12 && a.high <= b.high + 1e-12);
+        }
+
+        #[test]
+        fn bound_is_a_probability_decreasing_in_n(n in 1u64..10_000_000, alpha in 0.0001f64..0.5) {
+            let b = zero_hits_upper_bound(n, alpha);
+            prop_assert!((0.0..=1.0).contains(&b));
+            prop_assert!(zero_hits_upper_bound(n + 1, alpha) <= b);
+            // Definition: P(0 hits | p = bound) = alpha.
+            prop_assert!(((1.0 - b).powf(n as f64) - alpha).abs() < 1e-6);
         }
     }
 }
