@@ -1,15 +1,16 @@
 # The service image: a static binary on `scratch`, run as a non-root user.
 #
 # Stages (the file order matters: Docker's legacy builder, the only one on machines
-# without buildx, builds every stage that precedes the target, so `runtime-local` comes
+# without buildx, builds every stage that precedes the target, so `base` and `runtime-local` come
 # first and never needs the Rust image):
-#   runtime-local  scratch + a binary built on the host. No registry needed. Build:
+#   base           scratch + labels, user, ports, health check (shared).
+#   runtime-local  base + a binary built on the host. No registry needed. Build:
 #                    CARGO_TARGET_DIR=target/static RUSTFLAGS="-C target-feature=+crt-static" \
 #                      cargo build --release --locked -p app --target x86_64-unknown-linux-gnu
 #                    docker build --target runtime-local --build-arg RELEASE=<sha> -t app .
 #                  (the harness does exactly this in `harness/src/twin/image.rs`).
 #   builder        pinned Rust image, builds the same static binary (GitHub CI).
-#   runtime        scratch + the builder's binary; the default target.
+#   runtime        base + the builder's binary; the default target.
 #
 # Port 80 as a non-root user: the process binds 80 without root or file capabilities
 # because the container's own network namespace sets
@@ -22,21 +23,24 @@
 
 ARG RELEASE=""
 
-FROM scratch AS runtime-local
+# What both runtime stages share: labels, release, user, ports, health check.
+FROM scratch AS base
 ARG RELEASE
 LABEL org.opencontainers.image.title="canary-harness app" \
       org.opencontainers.image.description="Hello World on :80, JSON health on :8080, x-release/x-variant on every response" \
       org.opencontainers.image.source="https://github.com/example/canary-harness" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.version="${RELEASE}"
-# Root-owned and not writable by the runtime user.
-COPY target/static/x86_64-unknown-linux-gnu/release/app /app
 # Empty RELEASE falls back to the release compiled into the binary.
 ENV RELEASE="${RELEASE}"
 USER 65532:65532
 EXPOSE 80 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=2s --retries=3 CMD ["/app", "healthcheck"]
 ENTRYPOINT ["/app"]
+
+FROM base AS runtime-local
+# Root-owned and not writable by the runtime user.
+COPY target/static/x86_64-unknown-linux-gnu/release/app /app
 
 FROM rust:1.95.0-slim-bookworm AS builder
 ARG RELEASE
@@ -49,16 +53,5 @@ RUN APP_RELEASE="${RELEASE}" RUSTFLAGS="-C target-feature=+crt-static" \
     cargo build --release --locked -p app --target x86_64-unknown-linux-gnu \
     && cp target/x86_64-unknown-linux-gnu/release/app /app
 
-FROM scratch AS runtime
-ARG RELEASE
-LABEL org.opencontainers.image.title="canary-harness app" \
-      org.opencontainers.image.description="Hello World on :80, JSON health on :8080, x-release/x-variant on every response" \
-      org.opencontainers.image.source="https://github.com/example/canary-harness" \
-      org.opencontainers.image.licenses="Apache-2.0" \
-      org.opencontainers.image.version="${RELEASE}"
+FROM base AS runtime
 COPY --from=builder /app /app
-ENV RELEASE="${RELEASE}"
-USER 65532:65532
-EXPOSE 80 8080
-HEALTHCHECK --interval=10s --timeout=3s --start-period=2s --retries=3 CMD ["/app", "healthcheck"]
-ENTRYPOINT ["/app"]
