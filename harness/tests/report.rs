@@ -138,18 +138,11 @@ fn rerender_reproduces_every_file_and_the_cli_drives_it() {
 #[test]
 fn report_command_rejects_bad_folders_with_a_one_line_usage_error() {
     let dir = TempDir::new().unwrap();
-    // No report.json.
-    let err = tokio_run(Cli::parse_from([
-        "harness",
-        "report",
-        dir.path().to_str().unwrap(),
-    ]))
-    .unwrap_err();
-    assert_eq!(err.exit_code(), 2, "{err}");
-    assert!(!err.to_string().contains('\n'), "{err}");
-    // Not JSON, and a future schema version.
-    for text in ["not json", "{\"schema_version\": 999}"] {
-        std::fs::write(dir.path().join("report.json"), text).unwrap();
+    // No report.json; not JSON; a future schema version.
+    for text in [None, Some("not json"), Some("{\"schema_version\": 999}")] {
+        if let Some(text) = text {
+            std::fs::write(dir.path().join("report.json"), text).unwrap();
+        }
         let err = tokio_run(Cli::parse_from([
             "harness",
             "report",

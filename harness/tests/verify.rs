@@ -19,55 +19,46 @@ async fn exit_of(args: Vec<String>) -> (i32, String) {
     }
 }
 
+/// Exit code and message of `harness verify` against a fresh world.
+async fn verify_in(spec: Spec, extra: &[&str]) -> (i32, String) {
+    let w = world(spec).await;
+    exit_of(w.args(extra)).await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthy_split_passes() {
-    let w = world(Spec {
-        listener: (90, 10),
-        real: (90, 10),
-        canary_running: 1,
-        headers: true,
-    })
-    .await;
-    let (code, msg) = exit_of(w.args(&[])).await;
+    let (code, msg) = verify_in(Spec::healthy(), &[]).await;
     assert_eq!(code, 0, "{msg}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn weights_disagree_fails() {
-    let w = world(Spec {
-        listener: (90, 10),
+    let spec = Spec {
         real: (50, 50),
-        canary_running: 1,
-        headers: true,
-    })
-    .await;
-    let (code, msg) = exit_of(w.args(&[])).await;
+        ..Spec::healthy()
+    };
+    let (code, msg) = verify_in(spec, &[]).await;
     assert_eq!(code, 1, "{msg}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn canary_at_weight_zero_still_running_fails() {
-    let w = world(Spec {
+    let spec = Spec {
         listener: (100, 0),
         real: (100, 0),
-        canary_running: 1,
-        headers: true,
-    })
-    .await;
-    let (code, msg) = exit_of(w.args(&["--checks", "scale"])).await;
+        ..Spec::healthy()
+    };
+    let (code, msg) = verify_in(spec, &["--checks", "scale"]).await;
     assert_eq!(code, 1, "{msg}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unattributed_responses_are_inconclusive() {
-    let w = world(Spec {
-        listener: (90, 10),
-        real: (90, 10),
-        canary_running: 1,
+    let spec = Spec {
         headers: false,
-    })
-    .await;
-    let (code, msg) = exit_of(w.args(&["--checks", "scale"])).await;
+        ..Spec::healthy()
+    };
+    let (code, msg) = verify_in(spec, &["--checks", "scale"]).await;
     assert_eq!(code, 3, "{msg}");
 }
 
@@ -105,13 +96,7 @@ async fn unreachable_url_exits_4() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_configuration_exits_2_with_one_line() {
-    let w = world(Spec {
-        listener: (90, 10),
-        real: (90, 10),
-        canary_running: 1,
-        headers: true,
-    })
-    .await;
+    let w = world(Spec::healthy()).await;
     let one_line = |code: i32, msg: &str, needle: &str| {
         assert_eq!(code, 2, "case {needle}: {msg}");
         assert!(!msg.contains('\n'), "{msg}");
@@ -135,17 +120,8 @@ async fn bad_configuration_exits_2_with_one_line() {
         .await
         .unwrap();
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(&sdk);
-    use aws_sdk_elasticloadbalancingv2::types::{
-        Action, ActionTypeEnum, ForwardActionConfig, TargetGroupTuple,
-    };
     // moto (like ALB) fills an omitted weight with 1, so "weights missing" cannot be
     // stored; both weights 0 is the bad listener state the harness must reject.
-    let tuple = |arn: &str| {
-        TargetGroupTuple::builder()
-            .target_group_arn(arn)
-            .weight(0)
-            .build()
-    };
     // moto wants the HTTPS listener's certificate repeated on modify.
     let ck = rcgen::generate_simple_self_signed(vec![HOST.to_string()]).unwrap();
     let imported = aws_sdk_acm::Client::new(&sdk)
@@ -163,17 +139,12 @@ async fn bad_configuration_exits_2_with_one_line() {
     elb.modify_listener()
         .listener_arn(&w.seeded.listener_arn)
         .certificates(certificate)
-        .default_actions(
-            Action::builder()
-                .r#type(ActionTypeEnum::Forward)
-                .forward_config(
-                    ForwardActionConfig::builder()
-                        .target_groups(tuple(&w.seeded.stable_target_group_arn))
-                        .target_groups(tuple(&w.seeded.canary_target_group_arn))
-                        .build(),
-                )
-                .build(),
-        )
+        .default_actions(harness::twin::seed::forward_action(
+            &w.seeded.stable_target_group_arn,
+            0,
+            &w.seeded.canary_target_group_arn,
+            0,
+        ))
         .send()
         .await
         .unwrap();

@@ -109,6 +109,18 @@ pub struct Spec {
     pub headers: bool,
 }
 
+impl Spec {
+    /// Listener and edge agree on 90/10, the canary runs, responses are attributed.
+    pub fn healthy() -> Self {
+        Spec {
+            listener: (90, 10),
+            real: (90, 10),
+            canary_running: 1,
+            headers: true,
+        }
+    }
+}
+
 pub async fn world(spec: Spec) -> World {
     let dir = tempfile::tempdir().unwrap();
     let moto = MotoServer::start().await.unwrap();
