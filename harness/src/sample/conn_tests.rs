@@ -92,26 +92,23 @@ fn assert_canary(outcome: &Outcome) {
     }
 }
 
+/// A slot reuses its connection (20 requests, 1 connection) unless asked for fresh
+/// ones (5 requests, 5 connections).
 #[tokio::test]
-async fn a_slot_reuses_its_connection() {
+async fn connections_per_request_follow_the_fresh_option() {
     let pki = issue();
-    let (addr, accepted) = server(&pki).await;
-    let mut slot = Slot::new(target(&pki, vec![addr]), 0, false);
-    for _ in 0..20 {
-        assert_canary(&slot.request().await);
+    for (fresh, requests, connections) in [(false, 20, 1), (true, 5, 5)] {
+        let (addr, accepted) = server(&pki).await;
+        let mut slot = Slot::new(target(&pki, vec![addr]), 0, fresh);
+        for _ in 0..requests {
+            assert_canary(&slot.request().await);
+        }
+        assert_eq!(
+            accepted.load(Ordering::SeqCst),
+            connections,
+            "fresh {fresh}"
+        );
     }
-    assert_eq!(accepted.load(Ordering::SeqCst), 1);
-}
-
-#[tokio::test]
-async fn fresh_connections_open_one_per_request() {
-    let pki = issue();
-    let (addr, accepted) = server(&pki).await;
-    let mut slot = Slot::new(target(&pki, vec![addr]), 0, true);
-    for _ in 0..5 {
-        assert_canary(&slot.request().await);
-    }
-    assert_eq!(accepted.load(Ordering::SeqCst), 5);
 }
 
 #[tokio::test]
