@@ -1,9 +1,10 @@
 //! The AWS control plane of the twin: a `moto_server` process on a free loopback port.
 //! The process is killed when the [`MotoServer`] is dropped (tests clean up even when
-//! they fail), unless [`MotoServer::detach`]ed for `harness twin up`, in which case
-//! `twin down` ends it with [`MotoServer::kill_pid`].
+//! they fail) and, through a parent-death signal, when this process dies without
+//! unwinding; unless started to outlive it and [`MotoServer::detach`]ed for `harness
+//! twin up`, in which case `twin down` ends it by the pid in the twin's state file.
 
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use super::process;
@@ -44,7 +45,8 @@ impl MotoServer {
         }
         let mut last_error = String::new();
         for _ in 0..PORT_ATTEMPTS {
-            let port = free_port()?;
+            // The port may be taken before moto binds it: the loop retries.
+            let port = process::free_port().map_err(|e| Error::io("finding a free port", e))?;
             let mut child = match process::command(MOTO_BIN, !outlive_parent)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdin(Stdio::null())
@@ -53,11 +55,6 @@ impl MotoServer {
                 .spawn()
             {
                 Ok(c) => c,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                    return Err(Error::Prerequisite(format!(
-                        "{MOTO_BIN} not found on PATH (pip install 'moto[server]')"
-                    )));
-                }
                 Err(e) => return Err(Error::io(format!("starting {MOTO_BIN}"), e)),
             };
             match wait_ready(&mut child, port).await {
@@ -85,25 +82,10 @@ impl MotoServer {
         self.child.as_ref().map(Child::id)
     }
 
-    /// Leaves the server running past this value's life; returns its pid for
-    /// [`MotoServer::kill_pid`].
-    pub fn detach(mut self) -> u32 {
-        let child = self.child.take();
-        child.map(|c| c.id()).unwrap_or_default()
-    }
-
-    /// Ends a detached server (SIGTERM). A pid that no longer exists is not an error.
-    pub fn kill_pid(pid: u32) -> Result<()> {
-        if pid == 0 {
-            return Ok(());
-        }
-        Command::new("kill")
-            .args(["-TERM", &pid.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .map_err(|e| Error::io(format!("kill {pid}"), e))?;
-        Ok(())
+    /// Leaves the server running past this value's life (`twin up`; `twin down`
+    /// stops it by the pid in the twin's state file).
+    pub fn detach(mut self) {
+        self.child.take();
     }
 }
 
@@ -114,18 +96,6 @@ impl Drop for MotoServer {
             let _ = child.wait();
         }
     }
-}
-
-/// A port the kernel says is free now (bind port 0, read, close). Another process may
-/// take it before moto binds; `start` retries with a new one.
-fn free_port() -> Result<u16> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0")
-        .map_err(|e| Error::io("finding a free port", e))?;
-    let port = l
-        .local_addr()
-        .map_err(|e| Error::io("finding a free port", e))?
-        .port();
-    Ok(port)
 }
 
 async fn wait_ready(child: &mut Child, port: u16) -> std::result::Result<(), String> {

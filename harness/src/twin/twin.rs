@@ -253,7 +253,7 @@ impl Twin {
             t.detach();
         }
         if let Some(m) = self.moto.take() {
-            std::mem::forget(m);
+            m.detach();
         }
         self.state.detached = true;
         let _ = self.state.save();
