@@ -92,11 +92,7 @@ struct IndexPage<'a> {
 }
 
 fn class(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Pass => "pass",
-        Verdict::Fail => "fail",
-        Verdict::Inconclusive => "inconclusive",
-    }
+    v.token()
 }
 
 fn or_dash(v: Option<f64>, fmt: fn(f64) -> String) -> String {

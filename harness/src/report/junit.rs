@@ -50,6 +50,16 @@ fn status(verdict: Verdict, message: &str, body: String) -> TestCaseStatus {
             s.set_type("inconclusive");
             s
         }
+        Verdict::Error => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+            s.set_type("error");
+            s
+        }
+        Verdict::NotApplicable => {
+            let mut s = TestCaseStatus::skipped();
+            s.set_message(message);
+            return s;
+        }
     };
     status.set_message(message).set_description(body);
     status

@@ -87,6 +87,8 @@ fn icon(verdict: Verdict) -> &'static str {
         Verdict::Pass => "✅",
         Verdict::Fail => "❌",
         Verdict::Inconclusive => "⚠️",
+        Verdict::Error => "🛑",
+        Verdict::NotApplicable => "➖",
     }
 }
 

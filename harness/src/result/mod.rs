@@ -20,27 +20,62 @@ use crate::exit;
 pub const SCHEMA_VERSION: u32 = 1;
 
 /// Outcome of one check, or of a whole run.
+///
+/// The five states and their precedence are defined here once, for every check and
+/// every report. A run's verdict is the worst of its checks in this order (the
+/// derived `Ord` is the precedence):
+///
+/// | state | exit | meaning |
+/// | --- | --- | --- |
+/// | `FAIL` | 1 | the evidence shows a deviation |
+/// | `ERROR` | 4 | a read or probe failed, so the check could not finish |
+/// | `INCONCLUSIVE` | 3 | the check ran but the evidence decides neither way |
+/// | `PASS` | 0 | the evidence shows the deployment does what is configured |
+/// | `NOT_APPLICABLE` | 0 | the check cannot apply here (e.g. scale-to-zero at canary weight 10); the summary says why |
+///
+/// `NOT_APPLICABLE` never makes a run INCONCLUSIVE: it is left out of the
+/// combination. A run in which no check applied at all has verified nothing and is
+/// INCONCLUSIVE.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "UPPERCASE")]
 pub enum Verdict {
+    /// The check cannot apply to this deployment (the summary says why).
+    #[serde(rename = "NOT_APPLICABLE")]
+    NotApplicable,
     /// The evidence shows the deployment does what is configured.
+    #[serde(rename = "PASS")]
     Pass,
     /// Not enough evidence either way.
+    #[serde(rename = "INCONCLUSIVE")]
     Inconclusive,
+    /// A read or probe failed and stopped the check (the summary names it).
+    #[serde(rename = "ERROR")]
+    Error,
     /// The evidence shows a deviation.
+    #[serde(rename = "FAIL")]
     Fail,
 }
 
 impl Verdict {
-    /// Worst of two verdicts: FAIL > INCONCLUSIVE > PASS.
+    /// Every state, in precedence order (least severe first).
+    pub const ALL: [Verdict; 5] = [
+        Verdict::NotApplicable,
+        Verdict::Pass,
+        Verdict::Inconclusive,
+        Verdict::Error,
+        Verdict::Fail,
+    ];
+
+    /// Worst of two verdicts: FAIL > ERROR > INCONCLUSIVE > PASS > NOT_APPLICABLE.
     pub fn worst(self, other: Verdict) -> Verdict {
         self.max(other)
     }
 
-    /// Combined verdict of many; an empty list has no evidence and is INCONCLUSIVE.
+    /// Combined verdict of many. NOT_APPLICABLE checks are left out; a list with no
+    /// applicable check has no evidence and is INCONCLUSIVE.
     pub fn combine<I: IntoIterator<Item = Verdict>>(verdicts: I) -> Verdict {
         verdicts
             .into_iter()
+            .filter(|v| *v != Verdict::NotApplicable)
             .reduce(Verdict::worst)
             .unwrap_or(Verdict::Inconclusive)
     }
@@ -48,18 +83,32 @@ impl Verdict {
     /// The documented exit code for this verdict.
     pub fn exit_code(self) -> i32 {
         match self {
-            Verdict::Pass => exit::EXIT_OK,
+            Verdict::Pass | Verdict::NotApplicable => exit::EXIT_OK,
             Verdict::Fail => exit::EXIT_CHECK_FAILED,
             Verdict::Inconclusive => exit::EXIT_INCONCLUSIVE,
+            Verdict::Error => exit::EXIT_RUNTIME,
         }
     }
 
     /// Upper-case label as shown in reports.
     pub fn label(self) -> &'static str {
         match self {
+            Verdict::NotApplicable => "NOT APPLICABLE",
             Verdict::Pass => "PASS",
             Verdict::Fail => "FAIL",
             Verdict::Inconclusive => "INCONCLUSIVE",
+            Verdict::Error => "ERROR",
+        }
+    }
+
+    /// Lower-case, dash-free token (CSS classes, file names).
+    pub fn token(self) -> &'static str {
+        match self {
+            Verdict::NotApplicable => "not-applicable",
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Inconclusive => "inconclusive",
+            Verdict::Error => "error",
         }
     }
 }
@@ -147,7 +196,7 @@ pub struct RunResult {
     pub sample: Option<SampleSummary>,
     /// One entry per check run.
     pub checks: Vec<CheckResult>,
-    /// Worst verdict of all checks (INCONCLUSIVE when there are none).
+    /// Worst verdict of the applicable checks ([`Verdict::combine`]).
     pub verdict: Verdict,
 }
 
@@ -174,6 +223,11 @@ mod tests {
         assert_eq!(Verdict::combine([Pass, Inconclusive]), Inconclusive);
         assert_eq!(Verdict::combine([Inconclusive, Fail, Pass]), Fail);
         assert_eq!(Verdict::combine([]), Inconclusive);
+        assert_eq!(Verdict::combine([NotApplicable, Pass]), Pass);
+        assert_eq!(Verdict::combine([NotApplicable, NotApplicable]), Inconclusive);
+        assert_eq!(Verdict::combine([Inconclusive, NotApplicable]), Inconclusive);
+        assert_eq!(Verdict::combine([Inconclusive, Error]), Error);
+        assert_eq!(Verdict::combine([Error, Fail, Inconclusive]), Fail);
     }
 
     #[test]
@@ -181,5 +235,7 @@ mod tests {
         assert_eq!(Verdict::Pass.exit_code(), 0);
         assert_eq!(Verdict::Fail.exit_code(), 1);
         assert_eq!(Verdict::Inconclusive.exit_code(), 3);
+        assert_eq!(Verdict::Error.exit_code(), 4);
+        assert_eq!(Verdict::NotApplicable.exit_code(), 0);
     }
 }

@@ -11,11 +11,7 @@ use super::svg;
 
 /// CSS class of a verdict.
 pub fn class(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Pass => "pass",
-        Verdict::Fail => "fail",
-        Verdict::Inconclusive => "inconclusive",
-    }
+    verdict.token()
 }
 
 /// One check's section.
