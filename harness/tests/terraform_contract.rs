@@ -238,3 +238,69 @@ fn canary_desired_count_is_zero_exactly_when_its_weight_is_zero() {
         );
     }
 }
+
+/// The value of `local.NAME` in a stack, evaluated (locals may refer to each other).
+fn local_number(blocks: &[Block], name: &str) -> i64 {
+    let mut ctx = hcl::eval::Context::new();
+    let mut locals = hcl::Map::new();
+    // Evaluate repeatedly so locals that refer to other locals resolve (a few rounds
+    // suffice for the short chains in app-infra).
+    for _ in 0..4 {
+        ctx.declare_var("local", hcl::Value::Object(locals.clone()));
+        for block in all(blocks, "locals") {
+            for a in block.body().attributes() {
+                if let Ok(v) = a.expr().evaluate(&ctx) {
+                    locals.insert(a.key().to_string(), v);
+                }
+            }
+        }
+    }
+    locals
+        .get(name)
+        .and_then(|v| v.as_i64())
+        .unwrap_or_else(|| panic!("local.{name} is not a number in the stack"))
+}
+
+/// ECS sends SIGTERM while the ALB still routes to the target for its deregistration
+/// delay: the app must keep serving that long, then drain, and ECS must not SIGKILL it
+/// before (stopTimeout > delay + drain, at most ECS's 120 s cap). The app's own default
+/// delay must cover the deregistration delay too (a task definition without the
+/// variable still shuts down safely).
+#[test]
+fn task_shutdown_outlasts_deregistration_and_drain() {
+    let app = load_stack("app-infra");
+    let tg = find(&app, "resource", &["aws_lb_target_group", "variant"]).expect("target group");
+    assert_eq!(
+        render(attr(tg.body(), "deregistration_delay").expect("deregistration_delay")),
+        "local.deregistration_delay_s"
+    );
+    let dereg = local_number(&app, "deregistration_delay_s");
+    let delay = local_number(&app, "app_shutdown_delay_s");
+    let drain = local_number(&app, "app_drain_timeout_s");
+    let stop = local_number(&app, "task_stop_timeout_s");
+    assert!(
+        delay >= dereg,
+        "shutdown delay {delay} < deregistration delay {dereg}"
+    );
+    assert!(
+        stop > delay + drain,
+        "stopTimeout {stop} <= {delay} + {drain}"
+    );
+    assert!(stop <= app::config::ECS_MAX_STOP_TIMEOUT_SECS as i64);
+    assert!(app::config::DEFAULT_SHUTDOWN_DELAY.as_secs() as i64 >= dereg);
+    let task = find(&app, "resource", &["aws_ecs_task_definition", "variant"]).expect("task");
+    let defs = render(attr(task.body(), "container_definitions").expect("definitions"));
+    for needle in [
+        "stopTimeout = local.task_stop_timeout_s",
+        "SHUTDOWN_DELAY_SECS",
+        "tostring(local.app_shutdown_delay_s)",
+        "DRAIN_TIMEOUT_SECS",
+        "tostring(local.app_drain_timeout_s)",
+    ] {
+        assert!(
+            defs.replace(['\n', ' '], "")
+                .contains(&needle.replace(' ', "")),
+            "container definition lacks {needle}"
+        );
+    }
+}
