@@ -304,3 +304,85 @@ fn task_shutdown_outlasts_deregistration_and_drain() {
         );
     }
 }
+
+/// The rate-based rule whose name is `name`, as (action block body, statement body).
+fn waf_rule<'a>(acl: &'a Block, name: &str) -> &'a Block {
+    sub_blocks(acl.body(), "rule")
+        .find(|r| attr(r.body(), "name").map(render).as_deref() == Some(&format!("\"{name}\"")))
+        .unwrap_or_else(|| panic!("WAF rule {name}"))
+}
+
+/// The gate must not be blocked by its own WAF, and a rate-limit block must be
+/// recognisable: the client rate rule exempts requests carrying the gate's token
+/// (scope-down NOT byte-match on x-harness-gate), a second rule counts those by the
+/// gate's own limit, both answer 429 with x-waf-rule naming the rule, the token is a
+/// sensitive variable redacted from the WAF logs, and the workflows that run the gate
+/// pass it to Terraform and to the harness from a secret.
+#[test]
+fn gate_has_its_own_rate_limit_and_rate_blocks_are_recognisable() {
+    let app = load_stack("app-infra");
+    let acl = find(&app, "resource", &["aws_wafv2_web_acl", "main"]).expect("web acl");
+    for (rule, scope, limit) in [
+        ("rate-limit-per-ip", "not_statement", "var.waf_rate_limit"),
+        (
+            "rate-limit-gate",
+            "byte_match_statement",
+            "var.waf_gate_rate_limit",
+        ),
+    ] {
+        let r = waf_rule(acl, rule);
+        let text = hcl::to_string(r.body())
+            .expect("rule renders")
+            .replace([' ', '\n'], "");
+        assert!(
+            text.contains("response_code=429"),
+            "{rule}: no 429 custom response"
+        );
+        assert!(
+            text.contains(&format!("value=\"{rule}\"")) && text.contains("\"x-waf-rule\""),
+            "{rule}: the custom response must name the rule in x-waf-rule"
+        );
+        assert!(
+            text.contains(&format!("limit={limit}")),
+            "{rule}: limit {limit}"
+        );
+        assert!(
+            text.contains(&format!("scope_down_statement{{{scope}{{")),
+            "{rule}: scope-down {scope}"
+        );
+        assert!(
+            text.contains("search_string=var.gate_token"),
+            "{rule}: token match"
+        );
+        assert!(text.contains("\"x-harness-gate\""), "{rule}: header name");
+    }
+    let token = find(&app, "variable", &["gate_token"]).expect("variable gate_token");
+    assert_eq!(
+        attr(token.body(), "sensitive").map(render).as_deref(),
+        Some("true")
+    );
+    assert!(
+        attr(token.body(), "default").is_none(),
+        "the token has no default"
+    );
+    let logging = find(
+        &app,
+        "resource",
+        &["aws_wafv2_web_acl_logging_configuration", "main"],
+    )
+    .expect("waf logging");
+    let redacted = format!("{:?}", logging.body());
+    assert!(
+        redacted.contains("x-harness-gate"),
+        "token not redacted from WAF logs"
+    );
+    let (deploy, _) = load_workflow("deploy-canary.yml");
+    assert!(deploy.contains("TF_VAR_gate_token: ${{ secrets.HARNESS_GATE_TOKEN }}"));
+    for wf in ["deploy-canary.yml", "nightly-verify.yml"] {
+        let (text, _) = load_workflow(wf);
+        assert!(
+            text.contains("HARNESS_GATE_TOKEN: ${{ secrets.HARNESS_GATE_TOKEN }}"),
+            "{wf}: the harness gets no gate token"
+        );
+    }
+}
