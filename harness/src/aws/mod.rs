@@ -24,7 +24,9 @@ use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
 use crate::error::{Error, Result};
 
-pub use ecs::{DeploymentInfo, ServiceTruth, describe_services, image_tag};
+pub use ecs::{
+    DeploymentInfo, ServiceTruth, deployment_info, describe_services, image_tag, task_image_tag,
+};
 pub use elb::{
     ListenerTruth, RegisteredTarget, WeightedTargetGroup, find_listener, read_listener,
     registered_targets,
