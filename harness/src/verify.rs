@@ -3,9 +3,12 @@
 //!
 //! Exit-code policy (see [`crate::exit`]): configuration problems (flags, files,
 //! weights, unknown ARNs, split config rejected by the monitor) are [`Error::Config`]
-//! → 2 before any traffic is sent; an AWS read failing after retries → 4; a target
-//! that answered not a single request → [`Error::Unreachable`] → 4; otherwise the
-//! worst check verdict decides (0 PASS, 1 FAIL, 3 INCONCLUSIVE). Responses without
+//! → 2 before any traffic is sent; an AWS read failing after retries before sampling
+//! → 4; a target that answered not a single request → [`Error::Unreachable`] → 4.
+//! Once traffic has been sampled nothing gathered is lost: a check whose read or probe
+//! fails becomes an ERROR check ([`errored`]), the report is written with every check
+//! that completed, and the worst check verdict decides (0 PASS, 1 FAIL, 3
+//! INCONCLUSIVE, 4 ERROR; [`Verdict::exit_code`]). Responses without
 //! attribution above [`MAX_UNATTRIBUTED_SHARE`] turn a PASS of a traffic check into
 //! INCONCLUSIVE: they are never silently dropped.
 
@@ -97,7 +100,10 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
     if cfg.runs(CheckName::Scale)
         && let (Some(sdk), Some(t), Some(s)) = (&sdk, &truth, &summary)
     {
-        checks.push(scale_check(&cfg, sdk, t, s).await?);
+        checks.push(match scale_check(&cfg, sdk, t, s).await {
+            Ok(c) => c,
+            Err(e) => errored("scale", &e),
+        });
     }
     if let (Some(summary), true) = (&summary, cfg.runs(CheckName::Health)) {
         checks.push(health::evaluate(
@@ -281,6 +287,19 @@ async fn scale_check(
     }))
 }
 
+/// The ERROR result of a check whose read or probe failed after sampling: the run
+/// still writes its report, and the error, on one line, is the summary (the verdict
+/// already says the check could not finish).
+fn errored(name: &str, err: &Error) -> CheckResult {
+    CheckResult {
+        name: name.to_string(),
+        verdict: Verdict::Error,
+        summary: crate::error::one_line(err),
+        warnings: vec![],
+        evidence: crate::result::Evidence::None,
+    }
+}
+
 /// Release mismatches fail the split check; uncomparable releases are warnings.
 fn apply_release_findings(result: &mut CheckResult, summary: &SampleSummary, truth: &Truth) {
     for (variant, stats, tag) in [
@@ -333,13 +352,7 @@ async fn web_acl_lookup(
 }
 
 fn print_summary(result: &RunResult, dir: &std::path::Path) {
-    eprintln!("harness verify: {} — {}", result.verdict, result.target.url);
-    for c in &result.checks {
-        eprintln!("  {:<6} {:<12} {}", c.name, c.verdict.label(), c.summary);
-        for w in &c.warnings {
-            eprintln!("         warning: {w}");
-        }
-    }
+    eprint!("{}", crate::report::text::run_summary(result));
     eprintln!("  reports: {}", dir.display());
 }
 
@@ -356,6 +369,20 @@ mod tests {
             warnings: vec![],
             evidence: Evidence::None,
         }
+    }
+
+    #[test]
+    fn an_error_after_sampling_is_an_error_check_with_a_one_line_reason() {
+        let c = errored(
+            "scale",
+            &Error::Aws("ECS services in cluster web: boom".into()),
+        );
+        assert_eq!(c.verdict, Verdict::Error);
+        assert_eq!(c.summary, "AWS: ECS services in cluster web: boom");
+        let mut checks = vec![pass(), c];
+        assert_eq!(RunResult::overall(&checks), Verdict::Error);
+        checks[0].verdict = Verdict::Fail;
+        assert_eq!(RunResult::overall(&checks), Verdict::Fail);
     }
 
     #[test]
