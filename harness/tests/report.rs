@@ -277,8 +277,27 @@ fn chromium_renders_the_run_page_and_the_index() {
     older.started_at = "2026-11-24T02:00:00Z".into();
     report::write_run_to(&older, &reports, None).unwrap();
     let run_dir = report::write_run_to(&fixtures::fail(), &reports, None).unwrap();
+    let na_dir = report::write_run_to(&fixtures::not_applicable(), &reports, None).unwrap();
+    let error_dir = report::write_run_to(&fixtures::error(), &reports, None).unwrap();
     let profile = dir.path().join("profile");
     for (page, needles) in [
+        (
+            na_dir.join("index.html"),
+            vec![
+                "PASS",
+                "NOT APPLICABLE",
+                "Not applicable:",
+                "canary weight is 100",
+            ],
+        ),
+        (
+            error_dir.join("index.html"),
+            vec![
+                "ERROR",
+                "Could not finish:",
+                "Connection refused (os error 111)",
+            ],
+        ),
         (
             run_dir.join("index.html"),
             vec![
@@ -292,7 +311,14 @@ fn chromium_renders_the_run_page_and_the_index() {
         ),
         (
             reports.join("index.html"),
-            vec!["Canary verification runs", "FAIL", "PASS", "16.20%"],
+            vec![
+                "Canary verification runs",
+                "FAIL",
+                "PASS",
+                "ERROR",
+                "health NOT APPLICABLE",
+                "16.20%",
+            ],
         ),
     ] {
         let shot = dir.path().join("shot.png");
