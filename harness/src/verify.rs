@@ -13,6 +13,7 @@
 //! INCONCLUSIVE: they are never silently dropped.
 
 mod drain;
+mod errored;
 mod release;
 
 use std::time::Duration;
@@ -30,6 +31,7 @@ use crate::result::{
     CheckResult, RunResult, RunSettings, SCHEMA_VERSION, SampleSummary, Target, Verdict,
 };
 use crate::sample::{self, SamplerConfig};
+use errored::errored;
 
 /// Largest share of responses without `x-variant` that still lets a traffic check pass.
 pub const MAX_UNATTRIBUTED_SHARE: f64 = 0.01;
@@ -287,19 +289,6 @@ async fn scale_check(
     }))
 }
 
-/// The ERROR result of a check whose read or probe failed after sampling: the run
-/// still writes its report, and the error, on one line, is the summary (the verdict
-/// already says the check could not finish).
-fn errored(name: &str, err: &Error) -> CheckResult {
-    CheckResult {
-        name: name.to_string(),
-        verdict: Verdict::Error,
-        summary: crate::error::one_line(err),
-        warnings: vec![],
-        evidence: crate::result::Evidence::None,
-    }
-}
-
 /// Release mismatches fail the split check; uncomparable releases are warnings.
 fn apply_release_findings(result: &mut CheckResult, summary: &SampleSummary, truth: &Truth) {
     for (variant, stats, tag) in [
@@ -369,20 +358,6 @@ mod tests {
             warnings: vec![],
             evidence: Evidence::None,
         }
-    }
-
-    #[test]
-    fn an_error_after_sampling_is_an_error_check_with_a_one_line_reason() {
-        let c = errored(
-            "scale",
-            &Error::Aws("ECS services in cluster web: boom".into()),
-        );
-        assert_eq!(c.verdict, Verdict::Error);
-        assert_eq!(c.summary, "AWS: ECS services in cluster web: boom");
-        let mut checks = vec![pass(), c];
-        assert_eq!(RunResult::overall(&checks), Verdict::Error);
-        checks[0].verdict = Verdict::Fail;
-        assert_eq!(RunResult::overall(&checks), Verdict::Fail);
     }
 
     #[test]
