@@ -3,13 +3,17 @@
 //!
 //! Exit-code policy (see [`crate::exit`]): configuration problems (flags, files,
 //! weights, unknown ARNs, split config rejected by the monitor) are [`Error::Config`]
-//! → 2 before any traffic is sent; an AWS read failing after retries → 4; a target
-//! that answered not a single request → [`Error::Unreachable`] → 4; otherwise the
-//! worst check verdict decides (0 PASS, 1 FAIL, 3 INCONCLUSIVE). Responses without
+//! → 2 before any traffic is sent; an AWS read failing after retries before sampling
+//! → 4; a target that answered not a single request → [`Error::Unreachable`] → 4.
+//! Once traffic has been sampled nothing gathered is lost: a check whose read or probe
+//! fails becomes an ERROR check ([`errored`]), the report is written with every check
+//! that completed, and the worst check verdict decides (0 PASS, 1 FAIL, 3
+//! INCONCLUSIVE, 4 ERROR; [`Verdict::exit_code`]). Responses without
 //! attribution above [`MAX_UNATTRIBUTED_SHARE`] turn a PASS of a traffic check into
 //! INCONCLUSIVE: they are never silently dropped.
 
 mod drain;
+mod errored;
 mod release;
 
 use std::time::Duration;
@@ -27,6 +31,7 @@ use crate::result::{
     CheckResult, RunResult, RunSettings, SCHEMA_VERSION, SampleSummary, Target, Verdict,
 };
 use crate::sample::{self, SamplerConfig};
+use errored::errored;
 
 /// Largest share of responses without `x-variant` that still lets a traffic check pass.
 pub const MAX_UNATTRIBUTED_SHARE: f64 = 0.01;
@@ -97,7 +102,10 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
     if cfg.runs(CheckName::Scale)
         && let (Some(sdk), Some(t), Some(s)) = (&sdk, &truth, &summary)
     {
-        checks.push(scale_check(&cfg, sdk, t, s).await?);
+        checks.push(match scale_check(&cfg, sdk, t, s).await {
+            Ok(c) => c,
+            Err(e) => errored("scale", &e),
+        });
     }
     if let (Some(summary), true) = (&summary, cfg.runs(CheckName::Health)) {
         checks.push(health::evaluate(
@@ -333,13 +341,7 @@ async fn web_acl_lookup(
 }
 
 fn print_summary(result: &RunResult, dir: &std::path::Path) {
-    eprintln!("harness verify: {} — {}", result.verdict, result.target.url);
-    for c in &result.checks {
-        eprintln!("  {:<6} {:<12} {}", c.name, c.verdict.label(), c.summary);
-        for w in &c.warnings {
-            eprintln!("         warning: {w}");
-        }
-    }
+    eprint!("{}", crate::report::text::run_summary(result));
     eprintln!("  reports: {}", dir.display());
 }
 

@@ -151,3 +151,84 @@ async fn bad_configuration_exits_2_with_one_line() {
     let (code, msg) = exit_of(w.args(&[])).await;
     one_line(code, &msg, "sum to 0");
 }
+
+/// A TCP relay from `listener` to port `to` that stops moto (drops the server, which
+/// kills it) when the first connection arrives, before relaying it: the harness reads
+/// the configured truth from AWS before it sends any traffic, so every AWS read after
+/// this point (scale's ECS read) fails, while the whole sample gets through.
+fn relay_that_stops_moto(listener: TcpListener, to: u16, moto: MotoServer) {
+    tokio::spawn(async move {
+        let mut moto = Some(moto);
+        loop {
+            let Ok((mut down, _)) = listener.accept().await else {
+                return;
+            };
+            drop(moto.take());
+            tokio::spawn(async move {
+                let Ok(mut up) = TcpStream::connect(("127.0.0.1", to)).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
+            });
+        }
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aws_read_failing_after_sampling_keeps_the_report_and_exits_4() {
+    use harness::result::Verdict;
+    let w = world(Spec::healthy()).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let args = w.args(&[
+        "--url",
+        &format!("https://{HOST}:{port}/"),
+        "--resolve",
+        &format!("{HOST}:{port}:127.0.0.1"),
+    ]);
+    let World {
+        moto, front, dir, ..
+    } = w;
+    relay_that_stops_moto(listener, front.port, moto);
+
+    let (code, msg) = exit_of(args).await;
+    assert_eq!(code, 4, "{msg}");
+    assert!(
+        msg.is_empty(),
+        "the run ended in an error, not a verdict: {msg}"
+    );
+
+    let reports = dir.path().join("reports");
+    let run_dirs: Vec<PathBuf> = std::fs::read_dir(&reports)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("report.json").is_file())
+        .collect();
+    assert_eq!(run_dirs.len(), 1, "exactly one report written");
+    let text = std::fs::read_to_string(run_dirs[0].join("report.json")).unwrap();
+    let run = harness::report::json::parse(&text).unwrap();
+    assert_eq!(run.verdict, Verdict::Error);
+    let check = |name: &str| run.checks.iter().find(|c| c.name == name).unwrap();
+    // What was gathered before the failure is all there.
+    assert_eq!(
+        check("split").verdict,
+        Verdict::Pass,
+        "{:?}",
+        check("split")
+    );
+    let sample = run.sample.as_ref().expect("the sample is kept");
+    assert!(sample.attributed() > 0, "{sample:?}");
+    let scale = check("scale");
+    assert_eq!(scale.verdict, Verdict::Error);
+    let reason = &scale.summary;
+    assert!(
+        reason.starts_with("AWS: ECS services in cluster") && reason.contains("dispatch failure"),
+        "{reason}"
+    );
+    for debug in ["{", "DispatchFailure(", "ConnectorError", "\n"] {
+        assert!(!reason.contains(debug), "{debug:?} in {reason}");
+    }
+    let junit = std::fs::read_to_string(run_dirs[0].join("junit.xml")).unwrap();
+    assert!(junit.contains("type=\"error\""), "{junit}");
+}

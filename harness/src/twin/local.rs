@@ -49,11 +49,13 @@ async fn probe(twin: &Twin) -> Result<String> {
         .timeout(std::time::Duration::from_secs(5))
         .build()
         .map_err(|e| Error::Runtime(format!("http client: {e}")))?;
-    let resp = client
-        .get(endpoint.url.clone())
-        .send()
-        .await
-        .map_err(|e| Error::Unreachable(format!("probing {}: {e}", endpoint.url)))?;
+    let resp = client.get(endpoint.url.clone()).send().await.map_err(|e| {
+        Error::Unreachable(format!(
+            "probing {}: {}",
+            endpoint.url,
+            crate::error::one_line(&e)
+        ))
+    })?;
     let h = |n: &str| {
         resp.headers()
             .get(n)
