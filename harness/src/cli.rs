@@ -124,6 +124,21 @@ pub struct VerifyArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// When the listener last changed (RFC 3339, e.g. the end of `terraform apply`):
+    /// sampling starts only `--settle` seconds after it. ELBv2 does not report it.
+    #[arg(long, value_name = "TIME")]
+    pub changed_at: Option<String>,
+    /// Seconds to wait after --changed-at before sampling (default 30).
+    #[arg(long, value_name = "SECONDS")]
+    pub settle: Option<u64>,
+    /// Path appended to --url on every request; it also picks the listener rule
+    /// (path-pattern conditions) whose weights are judged.
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    /// Header sent with every request (repeatable); it also picks the listener rule
+    /// (http-header conditions) whose weights are judged.
+    #[arg(long = "header", value_name = "NAME:VALUE")]
+    pub headers: Vec<String>,
 }
 
 /// Inputs of `harness local`.
