@@ -1,35 +1,24 @@
 //! The local twin, part by part, with real Docker, nginx + ModSecurity + CRS and moto:
 //! HTTPS with attribution headers, the HTTP redirect, WAF blocks, the seeded listener
-//! weights, weight reloads changing the observed split, `twin weights` moving the
-//! listener at once and the edge after a lag, the `canary-starved` fault, `twin up
-//! --env` / `twin weights` / `twin down`, and the missing-prerequisite error. Every
-//! twin is torn down by `stop` or `Drop`.
+//! weights, weight reloads changing the observed split, `twin up --env` / `twin
+//! weights` / `twin down`, and the missing-prerequisite error. Every twin is torn down
+//! by `stop` or `Drop`. Moving weights with a lag and `canary-starved`:
+//! `tests/twin_weights.rs`.
 
 use std::collections::HashMap;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use harness::cli::Cli;
-use harness::twin::{Fault, Twin, TwinSpec, TwinState, Weights};
+use harness::twin::{Twin, TwinSpec, TwinState, Weights};
 use harness::{Error, run_async};
-use statrs::distribution::{Binomial, DiscreteCDF};
 
 const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
 
 #[path = "support/twin_util.rs"]
 mod twin_util;
 
-use twin_util::{alive, containers_of, image};
-
-fn client(twin: &Twin) -> reqwest::Client {
-    twin.endpoint()
-        .unwrap()
-        .client_builder()
-        .unwrap()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
+use twin_util::{alive, canary_share, client, containers_of, image, listener_weights};
 
 fn assert_gone(state: &TwinState) {
     assert!(containers_of(&state.id).is_empty(), "containers left");
@@ -37,138 +26,6 @@ fn assert_gone(state: &TwinState) {
         assert!(!alive(pid), "pid {pid} still alive");
     }
     assert!(!state.dir.exists(), "{} left", state.dir.display());
-}
-
-/// Share of `x-variant: canary` among `n` sampled `GET /`.
-async fn canary_share(c: &reqwest::Client, url: &str, n: usize) -> f64 {
-    let mut canary = 0;
-    for _ in 0..n {
-        let r = c.get(url).send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        match r.headers().get("x-variant").and_then(|v| v.to_str().ok()) {
-            Some("canary") => canary += 1,
-            Some("stable") => {}
-            other => panic!("unattributed response: {other:?}"),
-        }
-    }
-    canary as f64 / n as f64
-}
-
-/// (stable, canary) weights of the listener's default forward action in moto.
-async fn listener_weights(sdk: &aws_config::SdkConfig, listener_arn: &str) -> (i32, i32) {
-    let elb = aws_sdk_elasticloadbalancingv2::Client::new(sdk);
-    let l = elb
-        .describe_listeners()
-        .listener_arns(listener_arn)
-        .send()
-        .await
-        .unwrap();
-    let tgs = l.listeners()[0].default_actions()[0]
-        .forward_config()
-        .unwrap()
-        .target_groups();
-    let w = |name: &str| {
-        tgs.iter()
-            .find(|t| t.target_group_arn().unwrap().contains(name))
-            .and_then(|t| t.weight())
-            .unwrap()
-    };
-    (w("stable"), w("canary"))
-}
-
-/// Requests per share measurement in the weights test, and the share that separates
-/// the old edge (canary 10 %) from the new one (50 %).
-const SHARE_N: u64 = 300;
-const SHARE_CUT: f64 = 0.3;
-
-/// Chance that one measurement of [`SHARE_N`] requests lands on the wrong side of
-/// [`SHARE_CUT`]: P(X ≥ 90 | Bin(300, 0.1)) + P(X ≤ 90 | Bin(300, 0.5)), exact.
-fn share_error_rate() -> f64 {
-    let cut = (SHARE_CUT * SHARE_N as f64) as u64;
-    let old = Binomial::new(0.1, SHARE_N).unwrap();
-    let new = Binomial::new(0.5, SHARE_N).unwrap();
-    old.sf(cut - 1) + new.cdf(cut)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn twin_weights_move_the_listener_at_once_and_the_edge_after_the_lag() {
-    // Two measurements, each wrong with the exact probability below: < 1e-4 in all.
-    let err = share_error_rate();
-    assert!(2.0 * err < 1e-4, "design error rate {err}");
-    let spec = TwinSpec::healthy("90/10".parse::<Weights>().unwrap(), image().await);
-    let twin = Twin::start(spec).await.unwrap();
-    let c = client(&twin);
-    let url = twin.url();
-    let sdk = twin.sdk_config().unwrap().clone();
-    let arn = twin.seeded().listener_arn.clone();
-    let lag = Duration::from_secs(4);
-    let t0 = Instant::now();
-    let (change, (listener_seen, during, measured_by)) =
-        tokio::join!(twin.set_weights("50/50".parse().unwrap(), lag), async {
-            while listener_weights(&sdk, &arn).await != (50, 50) {
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
-            let seen = t0.elapsed();
-            let share = canary_share(&c, &url, SHARE_N as usize).await;
-            (seen, share, t0.elapsed())
-        });
-    let change = change.unwrap();
-    let after = canary_share(&c, &url, SHARE_N as usize).await;
-    eprintln!(
-        "listener 50/50 after {:?} (seen {listener_seen:?}); edge reloaded after {:?} for a lag of {lag:?}; \
-         canary share during the lag {during:.3} (measured by {measured_by:?}), after {after:.3}; \
-         design error {err:.1e}",
-        change.listener, change.edge
-    );
-    assert!(listener_seen < Duration::from_secs(2), "{listener_seen:?}");
-    assert!(
-        measured_by < lag,
-        "the lag measurement overran the lag: {measured_by:?}"
-    );
-    assert!(
-        during < SHARE_CUT,
-        "edge moved before the lag: canary {during}"
-    );
-    assert!(
-        change.edge >= lag && change.edge < lag + Duration::from_secs(2),
-        "{change:?}"
-    );
-    assert!(
-        after > SHARE_CUT,
-        "edge did not move after the lag: canary {after}"
-    );
-    assert_eq!(listener_weights(&sdk, &arn).await, (50, 50));
-    assert_eq!(
-        (
-            twin.spec().canary.listener_weight,
-            twin.spec().canary.edge_weight
-        ),
-        (50, 50)
-    );
-    twin.stop().await.unwrap();
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn canary_starved_gives_the_canary_no_traffic_at_listener_weight_1() {
-    // If the edge still sent 1 % to the canary, 0 canary responses in 2,000 would have
-    // probability 0.99^2000 ≈ 1.9e-9 < 1e-4.
-    const N: usize = 2_000;
-    assert!(0.99f64.powi(N as i32) < 1e-4);
-    let spec = TwinSpec::with_faults(
-        "90/10".parse::<Weights>().unwrap(),
-        image().await,
-        &[Fault::CanaryStarved],
-    );
-    let twin = Twin::start(spec).await.unwrap();
-    let sdk = twin.sdk_config().unwrap();
-    assert_eq!(
-        listener_weights(sdk, &twin.seeded().listener_arn).await,
-        (99, 1)
-    );
-    assert_eq!(twin.state().containers.len(), 3, "the canary runs");
-    let share = canary_share(&client(&twin), &twin.url(), N).await;
-    assert_eq!(share, 0.0, "the starved canary got traffic");
-    twin.stop().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
