@@ -55,6 +55,7 @@ pub async fn run_async(cli: Cli) -> Result<Outcome> {
         Command::Twin(args) => match args.action {
             TwinAction::Up(up) => crate::twin::up(up).await.map(|()| Outcome::success()),
             TwinAction::Down(down) => crate::twin::down(down).await.map(|()| Outcome::success()),
+            TwinAction::Weights(w) => crate::twin::weights(w).await.map(|()| Outcome::success()),
         },
         Command::Report(args) => {
             crate::report::rerender(&args.run_dir).map(|()| Outcome::success())

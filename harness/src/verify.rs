@@ -14,6 +14,7 @@
 
 mod drain;
 mod errored;
+mod listener;
 mod release;
 
 use std::time::Duration;
@@ -64,10 +65,12 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
     } else {
         None
     };
+    let truth_req = truth_request(&cfg, &endpoint);
     let truth = match (&sdk, cfg.has_aws_target()) {
-        (Some(sdk), true) => Some(aws::read_truth(sdk, &truth_request(&cfg)).await?),
+        (Some(sdk), true) => Some(aws::read_truth(sdk, &truth_req).await?),
         _ => None,
     };
+    let settled = listener::settle(&cfg.extras, cfg.quiet).await;
 
     let mut monitor = match (&truth, cfg.runs(CheckName::Split)) {
         (Some(t), true) => Some(split::SplitMonitor::new(split::SplitConfig {
@@ -96,6 +99,9 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
         if let Some(t) = &truth {
             apply_release_findings(&mut result, summary, t);
             result.warnings.extend(t.warnings.iter().cloned());
+            if let Some(sdk) = &sdk {
+                listener::recheck(&mut result, sdk, &truth_req, t, &cfg.extras.request).await;
+            }
         }
         checks.push(result);
     }
@@ -122,6 +128,7 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
             guard_unattributed(c, s);
         }
     }
+    listener::record_settle(&mut checks, settled);
     if cfg.runs(CheckName::Tls) {
         let truth_tls = truth.as_ref().map(|t| tls::TlsTruth {
             ssl_policy: t.listener.ssl_policy.clone(),
@@ -189,8 +196,9 @@ fn now() -> String {
         .unwrap_or_else(|_| String::from("unknown"))
 }
 
-fn truth_request(cfg: &VerifyConfig) -> TruthRequest {
+fn truth_request(cfg: &VerifyConfig, endpoint: &Endpoint) -> TruthRequest {
     TruthRequest {
+        request: aws::RequestMatch::for_sample(&endpoint.url, &cfg.extras.request),
         listener_arn: cfg.listener_arn.clone(),
         load_balancer: cfg.load_balancer.clone(),
         listener_port: cfg.listener_port,
@@ -216,11 +224,12 @@ async fn sample_target(
         .clamp(1, cfg.max_requests);
     let sampler = SamplerConfig {
         endpoint: endpoint.clone(),
+        request: cfg.extras.request.clone(),
         max_requests: cfg.max_requests,
         concurrency: cfg.concurrency,
         rps: Some(cfg.rps),
         timeout: cfg.timeout,
-        fresh_connections: cfg.fresh_connections,
+        fresh_connections: cfg.fresh_connections || listener::needs_fresh_connections(truth),
         batch_size,
         quiet: cfg.quiet,
     };

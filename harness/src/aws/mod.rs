@@ -12,6 +12,7 @@
 
 mod ecs;
 mod elb;
+mod rules;
 mod truth;
 
 pub mod acm;
@@ -35,7 +36,8 @@ pub use elb::{
     ListenerTruth, RegisteredTarget, WeightedTargetGroup, find_listener, read_listener,
     registered_targets,
 };
-pub use truth::{Truth, TruthRequest, map_weights, read_truth};
+pub use rules::{Condition, Forward, RequestMatch, Rule, select as select_rule, wildcard};
+pub use truth::{Truth, TruthRequest, listener_warnings, map_weights, read_truth};
 
 /// Region used against an endpoint override (moto) when none is configured.
 const DEFAULT_LOCAL_REGION: &str = "us-east-1";

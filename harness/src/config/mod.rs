@@ -12,7 +12,10 @@ use crate::aws::AwsOptions;
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
 
+pub mod input;
 mod sources;
+
+use input::{Extras, shell_quote};
 
 use sources::{FileConfig, TfOutputs, read_tf_outputs, read_toml};
 #[cfg(test)]
@@ -141,6 +144,8 @@ pub struct VerifyConfig {
     pub report_dir: PathBuf,
     /// No progress bar.
     pub quiet: bool,
+    /// `--changed-at`/`--settle`, `--path`/`--header`.
+    pub extras: Extras,
 }
 
 impl VerifyConfig {
@@ -215,6 +220,10 @@ impl VerifyConfig {
                 .map(|p| p.display().to_string()),
         );
         flag("report-dir", Some(self.report_dir.display().to_string()));
+        self.extras
+            .flags()
+            .into_iter()
+            .for_each(|(k, v)| flag(&k, Some(v)));
         if self.fresh_connections {
             parts.push("--fresh-connections".into());
         }
@@ -222,17 +231,6 @@ impl VerifyConfig {
             parts.push("--require-hsts".into());
         }
         parts.join(" ")
-    }
-}
-
-fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
 
@@ -253,6 +251,7 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
     fn pick<T>(flag: Option<T>, file: Option<T>, tf: Option<T>) -> Option<T> {
         flag.or(file).or(tf)
     }
+    let extras = input::resolve(args, &file)?;
     let url = pick(args.url.clone(), file.url, tf.url).ok_or_else(|| {
         Error::Config("no target URL: give --url, `url` in --config, or --tf-outputs".into())
     })?;
@@ -320,6 +319,7 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
         report_dir: pick(args.report_dir.clone(), file.report_dir, None)
             .unwrap_or_else(|| PathBuf::from(DEFAULT_REPORT_DIR)),
         quiet: args.quiet || file.quiet.unwrap_or(false),
+        extras,
     };
     cfg.checks = select_checks(&checks_given, cfg.has_aws_target())?;
     validate(&cfg)?;
@@ -373,9 +373,7 @@ fn validate(cfg: &VerifyConfig) -> Result<()> {
             cfg.concurrency
         ));
     }
-    if !(cfg.rps.is_finite() && cfg.rps > 0.0) {
-        return bad(format!("--rps {}: must be a positive number", cfg.rps));
-    }
+    input::validate(cfg)?;
     if cfg.timeout.is_zero() {
         return bad("--timeout-ms must be at least 1".into());
     }

@@ -42,6 +42,11 @@ pub(super) struct FileConfig {
     pub(super) aws_credentials_file: Option<PathBuf>,
     pub(super) report_dir: Option<PathBuf>,
     pub(super) quiet: Option<bool>,
+    pub(super) path: Option<String>,
+    #[serde(default)]
+    pub(super) headers: Vec<String>,
+    pub(super) changed_at: Option<String>,
+    pub(super) settle_s: Option<u64>,
 }
 
 pub(super) fn read_toml(path: &Path) -> Result<FileConfig> {

@@ -37,6 +37,10 @@ pub fn merge_verify_args(twin: VerifyArgs, user: &VerifyArgs) -> VerifyArgs {
         require_hsts: user.require_hsts,
         report_dir: user.report_dir.clone(),
         quiet: user.quiet,
+        changed_at: user.changed_at.clone(),
+        settle: user.settle,
+        path: user.path.clone(),
+        headers: user.headers.clone(),
         ..twin
     }
 }
