@@ -85,7 +85,9 @@ fn app_infra_data_sources_find_what_shared_infra_tags() {
         );
     }
     // Looked up by name: the cluster and the repository.
-    let shared_locals = all(&shared, "locals").next().unwrap();
+    let shared_locals = all(&shared, "locals")
+        .find(|l| attr(l.body(), "name").is_some())
+        .unwrap();
     let cluster_name = render(attr(shared_locals.body(), "name").unwrap());
     let app_locals = all(&app, "locals")
         .find(|l| attr(l.body(), "name").is_some())

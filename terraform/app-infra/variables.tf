@@ -229,3 +229,13 @@ variable "archive_expiry_days" {
     error_message = "archive_expiry_days must be between 30 and 3653."
   }
 }
+
+variable "github_repository" {
+  description = "GitHub repository (owner/name) whose `production` environment may assume the gate's read-only role (deploy-canary.yml passes github.repository)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
+    error_message = "github_repository must be owner/name."
+  }
+}
