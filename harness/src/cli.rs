@@ -140,6 +140,13 @@ pub struct VerifyArgs {
     /// (http-header conditions) whose weights are judged.
     #[arg(long = "header", value_name = "NAME:VALUE")]
     pub headers: Vec<String>,
+    /// Target group ARN of the stable variant, for services registered by IP without a
+    /// `loadBalancers` block (as app-infra does; `--tf-outputs` gives it).
+    #[arg(long, value_name = "ARN")]
+    pub stable_target_group: Option<String>,
+    /// Target group ARN of the canary variant (see --stable-target-group).
+    #[arg(long, value_name = "ARN")]
+    pub canary_target_group: Option<String>,
 }
 
 /// Inputs of `harness local`.

@@ -205,6 +205,8 @@ fn truth_request(cfg: &VerifyConfig, endpoint: &Endpoint) -> TruthRequest {
         cluster: cfg.cluster.clone().unwrap_or_default(),
         stable_service: cfg.stable_service.clone().unwrap_or_default(),
         canary_service: cfg.canary_service.clone().unwrap_or_default(),
+        stable_target_group: cfg.extras.target_groups.stable.clone(),
+        canary_target_group: cfg.extras.target_groups.canary.clone(),
     }
 }
 

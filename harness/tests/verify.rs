@@ -114,6 +114,25 @@ async fn bad_configuration_exits_2_with_one_line() {
     // Unknown service.
     let (code, msg) = exit_of(w.args(&["--canary-service", "nope"])).await;
     one_line(code, &msg, "nope");
+    // app-infra's services name no target group (the registrar registers task IPs):
+    // without Terraform's target group outputs the harness says what to give.
+    let mut no_tg = w.args(&[]);
+    let at = no_tg
+        .iter()
+        .position(|a| a == "--canary-target-group")
+        .unwrap();
+    no_tg.drain(at..at + 2);
+    let (code, msg) = exit_of(no_tg).await;
+    one_line(code, &msg, "--canary-target-group");
+    // One target group for both variants is refused.
+    let mut same = w.args(&[]);
+    let at = same
+        .iter()
+        .position(|a| a == "--canary-target-group")
+        .unwrap();
+    same[at + 1] = w.seeded.stable_target_group_arn.clone();
+    let (code, msg) = exit_of(same).await;
+    one_line(code, &msg, "for both stable and canary");
     // Weights missing: the forward action lists the target groups without weights.
     let sdk = harness::aws::load(&aws_options(&w.moto, &w.creds))
         .await

@@ -186,6 +186,8 @@ async fn path_picks_the_listener_rule() {
                 stable_service: w.seeded.stable_service.clone(),
                 canary_service: w.seeded.canary_service.clone(),
                 request: harness::aws::RequestMatch::for_sample(&url, &spec),
+                stable_target_group: Some(w.seeded.stable_target_group_arn.clone()),
+                canary_target_group: Some(w.seeded.canary_target_group_arn.clone()),
                 ..Default::default()
             },
         )

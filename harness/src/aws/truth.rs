@@ -26,6 +26,10 @@ pub struct TruthRequest {
     pub canary_service: String,
     /// The sampled request (host, path, headers): it picks the listener rule.
     pub request: RequestMatch,
+    /// Stable's target group when the service names none (IP registration).
+    pub stable_target_group: Option<String>,
+    /// Canary's target group when the service names none.
+    pub canary_target_group: Option<String>,
 }
 
 /// What AWS says the deployment should do.
@@ -112,15 +116,49 @@ pub async fn read_truth(sdk: &aws_config::SdkConfig, req: &TruthRequest) -> Resu
         &[req.stable_service.as_str(), req.canary_service.as_str()],
     )
     .await?;
-    let canary = services.pop().unwrap_or_default();
-    let stable = services.pop().unwrap_or_default();
-    for svc in [&stable, &canary] {
-        if svc.target_group_arns.is_empty() {
-            return Err(Error::Config(format!(
-                "ECS service {} has no load balancer target group",
-                svc.name
-            )));
+    let mut canary = services.pop().unwrap_or_default();
+    let mut stable = services.pop().unwrap_or_default();
+    for (svc, given, flag) in [
+        (
+            &mut stable,
+            &req.stable_target_group,
+            "--stable-target-group",
+        ),
+        (
+            &mut canary,
+            &req.canary_target_group,
+            "--canary-target-group",
+        ),
+    ] {
+        // A service registered by IP (app-infra's registrar) names no target group:
+        // the input (Terraform's output) does. When both exist they must agree.
+        match (svc.target_group_arns.is_empty(), given) {
+            (true, Some(arn)) => svc.target_group_arns = vec![arn.clone()],
+            (true, None) => {
+                return Err(Error::Config(format!(
+                    "ECS service {} names no target group: give {flag} or --tf-outputs \
+                     with stable_target_group_arn/canary_target_group_arn",
+                    svc.name
+                )));
+            }
+            (false, Some(arn)) if !svc.target_group_arns.contains(arn) => {
+                return Err(Error::Config(format!(
+                    "{flag} {arn} is not a target group of ECS service {} ({})",
+                    svc.name,
+                    svc.target_group_arns.join(", ")
+                )));
+            }
+            _ => {}
         }
+    }
+    if let Some(shared) = stable
+        .target_group_arns
+        .iter()
+        .find(|a| canary.target_group_arns.contains(a))
+    {
+        return Err(Error::Config(format!(
+            "target group {shared} is given for both stable and canary: the split needs one each"
+        )));
     }
     let (stable_weight, canary_weight) = map_weights(
         &listener.target_groups,

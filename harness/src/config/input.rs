@@ -16,7 +16,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::VerifyConfig;
-use super::sources::FileConfig;
+use super::sources::{FileConfig, TfOutputs};
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
 use crate::sample::RequestSpec;
@@ -35,12 +35,25 @@ pub const MAX_CLOCK_SKEW: Duration = Duration::from_secs(60);
 /// When the listener last changed and what each request carries.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Extras {
+    /// Target groups of the variants, when the services do not name them.
+    pub target_groups: TargetGroups,
     /// Path and headers sent with every request; they also pick the listener rule.
     pub request: RequestSpec,
     /// End of the change (`--changed-at`).
     pub changed_at: Option<OffsetDateTime>,
     /// Time to wait after `changed_at` before sampling (`--settle`).
     pub settle: Duration,
+}
+
+/// Target group ARNs given as inputs (flags, `--config`, `--tf-outputs`). app-infra's
+/// services carry no `loadBalancers` block (the registrar Lambda registers task IPs
+/// across VPCs), so ECS cannot say which target group is whose; Terraform can.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TargetGroups {
+    /// Stable's target group ARN.
+    pub stable: Option<String>,
+    /// Canary's target group ARN.
+    pub canary: Option<String>,
 }
 
 impl Extras {
@@ -61,6 +74,14 @@ impl Extras {
     /// `--flag value` pairs that reproduce these inputs.
     pub fn flags(&self) -> Vec<(String, String)> {
         let mut out = self.request.flags();
+        for (flag, arn) in [
+            ("stable-target-group", &self.target_groups.stable),
+            ("canary-target-group", &self.target_groups.canary),
+        ] {
+            if let Some(arn) = arn {
+                out.push((flag.into(), arn.clone()));
+            }
+        }
         if let Some(at) = self.changed_at.and_then(|t| t.format(&Rfc3339).ok()) {
             out.push(("changed-at".into(), at));
             out.push(("settle".into(), self.settle.as_secs().to_string()));
@@ -70,7 +91,15 @@ impl Extras {
 }
 
 /// Merges the flags over the `--config` file and validates.
-pub(super) fn resolve(args: &VerifyArgs, file: &FileConfig) -> Result<Extras> {
+pub(super) fn resolve(args: &VerifyArgs, file: &FileConfig, tf: &TfOutputs) -> Result<Extras> {
+    let target_groups = TargetGroups {
+        stable: (args.stable_target_group.clone())
+            .or(file.stable_target_group.clone())
+            .or(tf.stable_target_group_arn.clone()),
+        canary: (args.canary_target_group.clone())
+            .or(file.canary_target_group.clone())
+            .or(tf.canary_target_group_arn.clone()),
+    };
     let path = args.path.as_deref().or(file.path.as_deref());
     let headers = if args.headers.is_empty() {
         &file.headers
@@ -91,6 +120,7 @@ pub(super) fn resolve(args: &VerifyArgs, file: &FileConfig) -> Result<Extras> {
         )));
     }
     Ok(Extras {
+        target_groups,
         request,
         changed_at,
         settle: Duration::from_secs(settle_s),

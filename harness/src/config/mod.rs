@@ -251,7 +251,7 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
     fn pick<T>(flag: Option<T>, file: Option<T>, tf: Option<T>) -> Option<T> {
         flag.or(file).or(tf)
     }
-    let extras = input::resolve(args, &file)?;
+    let extras = input::resolve(args, &file, &tf)?;
     let url = pick(args.url.clone(), file.url, tf.url).ok_or_else(|| {
         Error::Config("no target URL: give --url, `url` in --config, or --tf-outputs".into())
     })?;
