@@ -70,6 +70,7 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
             canary_weight: t.canary_weight,
             alpha: cfg.alpha,
             margin: cfg.margin,
+            leak_margin: cfg.leak_margin,
             max_requests: cfg.max_requests,
         })?),
         _ => None,
@@ -219,7 +220,7 @@ async fn sample_target(
     let zero_weight_only = monitor.is_none()
         && !cfg.runs(CheckName::Health)
         && truth.is_some_and(|t| t.canary_weight == 0);
-    let enough_for_zero = crate::stats::zero_weight_n(cfg.margin, cfg.alpha);
+    let enough_for_zero = crate::stats::zero_weight_n(cfg.leak_margin, cfg.alpha);
     let summary = sample::sample(&sampler, |s| {
         let answered = s.attributed() + s.unattributed_total();
         if answered == 0 {
