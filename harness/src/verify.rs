@@ -10,6 +10,7 @@
 //! INCONCLUSIVE: they are never silently dropped.
 
 mod drain;
+pub mod plan;
 mod release;
 
 use std::time::Duration;
@@ -176,6 +177,23 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
     Ok(result)
 }
 
+/// `harness verify --plan`: reads the configuration and the listener weights (AWS
+/// reads only), prints what each check will need ([`plan`]) and sends no traffic.
+/// An inadequate split budget is the configuration error `run` would stop with.
+pub async fn plan_only(args: VerifyArgs) -> Result<()> {
+    let cfg = config::resolve(&args)?;
+    let weights = if cfg.has_aws_target() {
+        let sdk = aws::load(&cfg.aws).await?;
+        let t = aws::read_truth(&sdk, &truth_request(&cfg)).await?;
+        Some((t.stable_weight, t.canary_weight))
+    } else {
+        None
+    };
+    let (plans, problem) = plan::plan(&cfg, weights);
+    print!("{}", plan::render(&plans, cfg.rps));
+    problem.map_or(Ok(()), Err)
+}
+
 fn now() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)
@@ -278,6 +296,7 @@ async fn scale_check(
         canary_hits: summary.canary.responses,
         n: summary.attributed(),
         alpha: cfg.alpha,
+        leak_margin: cfg.leak_margin,
         waited_s,
     }))
 }

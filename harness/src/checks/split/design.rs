@@ -220,7 +220,7 @@ fn floor2(p: f64) -> f64 {
 }
 
 /// `67413` → `"67,413"`.
-pub(crate) fn thousands(n: u64) -> String {
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -15,7 +15,7 @@ pub use config::{
     DEFAULT_ALPHA, DEFAULT_LEAK_MARGIN, DEFAULT_MARGIN, DEFAULT_MAX_REQUESTS, FIRST_LOOK_FRACTION,
     LOOK_RATIO, MAX_WEIGHT, MIN_FIRST_LOOK, MIN_PASS_PROBABILITY, SplitConfig, ZERO_WEIGHT_LOOKS,
 };
-pub use design::{BUDGET_SEARCH_LIMIT, smallest_budget};
+pub use design::{BUDGET_SEARCH_LIMIT, smallest_budget, thousands};
 
 /// Why sampling stopped before the budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
