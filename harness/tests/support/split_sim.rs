@@ -111,6 +111,9 @@ pub fn simulate(config: &SplitConfig, truth: f64, runs: u64, seed: u64) -> Tally
             Verdict::Pass => t.pass += 1,
             Verdict::Fail => t.fail += 1,
             Verdict::Inconclusive => t.inconclusive += 1,
+            v @ (Verdict::NotApplicable | Verdict::Error) => {
+                panic!("the split monitor never concludes {v}")
+            }
         }
         t.missed += u64::from(o.missed_truth);
         t.requests += o.requests;
