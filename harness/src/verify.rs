@@ -13,6 +13,8 @@ mod drain;
 pub mod plan;
 mod release;
 
+pub use plan::run as plan_only;
+
 use std::time::Duration;
 
 use time::OffsetDateTime;
@@ -177,23 +179,6 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
     Ok(result)
 }
 
-/// `harness verify --plan`: reads the configuration and the listener weights (AWS
-/// reads only), prints what each check will need ([`plan`]) and sends no traffic.
-/// An inadequate split budget is the configuration error `run` would stop with.
-pub async fn plan_only(args: VerifyArgs) -> Result<()> {
-    let cfg = config::resolve(&args)?;
-    let weights = if cfg.has_aws_target() {
-        let sdk = aws::load(&cfg.aws).await?;
-        let t = aws::read_truth(&sdk, &truth_request(&cfg)).await?;
-        Some((t.stable_weight, t.canary_weight))
-    } else {
-        None
-    };
-    let (plans, problem) = plan::plan(&cfg, weights);
-    print!("{}", plan::render(&plans, cfg.rps));
-    problem.map_or(Ok(()), Err)
-}
-
 fn now() -> String {
     OffsetDateTime::now_utc()
         .format(&Rfc3339)
@@ -213,7 +198,7 @@ fn truth_request(cfg: &VerifyConfig) -> TruthRequest {
 
 /// Samples the target. Stops when the split monitor has a verdict, when the first
 /// batch got no response at all (unreachable), or — for a weight-0 canary checked
-/// without the split test — once 0 hits bound the canary share below the margin.
+/// without the split test — once 0 hits bound the canary share below the leak margin.
 async fn sample_target(
     cfg: &VerifyConfig,
     endpoint: &Endpoint,

@@ -86,7 +86,7 @@ fn healthy_90_10_rarely_fails() {
 
 #[test]
 fn healthy_50_50_rarely_fails() {
-    // 50/50 has the widest intervals: within the 20,000-request budget 99.0 % of
+    // 50/50 has the widest intervals: within the 20,000-request budget 99.09 % of
     // healthy runs reach PASS (exact figure, `stats::group_sequential::operating`),
     // the rest stay INCONCLUSIVE (never FAIL); 0.98 leaves room for sampling noise.
     healthy(50, 50, 2, 0.98);

@@ -151,3 +151,20 @@ async fn bad_configuration_exits_2_with_one_line() {
     let (code, msg) = exit_of(w.args(&[])).await;
     one_line(code, &msg, "sum to 0");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_reads_the_weights_and_judges_the_budget() {
+    let w = world(Spec::healthy()).await;
+    // 90/10 at ±5 points: an adequate budget, exit 0 and no report written.
+    let (code, msg) = exit_of(w.args(&["--plan"])).await;
+    assert_eq!(code, 0, "{msg}");
+    assert!(
+        !w.dir.path().join("reports").exists(),
+        "--plan wrote a report"
+    );
+    // ±0.1 point at 90/10 needs millions of requests: exit 2, one line.
+    let (code, msg) = exit_of(w.args(&["--plan", "--margin", "0.001"])).await;
+    assert_eq!(code, 2, "{msg}");
+    assert!(msg.contains("--max-requests 3000"), "{msg}");
+    assert!(!msg.contains('\n'), "{msg}");
+}

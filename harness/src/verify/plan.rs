@@ -7,12 +7,32 @@
 //! The split figures are exact: the expected requests to a verdict at the configured
 //! share come from the group-sequential recursion on the planned looks
 //! ([`crate::stats::group_sequential`]), the maximum is the budget; at weight 0/100 the
-//! leak test stops after exactly its sample `n` when no hit arrives. Pure functions:
-//! [`plan`] computes, [`render`] formats.
+//! leak test stops after exactly its sample `n` when no hit arrives. [`plan`] computes
+//! and [`render`] formats (pure functions); [`run`] reads the weights from AWS and
+//! prints.
 
+use crate::aws;
 use crate::checks::split::{SplitConfig, SplitMonitor};
-use crate::config::{CheckName, VerifyConfig};
-use crate::error::Error;
+use crate::cli::VerifyArgs;
+use crate::config::{self, CheckName, VerifyConfig};
+use crate::error::{Error, Result};
+
+/// `harness verify --plan`: reads the configuration and the listener weights (AWS
+/// reads only), prints what each check will need and sends no traffic. An inadequate
+/// split budget is the configuration error `verify` would stop with.
+pub async fn run(args: VerifyArgs) -> Result<()> {
+    let cfg = config::resolve(&args)?;
+    let weights = if cfg.has_aws_target() {
+        let sdk = aws::load(&cfg.aws).await?;
+        let t = aws::read_truth(&sdk, &super::truth_request(&cfg)).await?;
+        Some((t.stable_weight, t.canary_weight))
+    } else {
+        None
+    };
+    let (plans, problem) = plan(&cfg, weights);
+    print!("{}", render(&plans, cfg.rps));
+    problem.map_or(Ok(()), Err)
+}
 
 /// What one check will need.
 #[derive(Debug, Clone, PartialEq)]
