@@ -88,7 +88,7 @@ pub mod srm;
 pub mod weights;
 
 pub use binomial::{Interval, clopper_pearson, upper_bound, zero_hits_upper_bound};
-pub use equivalence::{Band, Decision, decide};
+pub use equivalence::{Band, Decision, decide, effective_margin};
 pub use mann_whitney::{MannWhitney, mann_whitney_greater};
 pub use proportions::{ProportionTest, agresti_caffo_greater, fisher_exact_greater};
 pub use sample_size::{fixed_n_tost, zero_weight_n};

@@ -264,16 +264,24 @@ pub fn rules(looks: &[u64], band: Band, nominal: f64) -> Vec<LookRule> {
 }
 
 /// The largest error probability of either kind at the band edges inside `(0, 1)`.
+/// The two edges are independent recursions and run on two threads.
 pub fn edge_error(looks: &[u64], band: Band, nominal: f64) -> f64 {
     let rules = rules(looks, band, nominal);
-    [band.low(), band.high()]
-        .into_iter()
-        .filter(|&e| e > 0.0 && e < 1.0)
-        .map(|e| {
+    let error_at = |e: f64| {
+        if e > 0.0 && e < 1.0 {
             let op = operating(&rules, e);
             op.pass.max(op.fail)
-        })
-        .fold(0.0, f64::max)
+        } else {
+            0.0
+        }
+    };
+    std::thread::scope(|scope| {
+        let high = scope.spawn(|| error_at(band.high()));
+        let low = error_at(band.low());
+        // A panic in the recursion is a bug; surface it on this thread.
+        let high = high.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        low.max(high)
+    })
 }
 
 type Key = (u64, u64, u64, Vec<u64>);
