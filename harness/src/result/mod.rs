@@ -224,14 +224,8 @@ mod tests {
         assert_eq!(Verdict::combine([Inconclusive, Fail, Pass]), Fail);
         assert_eq!(Verdict::combine([]), Inconclusive);
         assert_eq!(Verdict::combine([NotApplicable, Pass]), Pass);
-        assert_eq!(
-            Verdict::combine([NotApplicable, NotApplicable]),
-            Inconclusive
-        );
-        assert_eq!(
-            Verdict::combine([Inconclusive, NotApplicable]),
-            Inconclusive
-        );
+        assert_eq!(Verdict::combine([NotApplicable, NotApplicable]), Inconclusive);
+        assert_eq!(Verdict::combine([Inconclusive, NotApplicable]), Inconclusive);
         assert_eq!(Verdict::combine([Inconclusive, Error]), Error);
         assert_eq!(Verdict::combine([Error, Fail, Inconclusive]), Fail);
     }
