@@ -83,6 +83,10 @@ pub struct VerifyArgs {
     /// Equivalence margin around the configured canary share (absolute, 0.02 = ±2 pp).
     #[arg(long)]
     pub margin: Option<f64>,
+    /// Leak margin at weight 0 or 100: the zero-weight side PASSes only after
+    /// ln(alpha)/ln(1 - leak margin) responses with no hit on it (default 0.001 = 0.1 %).
+    #[arg(long)]
+    pub leak_margin: Option<f64>,
     /// Upper bound on sampled requests for the split check.
     #[arg(long)]
     pub max_requests: Option<u64>,
@@ -147,6 +151,11 @@ pub struct VerifyArgs {
     /// Target group ARN of the canary variant (see --stable-target-group).
     #[arg(long, value_name = "ARN")]
     pub canary_target_group: Option<String>,
+    /// Print what each check will need (requests, wall time at --rps) after reading
+    /// the configuration and the weights, send no traffic, and exit (2 when the budget
+    /// is too small for the split test).
+    #[arg(long)]
+    pub plan: bool,
 }
 
 /// Inputs of `harness local`.

@@ -15,7 +15,10 @@
 mod drain;
 mod errored;
 mod listener;
+pub mod plan;
 mod release;
+
+pub use plan::run as plan_only;
 
 use std::time::Duration;
 
@@ -78,6 +81,7 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
             canary_weight: t.canary_weight,
             alpha: cfg.alpha,
             margin: cfg.margin,
+            leak_margin: cfg.leak_margin,
             max_requests: cfg.max_requests,
         })?),
         _ => None,
@@ -212,7 +216,7 @@ fn truth_request(cfg: &VerifyConfig, endpoint: &Endpoint) -> TruthRequest {
 
 /// Samples the target. Stops when the split monitor has a verdict, when the first
 /// batch got no response at all (unreachable), or — for a weight-0 canary checked
-/// without the split test — once 0 hits bound the canary share below the margin.
+/// without the split test — once 0 hits bound the canary share below the leak margin.
 async fn sample_target(
     cfg: &VerifyConfig,
     endpoint: &Endpoint,
@@ -238,7 +242,7 @@ async fn sample_target(
     let zero_weight_only = monitor.is_none()
         && !cfg.runs(CheckName::Health)
         && truth.is_some_and(|t| t.canary_weight == 0);
-    let enough_for_zero = crate::stats::zero_weight_n(cfg.margin, cfg.alpha);
+    let enough_for_zero = crate::stats::zero_weight_n(cfg.leak_margin, cfg.alpha);
     let summary = sample::sample(&sampler, |s| {
         let answered = s.attributed() + s.unattributed_total();
         if answered == 0 {
@@ -296,6 +300,7 @@ async fn scale_check(
         canary_hits: summary.canary.responses,
         n: summary.attributed(),
         alpha: cfg.alpha,
+        leak_margin: cfg.leak_margin,
         waited_s,
     }))
 }

@@ -257,3 +257,20 @@ async fn an_aws_read_failing_after_sampling_keeps_the_report_and_exits_4() {
     let junit = std::fs::read_to_string(run_dirs[0].join("junit.xml")).unwrap();
     assert!(junit.contains("type=\"error\""), "{junit}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_reads_the_weights_and_judges_the_budget() {
+    let w = world(Spec::healthy()).await;
+    // 90/10 at ±5 points: an adequate budget, exit 0 and no report written.
+    let (code, msg) = exit_of(w.args(&["--plan"])).await;
+    assert_eq!(code, 0, "{msg}");
+    assert!(
+        !w.dir.path().join("reports").exists(),
+        "--plan wrote a report"
+    );
+    // ±0.1 point at 90/10 needs millions of requests: exit 2, one line.
+    let (code, msg) = exit_of(w.args(&["--plan", "--margin", "0.001"])).await;
+    assert_eq!(code, 2, "{msg}");
+    assert!(msg.contains("--max-requests 3000"), "{msg}");
+    assert!(!msg.contains('\n'), "{msg}");
+}

@@ -22,7 +22,9 @@ use sources::{FileConfig, TfOutputs, read_tf_outputs, read_toml};
 use sources::{parse_tf_outputs, parse_toml};
 
 /// Significance level, margin and request budget: the split check's defaults.
-pub use crate::checks::split::{DEFAULT_ALPHA, DEFAULT_MARGIN, DEFAULT_MAX_REQUESTS};
+pub use crate::checks::split::{
+    DEFAULT_ALPHA, DEFAULT_LEAK_MARGIN, DEFAULT_MARGIN, DEFAULT_MAX_REQUESTS,
+};
 /// Default requests in flight: modest, this may be production.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// Default rate cap in requests per second: modest, this may be production.
@@ -122,6 +124,8 @@ pub struct VerifyConfig {
     pub alpha: f64,
     /// Equivalence margin.
     pub margin: f64,
+    /// Leak margin at weight 0 or 100.
+    pub leak_margin: f64,
     /// Request budget.
     pub max_requests: u64,
     /// Requests in flight.
@@ -200,6 +204,7 @@ impl VerifyConfig {
         );
         flag("alpha", Some(self.alpha.to_string()));
         flag("margin", Some(self.margin.to_string()));
+        flag("leak-margin", Some(self.leak_margin.to_string()));
         flag("max-requests", Some(self.max_requests.to_string()));
         flag("concurrency", Some(self.concurrency.to_string()));
         flag("rps", Some(self.rps.to_string()));
@@ -291,6 +296,7 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
         checks: Vec::new(),
         alpha: pick(args.alpha, file.alpha, None).unwrap_or(DEFAULT_ALPHA),
         margin: pick(args.margin, file.margin, None).unwrap_or(DEFAULT_MARGIN),
+        leak_margin: pick(args.leak_margin, file.leak_margin, None).unwrap_or(DEFAULT_LEAK_MARGIN),
         max_requests: pick(args.max_requests, file.max_requests, None)
             .unwrap_or(DEFAULT_MAX_REQUESTS),
         concurrency: pick(args.concurrency, file.concurrency, None).unwrap_or(DEFAULT_CONCURRENCY),
@@ -363,6 +369,12 @@ fn validate(cfg: &VerifyConfig) -> Result<()> {
     }
     if !(cfg.margin > 0.0 && cfg.margin < 0.5) {
         return bad(format!("--margin {}: must lie in (0, 0.5)", cfg.margin));
+    }
+    if !(cfg.leak_margin > 0.0 && cfg.leak_margin < 0.5) {
+        return bad(format!(
+            "--leak-margin {}: must lie in (0, 0.5)",
+            cfg.leak_margin
+        ));
     }
     if cfg.max_requests == 0 {
         return bad("--max-requests must be at least 1".into());

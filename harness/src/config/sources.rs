@@ -28,6 +28,7 @@ pub(super) struct FileConfig {
     pub(super) checks: Option<Vec<String>>,
     pub(super) alpha: Option<f64>,
     pub(super) margin: Option<f64>,
+    pub(super) leak_margin: Option<f64>,
     pub(super) max_requests: Option<u64>,
     pub(super) concurrency: Option<usize>,
     pub(super) rps: Option<f64>,

@@ -35,6 +35,7 @@ fn flags_win_over_file_over_tf_outputs() {
     assert_eq!(cfg.stable_service.as_deref(), Some("tf-stable"));
     assert_eq!(cfg.alpha, 0.05);
     assert_eq!(cfg.margin, DEFAULT_MARGIN);
+    assert_eq!(cfg.leak_margin, DEFAULT_LEAK_MARGIN);
     assert_eq!(cfg.max_requests, DEFAULT_MAX_REQUESTS);
     assert_eq!(cfg.checks, CheckName::ALL.to_vec());
 }
@@ -58,6 +59,7 @@ fn rejects_bad_values_with_one_line() {
     let cases: Vec<(Mutation, &str)> = vec![
         (Box::new(|a| a.alpha = Some(0.0)), "--alpha"),
         (Box::new(|a| a.margin = Some(0.7)), "--margin"),
+        (Box::new(|a| a.leak_margin = Some(0.0)), "--leak-margin"),
         (Box::new(|a| a.max_requests = Some(0)), "--max-requests"),
         (Box::new(|a| a.concurrency = Some(0)), "--concurrency"),
         (Box::new(|a| a.rps = Some(-1.0)), "--rps"),

@@ -45,6 +45,14 @@ pub struct SplitEvidence {
     pub configured_share: f64,
     /// Equivalence margin (absolute).
     pub margin: f64,
+    /// The margin the decision used: `min(margin, p0/2, (1 − p0)/2)` for interior
+    /// weights, the leak margin at weight 0 or 100.
+    #[serde(default)]
+    pub effective_margin: f64,
+    /// Nominal confidence level of each look's interval, `1 − α'` (interior weights;
+    /// the `1 − α` guarantee holds over all looks together).
+    #[serde(default)]
+    pub look_level: Option<f64>,
     /// Significance level.
     pub alpha: f64,
     /// Attributed responses used.
@@ -59,7 +67,7 @@ pub struct SplitEvidence {
     pub ci_high: f64,
     /// How the interval was computed (e.g. "Clopper-Pearson, alpha spent over 8 looks").
     pub method: String,
-    /// Chi-square sample-ratio-mismatch p-value.
+    /// Exact two-sided binomial sample-ratio-mismatch p-value (information only).
     pub srm_p_value: f64,
     /// Share of responses without attribution.
     pub unattributed_share: f64,

@@ -28,6 +28,7 @@ pub fn merge_verify_args(twin: VerifyArgs, user: &VerifyArgs) -> VerifyArgs {
         checks: user.checks.clone(),
         alpha: user.alpha,
         margin: user.margin,
+        leak_margin: user.leak_margin,
         max_requests: user.max_requests,
         concurrency: user.concurrency,
         rps: user.rps.or(Some(LOCAL_RPS)),
