@@ -190,7 +190,9 @@ mod tests {
     fn cfg(extra: impl Fn(&mut VerifyArgs)) -> VerifyConfig {
         let mut args = VerifyArgs {
             url: Some("https://plan.example/".into()),
-            listener_arn: Some("arn:listener".into()),
+            listener_arn: Some(
+                "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/a/1/2".into(),
+            ),
             cluster: Some("c".into()),
             stable_service: Some("s".into()),
             canary_service: Some("k".into()),
