@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::result::{
     CheckResult, RunResult, RunSettings, SCHEMA_VERSION, SampleSummary, Target, Verdict,
 };
-use crate::sample::{self, SamplerConfig};
+use crate::sample::{self, GATE_TOKEN_ENV, SamplerConfig};
 use errored::errored;
 
 /// Largest share of responses without `x-variant` that still lets a traffic check pass.
@@ -45,6 +45,10 @@ const DEFAULT_BATCH: u64 = 500;
 pub const HEALTH_ERROR_TOLERANCE: f64 = 0.01;
 /// Tolerated slowdown of the canary median latency (ms).
 pub const HEALTH_LATENCY_TOLERANCE_MS: f64 = 50.0;
+/// Status app-infra's WAF rate rules answer with (`waf.tf` custom response, with
+/// `x-waf-rule` naming the rule): a rate-limit block, never counted as an attack block
+/// or a canary error.
+pub const RATE_LIMIT_STATUS: &str = "429";
 /// Status that counts as "blocked by the WAF" (ALB WAF's default block answer).
 pub const WAF_BLOCK_STATUS: u16 = 403;
 /// Required share of the attack corpus blocked.
@@ -328,11 +332,18 @@ fn guard_unattributed(check: &mut CheckResult, summary: &SampleSummary) {
         return;
     }
     let share = unattributed as f64 / answered as f64;
-    let note = format!(
+    let mut note = format!(
         "{unattributed} of {answered} responses ({:.1}%) carried no x-variant header (statuses {:?})",
         share * 100.0,
         summary.unattributed
     );
+    if let Some(limited) = summary.unattributed.get(RATE_LIMIT_STATUS) {
+        note.push_str(&format!(
+            "; {limited} were {RATE_LIMIT_STATUS} answers of the WAF's rate rule (a rate-limit \
+             block, not an attack block nor a canary error): give the gate its token in \
+             {GATE_TOKEN_ENV}"
+        ));
+    }
     if share > MAX_UNATTRIBUTED_SHARE && check.verdict == Verdict::Pass {
         check.verdict = Verdict::Inconclusive;
         check.summary = format!("{note}: cannot attribute the traffic. {}", check.summary);
@@ -395,5 +406,22 @@ mod tests {
         guard_unattributed(&mut c, &s);
         assert_eq!(c.verdict, Verdict::Pass);
         assert_eq!(c.warnings.len(), 1);
+    }
+
+    #[test]
+    fn rate_limit_answers_are_named_as_such() {
+        let mut s = SampleSummary::default();
+        s.stable.responses = 900;
+        s.unattributed.insert("429".into(), 100);
+        let mut c = pass();
+        guard_unattributed(&mut c, &s);
+        assert_eq!(c.verdict, Verdict::Inconclusive);
+        assert!(
+            c.summary
+                .contains("100 were 429 answers of the WAF's rate rule"),
+            "{}",
+            c.summary
+        );
+        assert!(c.summary.contains(GATE_TOKEN_ENV), "{}", c.summary);
     }
 }
