@@ -56,8 +56,25 @@ pub const WAF_MIN_BLOCK_RATE: f64 = 0.95;
 /// Benign requests the WAF may block.
 pub const WAF_MAX_FALSE_POSITIVES: u64 = 0;
 
+/// What a caller adds to a verification (the deploy gate, [`crate::gate`]).
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    /// Checks decided before the traffic checks (e.g. the gate's `rollout`), reported
+    /// first and combined into the run's verdict.
+    pub checks: Vec<CheckResult>,
+    /// Releases (stable, canary) each variant must answer with in `x-release`, instead
+    /// of the image tags of the services' current task definitions (which a
+    /// circuit-breaker rollback has already turned back to the old release).
+    pub expected_releases: Option<(String, String)>,
+}
+
 /// Runs a verification and writes its reports.
 pub async fn run(args: VerifyArgs) -> Result<RunResult> {
+    run_with(args, Extra::default()).await
+}
+
+/// [`run`] with the gate's additions.
+pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
     let started_at = now();
     let cfg = config::resolve(&args)?;
     let endpoint = Endpoint::new(
@@ -91,7 +108,7 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
         _ => None,
     };
 
-    let mut checks = Vec::new();
+    let mut checks = extra.checks;
     let needs_sample = [CheckName::Split, CheckName::Scale, CheckName::Health]
         .into_iter()
         .any(|c| cfg.runs(c));
@@ -105,7 +122,7 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
     if let (Some(summary), Some(monitor)) = (&summary, monitor) {
         let mut result = monitor.finish(summary);
         if let Some(t) = &truth {
-            apply_release_findings(&mut result, summary, t);
+            apply_release_findings(&mut result, summary, t, extra.expected_releases.as_ref());
             result.warnings.extend(t.warnings.iter().cloned());
             if let Some(sdk) = &sdk {
                 listener::recheck(&mut result, sdk, &truth_req, t, &cfg.extras.request).await;
@@ -204,7 +221,7 @@ fn now() -> String {
         .unwrap_or_else(|_| String::from("unknown"))
 }
 
-fn truth_request(cfg: &VerifyConfig, endpoint: &Endpoint) -> TruthRequest {
+pub(crate) fn truth_request(cfg: &VerifyConfig, endpoint: &Endpoint) -> TruthRequest {
     TruthRequest {
         request: aws::RequestMatch::for_sample(&endpoint.url, &cfg.extras.request),
         listener_arn: cfg.listener_arn.clone(),
@@ -310,10 +327,24 @@ async fn scale_check(
 }
 
 /// Release mismatches fail the split check; uncomparable releases are warnings.
-fn apply_release_findings(result: &mut CheckResult, summary: &SampleSummary, truth: &Truth) {
+/// The expected releases are the gate's requested tags when given, else the image tags
+/// of the services' task definitions.
+fn apply_release_findings(
+    result: &mut CheckResult,
+    summary: &SampleSummary,
+    truth: &Truth,
+    expected: Option<&(String, String)>,
+) {
+    let (stable_tag, canary_tag) = match expected {
+        Some((s, c)) => (Some(s.as_str()), Some(c.as_str())),
+        None => (
+            truth.stable.image_tag.as_deref(),
+            truth.canary.image_tag.as_deref(),
+        ),
+    };
     for (variant, stats, tag) in [
-        ("stable", &summary.stable, truth.stable.image_tag.as_deref()),
-        ("canary", &summary.canary, truth.canary.image_tag.as_deref()),
+        ("stable", &summary.stable, stable_tag),
+        ("canary", &summary.canary, canary_tag),
     ] {
         let (failures, warnings) = release::compare(variant, stats, tag);
         if !failures.is_empty() {
