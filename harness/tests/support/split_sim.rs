@@ -110,7 +110,7 @@ pub fn simulate(config: &SplitConfig, truth: f64, runs: u64, seed: u64) -> Tally
         match o.verdict {
             Verdict::Pass => t.pass += 1,
             Verdict::Fail => t.fail += 1,
-            Verdict::Inconclusive => t.inconclusive += 1,
+            Verdict::Inconclusive | Verdict::Error | Verdict::NotApplicable => t.inconclusive += 1,
         }
         t.missed += u64::from(o.missed_truth);
         t.requests += o.requests;

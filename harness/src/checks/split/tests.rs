@@ -62,7 +62,9 @@ fn bad_configurations_are_config_errors() {
 fn looks_follow_the_schedule() {
     let mut m = SplitMonitor::new(config(90, 10)).unwrap();
     let first = (m.fixed_n as f64 * FIRST_LOOK_FRACTION).ceil() as u64;
-    assert_eq!(m.batch_size(), first);
+    assert_eq!(m.planned_looks()[0], first);
+    // Batches stop at the checkpoints of the change-point test too.
+    assert_eq!(m.batch_size(), first.div_ceil(CHECKPOINTS_PER_FIRST_LOOK));
     // A summary short of the planned look is not a look (the calibration holds for
     // the planned positions only).
     assert!(!m.observe(&summary(first - 101, 100, 0)));
@@ -70,7 +72,7 @@ fn looks_follow_the_schedule() {
     assert!(!m.observe(&summary(first - 100, 100, 0)));
     assert_eq!(m.looks, 1);
     let second = (first as f64 * LOOK_RATIO).ceil() as u64;
-    assert_eq!(m.batch_size(), second - first);
+    assert_eq!(m.next_look(first), second);
 }
 
 #[test]
@@ -100,7 +102,7 @@ fn exact_split_passes_and_records_the_path() {
 #[test]
 fn wrong_split_fails() {
     let mut m = SplitMonitor::new(config(90, 10)).unwrap();
-    let n = m.batch_size();
+    let n = m.planned_looks()[0];
     let canary = n * 18 / 100;
     let s = summary(n - canary, canary, 0);
     assert!(
@@ -127,7 +129,7 @@ fn budget_exhaustion_stops_and_is_inconclusive() {
     let mut cfg = config(90, 10);
     cfg.max_requests = 500;
     let mut m = SplitMonitor::new(cfg).unwrap();
-    assert_eq!(m.batch_size(), 500);
+    assert_eq!(m.planned_looks(), vec![500]);
     let s = summary(450, 50, 0);
     assert!(m.observe(&s));
     let r = m.finish(&s);
@@ -170,7 +172,7 @@ fn zero_weight_canary() {
     let mut m = SplitMonitor::new(config(100, 0)).unwrap();
     assert_eq!(m.batch_size(), 29);
     assert!(!m.observe(&summary(200, 0, 0)));
-    assert_eq!(m.batch_size(), 28, "next look exactly at the anchor 228");
+    assert_eq!(m.next_look(200), 228, "next look exactly at the anchor 228");
     let s = summary(228, 0, 0);
     assert!(m.observe(&s));
     let r = m.finish(&s);
