@@ -34,6 +34,8 @@ pub const STEP_IN_REQUESTS: u64 = 1_000;
 pub const LEAK: f64 = 0.005;
 /// How far beyond the band edge the share steps at mid-run (5 points).
 pub const STEP_OUT_BEYOND: f64 = 0.05;
+/// The probability of the right verdict the table asks for.
+pub const TARGET: f64 = 0.99;
 /// Distance beyond a band edge of the "just outside" share.
 const JUST_OUTSIDE: f64 = 1e-9;
 
@@ -81,6 +83,10 @@ pub struct SplitRow {
     pub step_from: (i64, i64),
     /// Step scenario: counts of simulated runs.
     pub step_in: Tally,
+    /// The step scenario's target: 0.99, or less when even a run restarted on clean
+    /// data one checkpoint after the step has a lower exact P(PASS) within the rest of
+    /// the budget.
+    pub step_in_target: f64,
     /// Mid-run step out of the band: where and to which share.
     pub step_out_at: u64,
     /// The share after the mid-run step.
@@ -95,12 +101,10 @@ fn share(weights: (i64, i64)) -> f64 {
     weights.1 as f64 / (weights.0 + weights.1) as f64
 }
 
-/// The exact verdict probabilities and expected requests of `monitor`'s plan at
-/// `truth`, with the looks before the settle window unable to stop.
-fn exact(monitor: &SplitMonitor, nominal: f64, rate: f64, truth: f64) -> (f64, f64) {
-    let band = monitor.band();
-    let rules: Vec<LookRule> = monitor
-        .planned_looks()
+/// The exact P(PASS) and expected requests of the looks `looks` at level `nominal`
+/// when the share is `truth`, with the looks before the settle window unable to stop.
+fn exact(looks: Vec<u64>, band: Band, nominal: f64, rate: f64, truth: f64) -> (f64, f64) {
+    let rules: Vec<LookRule> = looks
         .into_iter()
         .map(|n| {
             if n as f64 / rate >= SETTLE_S {
@@ -140,11 +144,12 @@ pub fn split_row(weights: (i64, i64), from: (i64, i64), runs: u64, seed: u64) ->
     let (configured_pass, outside_pass, leak_pass, starved, mean_requests) =
         match monitor.nominal_level() {
             Some(nominal) => {
-                let (pass, mean) = exact(&monitor, nominal, rate, p0);
+                let looks = monitor.planned_looks();
+                let (pass, mean) = exact(looks.clone(), band, nominal, rate, p0);
                 let outside = [band.low() - JUST_OUTSIDE, band.high() + JUST_OUTSIDE]
                     .into_iter()
                     .filter(|t| (0.0..=1.0).contains(t))
-                    .map(|t| exact(&monitor, nominal, rate, t).0)
+                    .map(|t| exact(looks.clone(), band, nominal, rate, t).0)
                     .fold(0.0, f64::max);
                 let starved_share = if p0 <= 0.5 { 0.0 } else { 1.0 };
                 let run = deterministic(starved_share)?;
@@ -167,6 +172,12 @@ pub fn split_row(weights: (i64, i64), from: (i64, i64), runs: u64, seed: u64) ->
                 (pass, clean(q + JUST_OUTSIDE), Some(clean(LEAK)), None, n)
             }
         };
+    let clean_from = STEP_IN_REQUESTS + monitor.checkpoint_interval();
+    let step_in_target = match monitor.plan_from(clean_from) {
+        (plan, Some(nominal)) => exact(plan.looks(), band, nominal, rate, p0).0,
+        (_, None) => 1.0,
+    }
+    .min(TARGET);
     let old = share(from);
     let step_in = sim::simulate(
         &config,
@@ -198,6 +209,7 @@ pub fn split_row(weights: (i64, i64), from: (i64, i64), runs: u64, seed: u64) ->
         leak_pass,
         step_from: from,
         step_in,
+        step_in_target,
         step_out_at,
         step_out_to,
         step_out,
@@ -255,13 +267,17 @@ pub fn split_markdown(rows: &[SplitRow], runs: u64) -> String {
             None => "—".into(),
         };
         let leak = r.leak_pass.map_or("—".into(), p);
+        let step_in = if r.step_in_target < TARGET {
+            format!("{} (‡ {})", p(r.step_in.pass_rate()), p(r.step_in_target))
+        } else {
+            p(r.step_in.pass_rate())
+        };
         md += &format!(
-            "| {}/{} | {band} | {} | {starved} | {} | {leak} | {} (from {}/{}) | {} (to {} at request {}) | {} |\n",
+            "| {}/{} | {band} | {} | {starved} | {} | {leak} | {step_in} (from {}/{}) | {} (to {} at request {}) | {} |\n",
             r.weights.0,
             r.weights.1,
             p(r.configured_pass),
             p(r.outside_pass),
-            p(r.step_in.pass_rate()),
             r.step_from.0,
             r.step_from.1,
             p(r.step_out.pass_rate()),
@@ -274,6 +290,8 @@ pub fn split_markdown(rows: &[SplitRow], runs: u64) -> String {
         "\n\"Just outside\" is {JUST_OUTSIDE:e} beyond the worse band edge; at weight 0/100 it \
          is the leak the zero-hit requirement is built to exclude, `1 − α^(1/n)`. \
          (†) the starved share lies inside the band, so the band itself calls it a PASS. \
+         (‡ x) the budget caps it: a run restarted on clean data one checkpoint after the \
+         step has exact P(PASS) = x within the rest of the budget. \
          Mid-run is half the mean requests to verdict; the step goes {} points beyond the \
          band edge, towards 50 %, and a run that stopped before the step PASSes. A verdict \
          needs {SETTLE_S} s of data with no detected change; the exact cells leave out \

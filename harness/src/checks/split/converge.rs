@@ -244,12 +244,21 @@ impl SplitMonitor {
             p_value: change.p_value,
             into_band: band.low() <= after && after <= band.high(),
         });
-        let n_max = self
-            .config
-            .max_requests
-            .saturating_sub(mark.requests)
-            .max(1);
-        self.plan = match self.plan {
+        (self.plan, self.nominal) = self.plan_from(mark.requests);
+        let m = &mut self.moving;
+        m.level = scan_level(&self.plan, m.grid);
+        m.marks.retain(|k| k.requests > mark.requests);
+        m.origin = mark;
+        m.hold = Hold::Changed;
+        self.path.clear();
+    }
+
+    /// The look plan (counted from `origin`) and calibrated nominal level of a test
+    /// restarted at request `origin`: the same first look and ratio over the rest of the
+    /// budget.
+    pub fn plan_from(&self, origin: u64) -> (LookPlan, Option<f64>) {
+        let n_max = self.config.max_requests.saturating_sub(origin).max(1);
+        let plan = match self.plan {
             LookPlan::Geometric { first, ratio, .. } => LookPlan::Geometric {
                 first,
                 ratio,
@@ -261,19 +270,15 @@ impl SplitMonitor {
                 n_max,
             },
         };
-        if self.nominal.is_some() {
-            self.nominal = Some(group_sequential::calibrate(
-                &self.plan.looks(),
-                band,
-                self.config.alpha,
-            ));
-        }
-        let m = &mut self.moving;
-        m.level = scan_level(&self.plan, m.grid);
-        m.marks.retain(|k| k.requests > mark.requests);
-        m.origin = mark;
-        m.hold = Hold::Changed;
-        self.path.clear();
+        let nominal = self
+            .nominal
+            .map(|_| group_sequential::calibrate(&plan.looks(), self.band(), self.config.alpha));
+        (plan, nominal)
+    }
+
+    /// Requests between the checkpoints of the change-point test.
+    pub fn checkpoint_interval(&self) -> u64 {
+        self.moving.grid
     }
 
     /// Time to converge: the start of the data the verdict rests on, in seconds and
