@@ -193,9 +193,13 @@ impl SplitMonitor {
         }
         let settled = summary.duration_s <= 0.0
             || summary.duration_s - self.moving.origin.elapsed_s >= SETTLE_S;
-        self.moving.hold = match stop {
-            Some(Stop::Pass | Stop::Fail) if !settled => Hold::Settling,
-            _ => Hold::Clear,
+        // After a change, data that do not span the window yet are still moving,
+        // decided or not.
+        let candidate = matches!(stop, Some(Stop::Pass | Stop::Fail));
+        self.moving.hold = if !settled && (candidate || !self.moving.changes.is_empty()) {
+            Hold::Settling
+        } else {
+            Hold::Clear
         };
         if settled { stop } else { None }
     }
@@ -289,16 +293,24 @@ impl SplitMonitor {
         (!still).then_some((o.elapsed_s, o.requests))
     }
 
-    /// The detected changes, in order.
-    pub(super) fn change_points(&self) -> Vec<ChangePointEvidence> {
-        self.moving.changes.clone()
+    /// The detected changes, in order; the share after the last one is that of all
+    /// the data after it (at detection it may hold only a few, mixed, checkpoints).
+    pub(super) fn change_points(&self, look: &Look) -> Vec<ChangePointEvidence> {
+        let mut changes = self.moving.changes.clone();
+        let band = self.band();
+        if let Some(last) = changes.last_mut().filter(|_| look.n > 0) {
+            last.share_after = look.canary as f64 / look.n as f64;
+            last.into_band = band.low() <= last.share_after && last.share_after <= band.high();
+        }
+        changes
     }
 
     /// Adds the time to converge to the summary line, and says "still moving" when the
     /// budget ended during a change.
     pub(super) fn converge_text(&self, verdict: Verdict, text: String, look: &Look) -> String {
         let pct = |x: f64| format!("{:.2}%", 100.0 * x);
-        let last = self.moving.changes.last();
+        let changes = self.change_points(look);
+        let last = changes.last();
         let change = |c: &ChangePointEvidence| {
             format!(
                 "the canary share moved from {} to {} at {:.1} s (request {})",
@@ -345,3 +357,6 @@ impl SplitMonitor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -312,7 +312,7 @@ impl SplitMonitor {
             path: self.path.clone(),
             time_to_converge_s: self.converged().map(|c| c.0),
             converged_at_request: self.converged().map(|c| c.1),
-            change_points: self.change_points(),
+            change_points: self.change_points(look),
         }
     }
 
