@@ -16,7 +16,8 @@
 //!   data after it decide (FAIL or, lacking data, INCONCLUSIVE) — never a PASS that
 //!   pools them with the earlier, inside data.
 //! * **Homogeneous data only.** A PASS or FAIL is taken only at a look whose data show
-//!   no change, and only once those data span [`SETTLE_S`] seconds of sampling: a share
+//!   no change, and only once those data span [`SETTLE_S`] seconds of sampling (less
+//!   for a budget shorter than twice that, [`SETTLE_BUDGET_FRACTION`]): a share
 //!   that stepped in the last seconds before a look may not yet be visible as a change.
 //!   The first look may come after a single second of traffic; this rule keeps a
 //!   previous promotion step's traffic from deciding it.
@@ -51,6 +52,11 @@ pub const CHECKPOINTS_PER_FIRST_LOOK: u64 = 8;
 /// scenario (the previous promotion step's weights for the first 5 s) must be visible
 /// as a change before any verdict, which needs the later part of the window.
 pub const SETTLE_S: f64 = 10.0;
+
+/// Largest share of the budget's duration the settle window may take: with a budget
+/// shorter than twice [`SETTLE_S`] (a fast rate or a small budget) the window shrinks to
+/// half of it, so a verdict stays possible after a change in the first half.
+pub const SETTLE_BUDGET_FRACTION: f64 = 0.5;
 
 /// The cumulative counts at a checkpoint.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -192,7 +198,7 @@ impl SplitMonitor {
             return None;
         }
         let settled = summary.duration_s <= 0.0
-            || summary.duration_s - self.moving.origin.elapsed_s >= SETTLE_S;
+            || summary.duration_s - self.moving.origin.elapsed_s >= self.settle_window(summary);
         // After a change, data that do not span the window yet are still moving,
         // decided or not.
         let candidate = matches!(stop, Some(Stop::Pass | Stop::Fail));
@@ -202,6 +208,15 @@ impl SplitMonitor {
             Hold::Clear
         };
         if settled { stop } else { None }
+    }
+
+    /// Seconds a verdict's data must span: [`SETTLE_S`], or
+    /// [`SETTLE_BUDGET_FRACTION`] of the whole budget's duration at the rate observed so
+    /// far when that is shorter (a fast run is not held to more than it can give).
+    fn settle_window(&self, summary: &SampleSummary) -> f64 {
+        let requests = requests_of(summary).max(1) as f64;
+        let budget_s = self.config.max_requests as f64 * summary.duration_s / requests;
+        SETTLE_S.min(SETTLE_BUDGET_FRACTION * budget_s)
     }
 
     /// The change found in the data since the origin, with the checkpoint it is
@@ -335,7 +350,7 @@ impl SplitMonitor {
                 };
                 format!(
                     "the split is still moving: {since} data since then span less than the \
-                     {SETTLE_S} s a verdict needs ({text})"
+                     settle window a verdict needs ({text})"
                 )
             }
             (_, _, Some(c)) => {

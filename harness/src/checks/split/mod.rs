@@ -18,7 +18,7 @@ pub use config::{
     DEFAULT_ALPHA, DEFAULT_MARGIN, DEFAULT_MAX_REQUESTS, FIRST_LOOK_FRACTION, LOOK_RATIO,
     MAX_WEIGHT, MIN_FIRST_LOOK, SplitConfig, ZERO_WEIGHT_LOOKS,
 };
-pub use converge::{CHECKPOINTS_PER_FIRST_LOOK, SETTLE_S};
+pub use converge::{CHECKPOINTS_PER_FIRST_LOOK, SETTLE_BUDGET_FRACTION, SETTLE_S};
 
 /// Why sampling stopped before the budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -65,25 +65,24 @@ fn no_verdict_before_the_settle_window() {
     let r = run(SplitConfig::new(90, 10), |_| 0.18);
     assert_eq!(r.verdict, Verdict::Fail, "{}", r.summary);
     assert!(evidence(&r).path.last().unwrap().n >= 2_000);
-    // A budget shorter than the window: INCONCLUSIVE.
+    // A budget of 7.5 s: the window is half of it, and the FAIL comes at the first
+    // look after 3.75 s.
     let cfg = SplitConfig {
         max_requests: 1_500,
         ..SplitConfig::new(90, 10)
     };
     let r = run(cfg, |_| 0.18);
-    assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.summary);
-    assert!(r.summary.contains("still moving"), "{}", r.summary);
+    assert_eq!(r.verdict, Verdict::Fail, "{}", r.summary);
+    assert!(evidence(&r).path.last().unwrap().n >= 750);
 }
 
 #[test]
 fn a_change_at_the_end_of_the_budget_is_still_moving() {
-    // 0 % for 9.5 s (no verdict yet), then 10 %: the change is found, but the 500
-    // requests after it are too few before the budget.
-    let cfg = SplitConfig {
-        max_requests: 2_400,
-        ..SplitConfig::new(90, 10)
-    };
-    let r = run(cfg, |i| if i < 1_900 { 0.0 } else { 0.1 });
+    // Exactly at the band edge (12 %: no verdict either way) for 95 s, then 0 %: the
+    // change is found, but the 5 s after it are fewer than the 10 s a verdict needs.
+    let r = run(SplitConfig::new(90, 10), |i| {
+        if i < 19_000 { 0.12 } else { 0.0 }
+    });
     assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.summary);
     assert!(r.summary.contains("still moving"), "{}", r.summary);
     assert_eq!(evidence(&r).time_to_converge_s, None);
