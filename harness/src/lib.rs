@@ -14,6 +14,7 @@ pub mod endpoint;
 pub mod error;
 pub mod exit;
 pub mod gate;
+pub mod oc;
 pub mod report;
 pub mod result;
 pub mod run;

@@ -80,6 +80,35 @@ pub struct SplitEvidence {
     /// The sequential path, one point per look.
     #[serde(default)]
     pub path: Vec<PathPoint>,
+    /// Seconds from the start of sampling to the start of the data the verdict rests
+    /// on: 0 when the share never moved, the time of the last detected change
+    /// otherwise; `None` when the split was still moving at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_converge_s: Option<f64>,
+    /// Requests sent before that point (same rules as `time_to_converge_s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub converged_at_request: Option<u64>,
+    /// Changes of the canary share detected during sampling, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub change_points: Vec<ChangePointEvidence>,
+}
+
+/// A change of the canary share found during sampling (`stats::change_point`); the
+/// split test restarted on the responses after it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChangePointEvidence {
+    /// Requests sent before the change.
+    pub at_request: u64,
+    /// Seconds from the start of sampling to the change.
+    pub at_s: f64,
+    /// Observed canary share before the change (since the previous restart).
+    pub share_before: f64,
+    /// Observed canary share after the change, when it was found.
+    pub share_after: f64,
+    /// Exact conditional p-value of the change (two-sided, hypergeometric).
+    pub p_value: f64,
+    /// Whether the share after the change lies inside the band.
+    pub into_band: bool,
 }
 
 /// Evidence of the scale-to-zero check.

@@ -78,6 +78,7 @@
 //! * Otherwise **PASS**.
 
 pub mod binomial;
+pub mod change_point;
 pub mod equivalence;
 pub mod group_sequential;
 pub mod mann_whitney;

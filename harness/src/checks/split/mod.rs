@@ -8,6 +8,7 @@ use crate::stats::group_sequential::Operating;
 use crate::stats::{self, Band, Decision, Interval, LookPlan, MAX_UNATTRIBUTED_SHARE};
 
 mod config;
+mod converge;
 mod design;
 mod verdict;
 
@@ -15,6 +16,7 @@ pub use config::{
     DEFAULT_ALPHA, DEFAULT_LEAK_MARGIN, DEFAULT_MARGIN, DEFAULT_MAX_REQUESTS, FIRST_LOOK_FRACTION,
     LOOK_RATIO, MAX_WEIGHT, MIN_FIRST_LOOK, MIN_PASS_PROBABILITY, SplitConfig, ZERO_WEIGHT_LOOKS,
 };
+pub use converge::{CHECKPOINTS_PER_FIRST_LOOK, SETTLE_BUDGET_FRACTION, SETTLE_S};
 pub use design::{BUDGET_SEARCH_LIMIT, smallest_budget, thousands};
 
 /// Why sampling stopped before the budget.
@@ -62,6 +64,8 @@ pub struct SplitMonitor {
     last: Option<Look>,
     path: Vec<PathPoint>,
     stop: Option<Stop>,
+    /// Checkpoints, change points and restarts ([`converge`]).
+    moving: converge::Moving,
 }
 
 impl SplitMonitor {
@@ -71,6 +75,7 @@ impl SplitMonitor {
     pub fn new(config: SplitConfig) -> Result<Self> {
         config.validate()?;
         let d = design::design(&config)?;
+        let moving = converge::Moving::new(&d.plan, d.nominal.is_some());
         Ok(SplitMonitor {
             config,
             p0: d.p0,
@@ -84,6 +89,7 @@ impl SplitMonitor {
             last: None,
             path: Vec::new(),
             stop: None,
+            moving,
         })
     }
 
@@ -122,14 +128,14 @@ impl SplitMonitor {
         self.band
     }
 
-    /// Requests to send before the next look; 0 once the monitor has stopped (a
-    /// verdict was reached or the budget is used up). Changes after every look.
+    /// Requests to send before the next look or checkpoint (counts kept for the
+    /// change-point test); 0 once the monitor has stopped (a verdict was reached or the
+    /// budget is used up). Changes after every look.
     pub fn batch_size(&self) -> u64 {
         if self.stop.is_some() {
             return 0;
         }
-        let done = self.last.map_or(0, |l| l.requests);
-        self.plan.next_after(done).saturating_sub(done)
+        self.next_batch()
     }
 
     /// Takes a look at the running sample; `true` when a verdict is reached (stop) or
@@ -139,11 +145,12 @@ impl SplitMonitor {
             return true;
         }
         let requests = requests_of(summary);
+        self.record(summary);
         // The calibration holds for the planned looks: a look between two planned
         // positions would be an extra one, so it waits (weight 0/100 looks cost nothing).
         let done = self.last.map_or(0, |l| l.requests);
         let due = self.nominal.is_none()
-            || requests >= self.plan.next_after(done)
+            || requests >= self.next_look(done)
             || requests >= self.config.max_requests;
         if requests > done && due {
             self.look(summary, requests);
@@ -152,8 +159,7 @@ impl SplitMonitor {
     }
 
     fn look(&mut self, summary: &SampleSummary, requests: u64) {
-        let n = summary.attributed();
-        let canary = summary.canary.responses;
+        let (n, canary) = self.since_origin(summary);
         let alpha = self.config.alpha;
         self.looks += 1;
         let (interval, look_alpha) = match self.nominal {
@@ -190,15 +196,18 @@ impl SplitMonitor {
             low: interval.low,
             high: interval.high,
         });
-        self.stop = self.decide(summary, &look);
+        let decision = self.decide(summary, &look);
+        self.stop = self.gate(summary, decision);
     }
 
+    /// Hits on the zero-weight side since the origin ([`converge`]).
     fn zero_hits(&self, summary: &SampleSummary) -> u64 {
-        if self.p0 == 0.0 {
+        let hits = if self.p0 == 0.0 {
             summary.canary.responses
         } else {
             summary.stable.responses
-        }
+        };
+        hits.saturating_sub(self.zero_hits_at_origin())
     }
 
     fn decide(&self, summary: &SampleSummary, look: &Look) -> Option<Stop> {
@@ -244,6 +253,7 @@ impl SplitMonitor {
         let evidence = self.evidence(summary, &look);
         let mut warnings = Vec::new();
         let (verdict, text) = self.verdict(summary, &look, &evidence, &mut warnings);
+        let text = self.converge_text(verdict, text, &look);
         CheckResult {
             name: "split".into(),
             verdict,
@@ -260,7 +270,7 @@ impl SplitMonitor {
         let zero_side_upper_bound = self
             .nominal
             .is_none()
-            .then(|| stats::upper_bound(self.zero_hits(summary), summary.attributed(), c.alpha));
+            .then(|| stats::upper_bound(self.zero_hits(summary), look.n, c.alpha));
         SplitEvidence {
             stable_weight: c.stable_weight,
             canary_weight: c.canary_weight,
@@ -280,6 +290,9 @@ impl SplitMonitor {
             fixed_n_required: self.fixed_n,
             zero_side_upper_bound,
             path: self.path.clone(),
+            time_to_converge_s: self.converged().map(|c| c.0),
+            converged_at_request: self.converged().map(|c| c.1),
+            change_points: self.change_points(look),
         }
     }
 

@@ -67,7 +67,9 @@ fn bad_configurations_are_config_errors() {
 fn looks_follow_the_schedule() {
     let mut m = SplitMonitor::new(config(90, 10)).unwrap();
     let first = (m.fixed_n as f64 * FIRST_LOOK_FRACTION).ceil() as u64;
-    assert_eq!(m.batch_size(), first);
+    assert_eq!(m.planned_looks()[0], first);
+    // Batches stop at the checkpoints of the change-point test too.
+    assert_eq!(m.batch_size(), first.div_ceil(CHECKPOINTS_PER_FIRST_LOOK));
     // A summary short of the planned look is not a look (the calibration holds for
     // the planned positions only).
     assert!(!m.observe(&summary(first - 101, 100, 0)));
@@ -75,7 +77,7 @@ fn looks_follow_the_schedule() {
     assert!(!m.observe(&summary(first - 100, 100, 0)));
     assert_eq!(m.looks, 1);
     let second = (first as f64 * LOOK_RATIO).ceil() as u64;
-    assert_eq!(m.batch_size(), second - first);
+    assert_eq!(m.next_look(first), second);
 }
 
 #[test]
@@ -105,7 +107,7 @@ fn exact_split_passes_and_records_the_path() {
 #[test]
 fn wrong_split_fails() {
     let mut m = SplitMonitor::new(config(90, 10)).unwrap();
-    let n = m.batch_size();
+    let n = m.planned_looks()[0];
     let canary = n * 18 / 100;
     let s = summary(n - canary, canary, 0);
     assert!(
@@ -172,9 +174,12 @@ fn zero_weight_canary_is_a_leak_test() {
     // ln(0.01) / ln(0.999) = 4602.9: 4,603 responses with no canary hit.
     let mut m = SplitMonitor::new(config(100, 0)).unwrap();
     assert_eq!(m.leak_n(), 4_603);
-    assert_eq!(m.batch_size(), 576);
     assert!(!m.observe(&summary(4_600, 0, 0)));
-    assert_eq!(m.batch_size(), 3, "next look exactly at the anchor 4,603");
+    assert_eq!(
+        m.next_look(4_600),
+        4_603,
+        "next look exactly at the anchor 4,603"
+    );
     let s = summary(4_603, 0, 0);
     assert!(m.observe(&s));
     let r = m.finish(&s);

@@ -92,7 +92,7 @@ impl SplitMonitor {
                     format!(
                         "{side} has weight 0 but received {} of {} responses",
                         self.zero_hits(summary),
-                        summary.attributed()
+                        look.n
                     ),
                 ),
                 Some(Stop::Pass) => (
