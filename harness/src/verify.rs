@@ -79,8 +79,17 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
     let needs_sample = [CheckName::Split, CheckName::Scale, CheckName::Health]
         .into_iter()
         .any(|c| cfg.runs(c));
+    let health_cfg = health_config(&cfg, truth.as_ref());
     let summary = if needs_sample {
-        let s = sample_target(&cfg, &endpoint, truth.as_ref(), monitor.as_mut()).await?;
+        let health_plan = cfg.runs(CheckName::Health).then_some(&health_cfg);
+        let s = sample_target(
+            &cfg,
+            &endpoint,
+            truth.as_ref(),
+            monitor.as_mut(),
+            health_plan,
+        )
+        .await?;
         Some(s)
     } else {
         None
@@ -100,14 +109,7 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
         checks.push(scale_check(&cfg, sdk, t, s).await?);
     }
     if let (Some(summary), true) = (&summary, cfg.runs(CheckName::Health)) {
-        checks.push(health::evaluate(
-            summary,
-            &health::HealthConfig {
-                alpha: cfg.alpha,
-                error_tolerance: HEALTH_ERROR_TOLERANCE,
-                latency_tolerance_ms: HEALTH_LATENCY_TOLERANCE_MS,
-            },
-        ));
+        checks.push(health::evaluate(summary, &health_cfg));
     }
     if let Some(s) = &summary {
         for c in &mut checks {
@@ -181,6 +183,20 @@ fn now() -> String {
         .unwrap_or_else(|_| String::from("unknown"))
 }
 
+/// Health tolerances, with the configured weights and budget (when AWS was read) so
+/// that health can plan its sample and say where it cannot be decided.
+fn health_config(cfg: &VerifyConfig, truth: Option<&Truth>) -> health::HealthConfig {
+    let h = health::HealthConfig {
+        error_tolerance: HEALTH_ERROR_TOLERANCE,
+        latency_tolerance_ms: HEALTH_LATENCY_TOLERANCE_MS,
+        ..health::HealthConfig::default_with_alpha(cfg.alpha)
+    };
+    match truth {
+        Some(t) => h.at((t.stable_weight, t.canary_weight), cfg.max_requests),
+        None => h,
+    }
+}
+
 fn truth_request(cfg: &VerifyConfig) -> TruthRequest {
     TruthRequest {
         listener_arn: cfg.listener_arn.clone(),
@@ -192,14 +208,16 @@ fn truth_request(cfg: &VerifyConfig) -> TruthRequest {
     }
 }
 
-/// Samples the target. Stops when the split monitor has a verdict, when the first
-/// batch got no response at all (unreachable), or — for a weight-0 canary checked
-/// without the split test — once 0 hits bound the canary share below the margin.
+/// Samples the target. Stops when the split monitor has a verdict and health has its
+/// planned sample, when the first batch got no response at all (unreachable), or — for
+/// a weight-0 canary checked without the split test — once 0 hits bound the canary
+/// share below the margin.
 async fn sample_target(
     cfg: &VerifyConfig,
     endpoint: &Endpoint,
     truth: Option<&Truth>,
     mut monitor: Option<&mut split::SplitMonitor>,
+    health_plan: Option<&health::HealthConfig>,
 ) -> Result<SampleSummary> {
     let batch_size = monitor
         .as_ref()
@@ -228,10 +246,17 @@ async fn sample_target(
         if zero_weight_only && (s.canary.responses > 0 || s.attributed() >= enough_for_zero) {
             return None;
         }
-        match monitor.as_mut() {
+        let split_next = match monitor.as_mut() {
             Some(m) => (!m.observe(s)).then(|| m.batch_size()),
-            None => Some(batch_size),
-        }
+            None => return Some(batch_size),
+        };
+        // Health sample continuation: after the split verdict, sample on until health
+        // has its planned sample (never when the budget cannot give it).
+        split_next.or_else(|| {
+            health_plan
+                .and_then(|h| health::more_requests(s, h))
+                .map(|more| more.min(DEFAULT_BATCH))
+        })
     })
     .await?;
     if summary.attributed() + summary.unattributed_total() == 0 {

@@ -9,8 +9,9 @@ mod sample;
 use serde::{Deserialize, Serialize};
 
 pub use evidence::{
-    Evidence, FalsePositive, HealthEvidence, LatencyComparison, PathPoint, ProtocolProbe,
-    RedirectEvidence, ScaleEvidence, SplitEvidence, TlsEvidence, WafCell, WafEvidence, WebAclInfo,
+    Evidence, FalsePositive, HealthBounds, HealthEvidence, LatencyComparison, PathPoint,
+    ProtocolProbe, QuantileShift, RedirectEvidence, ScaleEvidence, SplitEvidence, TlsEvidence,
+    WafCell, WafEvidence, WebAclInfo,
 };
 pub use sample::{HistogramBucket, LatencySummary, SampleSummary, VariantStats};
 
@@ -224,8 +225,14 @@ mod tests {
         assert_eq!(Verdict::combine([Inconclusive, Fail, Pass]), Fail);
         assert_eq!(Verdict::combine([]), Inconclusive);
         assert_eq!(Verdict::combine([NotApplicable, Pass]), Pass);
-        assert_eq!(Verdict::combine([NotApplicable, NotApplicable]), Inconclusive);
-        assert_eq!(Verdict::combine([Inconclusive, NotApplicable]), Inconclusive);
+        assert_eq!(
+            Verdict::combine([NotApplicable, NotApplicable]),
+            Inconclusive
+        );
+        assert_eq!(
+            Verdict::combine([Inconclusive, NotApplicable]),
+            Inconclusive
+        );
         assert_eq!(Verdict::combine([Inconclusive, Error]), Error);
         assert_eq!(Verdict::combine([Error, Fail, Inconclusive]), Fail);
     }
