@@ -14,7 +14,7 @@
 //!
 //! is summed over the binomial supports (on a grid of at most [`GRID`] points per
 //! variant, weighted by the pmf, once the support is wider than that). The plan is the
-//! smallest request count `N` (doubling, then bisection) whose expected responses
+//! smallest request count `N` (doubling, then bisection to 0.2 %) whose expected responses
 //! `n_c = ⌊N·c⌋`, `n_s = ⌊N·(1 − c)⌋` (`c` the configured canary share) give
 //! `P_pass ≥` [`PLAN_POWER`] and at least [`min_latency_responses`] on each side (the
 //! p95 upper bound exists only from `ln(α/6) / ln 0.95` responses on). The latency
@@ -34,7 +34,7 @@
 
 use statrs::distribution::{Binomial, Discrete};
 
-use crate::stats::newcombe::newcombe;
+use crate::stats::newcombe::wilson;
 use crate::stats::{quantile, z_quantile};
 
 /// Probability with which a canary equal to stable must PASS at the planned sample.
@@ -47,11 +47,15 @@ pub const MAX_PLAN_REQUESTS: u64 = 1_000_000_000;
 pub const GRID: u64 = 400;
 
 /// Fewest responses per variant for the p95 upper bound to exist at level
-/// `1 − α/6`: `⌈ln(α/6) / ln 0.95⌉` (125 at α = 0.01).
+/// `1 − α/6`: the upper rank exists iff `0.95ⁿ ≤ α/6`, i.e. `n ≥ ln(α/6) / ln 0.95`
+/// (125 at α = 0.01).
 pub fn min_latency_responses(alpha: f64) -> u64 {
-    (1..=100_000)
-        .find(|&n| quantile::upper_rank(n, 0.95, alpha / (2.0 * SUB_TESTS)).is_some())
-        .unwrap_or(u64::MAX)
+    let a = alpha / (2.0 * SUB_TESTS);
+    let n = (a.ln() / 0.95f64.ln()).ceil().max(1.0) as u64;
+    // Guard the rounding of the closed form against the exact rank search.
+    (n.saturating_sub(1)..=n + 1)
+        .find(|&k| quantile::upper_rank(k, 0.95, a).is_some())
+        .unwrap_or(n)
 }
 
 /// `(count, weight)` points covering `Bin(n, p)`: the whole support near the mean
@@ -83,14 +87,26 @@ pub fn pass_probability(n_stable: u64, n_canary: u64, p: f64, alpha: f64, tolera
         return 0.0;
     }
     let z = z_quantile(1.0 - alpha / SUB_TESTS);
-    let ys = grid(n_stable, p);
-    grid(n_canary, p)
+    // U = (p̂_c − p̂_s) + sqrt((u_c − p̂_c)² + (p̂_s − l_s)²): precompute each side's terms.
+    let side = |n: u64, upper: bool| -> Vec<(f64, f64, f64)> {
+        grid(n, p)
+            .into_iter()
+            .map(|(k, w)| {
+                let share = k as f64 / n as f64;
+                let (l, u) = wilson(k, n, z);
+                let gap = if upper { u - share } else { share - l };
+                (share, gap * gap, w)
+            })
+            .collect()
+    };
+    let ys = side(n_stable, false);
+    side(n_canary, true)
         .iter()
-        .map(|&(x, wx)| {
+        .map(|&(pc, a, wx)| {
             wx * ys
                 .iter()
-                .filter(|&&(y, _)| newcombe(x, n_canary, y, n_stable, z).1 < tolerance)
-                .map(|&(_, wy)| wy)
+                .filter(|&&(ps, b, _)| pc - ps + (a + b).sqrt() < tolerance)
+                .map(|&(_, _, wy)| wy)
                 .sum::<f64>()
         })
         .sum()
@@ -110,19 +126,39 @@ pub fn required_requests(share: f64, alpha: f64, tolerance: f64, p: f64) -> Opti
         return None;
     }
     let min_lat = min_latency_responses(alpha);
+    let z = z_quantile(1.0 - alpha / SUB_TESTS);
+    // Even with no error at all U = z²/(n_c + z²), so n_c > z²(1 − δ)/δ: a floor that is
+    // monotone in N, found exactly; with p = 0 it is the plan.
+    let min_canary = ((z * z * (1.0 - tolerance) / tolerance).floor() as u64 + 1).max(min_lat);
+    let floor_ok = |n: u64| {
+        let (s, c) = split(n, share);
+        s >= min_lat && c >= min_canary
+    };
+    if !floor_ok(MAX_PLAN_REQUESTS) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0, MAX_PLAN_REQUESTS);
+    while lo + 1 < hi {
+        let mid = lo + (hi - lo) / 2;
+        if floor_ok(mid) { hi = mid } else { lo = mid }
+    }
     let enough = |n: u64| {
         let (s, c) = split(n, share);
-        s >= min_lat && c >= min_lat && pass_probability(s, c, p, alpha, tolerance) >= PLAN_POWER
+        floor_ok(n) && pass_probability(s, c, p, alpha, tolerance) >= PLAN_POWER
     };
-    let mut hi = 64;
+    if enough(hi) {
+        return Some(hi);
+    }
+    // Doubling, then bisection to 0.2 % of the answer.
+    lo = hi;
     while !enough(hi) {
         if hi >= MAX_PLAN_REQUESTS {
             return None;
         }
+        lo = hi;
         hi = (hi * 2).min(MAX_PLAN_REQUESTS);
     }
-    let mut lo = hi / 2;
-    while lo + 1 < hi {
+    while hi - lo > (lo / 500).max(1) {
         let mid = lo + (hi - lo) / 2;
         if enough(mid) { hi = mid } else { lo = mid }
     }
@@ -176,6 +212,7 @@ pub fn applicability(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stats::newcombe::newcombe;
 
     #[test]
     fn pass_probability_known_cases() {
