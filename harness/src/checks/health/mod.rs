@@ -28,11 +28,12 @@
 //!   attributed data do, the verdict is **INCONCLUSIVE** ("N edge errors could be the
 //!   canary's"), never PASS.
 //! * **NOT_APPLICABLE** at weight 0 on either side (one variant gets all traffic), and
-//!   when neither PASS nor FAIL is shown, the point estimates are within tolerance and
-//!   the budget at the configured weights cannot give the planned sample at the
-//!   observed stable error rate ([`plan`]); the summary and the evidence give the
-//!   budget it would need. A canary whose estimates are beyond a tolerance stays
-//!   INCONCLUSIVE.
+//!   when neither PASS nor FAIL is shown, the canary is not shown worse than stable at
+//!   all (Fisher's exact
+//!   test on the 5xx counts at α/3, latency shift lower bounds ≤ 0) and the budget at the configured weights cannot give
+//!   the planned sample at the observed stable error rate ([`plan`]); the summary and
+//!   the evidence give the budget it would need. A canary shown worse, though not
+//!   beyond a tolerance, stays INCONCLUSIVE.
 //! * Otherwise **INCONCLUSIVE**.
 //!
 //! The Agresti–Caffo (Fisher at tolerance 0) and Mann–Whitney p-values of the earlier

@@ -100,7 +100,7 @@ fn unproven_is_not_a_pass() {
         &cfg,
     );
     assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.summary);
-    assert!(r.summary.contains("looks worse"), "{}", r.summary);
+    assert!(r.summary.contains("worse than stable"), "{}", r.summary);
     // No histogram: latency cannot be shown within tolerance.
     let mut s = sample(variant(10_000, 0, 20.0), variant(10_000, 0, 20.0));
     s.canary.histogram.clear();
@@ -269,4 +269,30 @@ fn plan_delivers_its_power() {
         );
         assert!(pass as f64 / 2_000.0 >= 0.981, "{w:?} at {n}: {pass}");
     }
+}
+
+/// The new evidence (bounds, infinite latency bounds as null) round-trips through
+/// JSON and validates against `schemas/report.schema.json`.
+#[test]
+fn evidence_validates_against_the_schema() {
+    let text = include_str!("../../../../schemas/report.schema.json");
+    let mut schema: serde_json::Value = serde_json::from_str(text).unwrap();
+    schema["$ref"] = "#/$defs/health_evidence".into();
+    for key in ["properties", "required", "additionalProperties", "type"] {
+        schema.as_object_mut().unwrap().remove(key);
+    }
+    let validator = jsonschema::validator_for(&schema).expect("schema compiles");
+    // p95 with too few canary responses: no upper bound (null); edge errors present.
+    let mut s = sample(variant(10_000, 10, 20.0), variant(60, 0, 20.0));
+    s.timeouts = 3;
+    let r = evaluate(&s, &HealthConfig::default().at((99, 1), 20_000));
+    let json = serde_json::to_value(&r.evidence).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| e.to_string())
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}\n{json}");
+    let back: Evidence = serde_json::from_value(json).unwrap();
+    assert_eq!(back, r.evidence);
+    assert_eq!(bounds(&r).latency[1].shift_high_ms, None);
 }
