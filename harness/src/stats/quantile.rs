@@ -59,7 +59,7 @@ fn first_true(n: u64, f: impl Fn(u64) -> bool) -> Option<u64> {
 /// Rank (1-based) of the order statistic that is a one-sided `(1 − a)` upper bound
 /// for the `q` quantile of `n` observations; `None` when `n` is too small.
 pub fn upper_rank(n: u64, q: f64, a: f64) -> Option<u64> {
-    if !(0.0..1.0).contains(&q) || !(a > 0.0 && a < 1.0) {
+    if !((0.0..1.0).contains(&q) && a > 0.0 && a < 1.0) {
         return None;
     }
     let cdf = cdf(n, q);

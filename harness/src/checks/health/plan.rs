@@ -118,11 +118,12 @@ pub fn split(requests: u64, share: f64) -> (u64, u64) {
     (((requests as f64) * (1.0 - share)).floor() as u64, c)
 }
 
-/// Smallest request count (see the module doc) at canary share `share` (0 < share <
-/// 1) for which a canary equal to stable at error rate `p` PASSes with probability
-/// ≥ [`PLAN_POWER`]; `None` when no count up to [`MAX_PLAN_REQUESTS`] does.
+/// Smallest request count (see the module doc) at canary share `share` in (0, 1) for
+/// which a canary equal to stable at error rate `p` PASSes with probability at least
+/// [`PLAN_POWER`]; `None` when no count up to [`MAX_PLAN_REQUESTS`] does.
 pub fn required_requests(share: f64, alpha: f64, tolerance: f64, p: f64) -> Option<u64> {
-    if !(share > 0.0 && share < 1.0) || !(alpha > 0.0 && alpha < 1.0) || tolerance <= 0.0 {
+    let valid = share > 0.0 && share < 1.0 && alpha > 0.0 && alpha < 1.0;
+    if !valid || tolerance <= 0.0 {
         return None;
     }
     let min_lat = min_latency_responses(alpha);
