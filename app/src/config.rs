@@ -18,6 +18,16 @@ pub const DEFAULT_HEALTH_PORT: u16 = 8080;
 pub const DEFAULT_DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 /// Largest accepted `DRAIN_TIMEOUT_SECS` (ECS caps `stopTimeout` at 120 s).
 pub const MAX_DRAIN_TIMEOUT_SECS: u64 = 120;
+/// Default time the service keeps serving after SIGTERM, with `/health` answering 503,
+/// before it starts to drain (`SHUTDOWN_DELAY_SECS`). ECS sends SIGTERM while the load
+/// balancer is still deregistering the task's target: requests keep arriving until the
+/// target group's deregistration delay (30 s in `terraform/app-infra/alb.tf`) ends. A
+/// service that stopped accepting at once would answer those with connection refused,
+/// which the ALB turns into 502s.
+pub const DEFAULT_SHUTDOWN_DELAY: Duration = Duration::from_secs(30);
+/// ECS's cap on a container's `stopTimeout`: SIGKILL follows SIGTERM after at most this.
+/// The shutdown delay plus the drain bound must stay below it.
+pub const ECS_MAX_STOP_TIMEOUT_SECS: u64 = 120;
 /// Largest accepted `FAULT_DELAY_MS` (a fault knob, not a way to hang the service).
 pub const MAX_FAULT_DELAY_MS: u64 = 60_000;
 /// Longest accepted release string; it travels in every response header.
@@ -121,6 +131,8 @@ pub struct Config {
     pub variant: Variant,
     /// Upper bound of the SIGTERM drain.
     pub drain_timeout: Duration,
+    /// Time served after SIGTERM (health 503) before the drain begins.
+    pub shutdown_delay: Duration,
     /// Fault knob: share of `GET /` answered 503 (`FAULT_ERROR_RATE`, 0..=1).
     pub error_rate: f64,
     /// Fault knob: latency added to `GET /` (`FAULT_DELAY_MS`).
@@ -133,6 +145,7 @@ pub struct Config {
 
 impl Config {
     /// Reads `APP_PORT`, `HEALTH_PORT`, `RELEASE`, `VARIANT`, `DRAIN_TIMEOUT_SECS`,
+    /// `SHUTDOWN_DELAY_SECS`,
     /// `FAULT_ERROR_RATE` and `FAULT_DELAY_MS`; unset or empty means the default.
     pub fn from_env() -> Result<Config, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
@@ -171,6 +184,22 @@ impl Config {
             )?),
             None => DEFAULT_DRAIN_TIMEOUT,
         };
+        let shutdown_delay = match get("SHUTDOWN_DELAY_SECS") {
+            Some(v) => Duration::from_secs(parse_bounded(
+                "SHUTDOWN_DELAY_SECS",
+                &v,
+                ECS_MAX_STOP_TIMEOUT_SECS,
+                "whole seconds 0-120",
+            )?),
+            None => DEFAULT_SHUTDOWN_DELAY,
+        };
+        let stop = shutdown_delay.as_secs() + drain_timeout.as_secs();
+        if stop >= ECS_MAX_STOP_TIMEOUT_SECS {
+            return Err(ConfigError::Conflict(format!(
+                "SHUTDOWN_DELAY_SECS + DRAIN_TIMEOUT_SECS = {stop} s: it must stay below \
+                 ECS's {ECS_MAX_STOP_TIMEOUT_SECS} s stopTimeout cap, or SIGKILL ends the drain"
+            )));
+        }
         let error_rate = match get("FAULT_ERROR_RATE") {
             Some(v) => parse_rate(&v)?,
             None => 0.0,
@@ -190,6 +219,7 @@ impl Config {
             release,
             variant,
             drain_timeout,
+            shutdown_delay,
             error_rate,
             delay,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
@@ -206,6 +236,7 @@ impl Config {
             release: release.to_owned(),
             variant,
             drain_timeout: Duration::from_secs(5),
+            shutdown_delay: Duration::ZERO,
             error_rate: 0.0,
             delay: Duration::ZERO,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
@@ -279,6 +310,7 @@ mod tests {
         assert_eq!(c.variant, Variant::Stable);
         assert_eq!(c.release, BUILD_RELEASE);
         assert_eq!(c.drain_timeout, Duration::from_secs(10));
+        assert_eq!(c.shutdown_delay, Duration::from_secs(30));
         assert_eq!(c.error_rate, 0.0);
         assert_eq!(c.delay, Duration::ZERO);
     }
@@ -291,6 +323,7 @@ mod tests {
             ("RELEASE", "abc123"),
             ("VARIANT", "canary"),
             ("DRAIN_TIMEOUT_SECS", "3"),
+            ("SHUTDOWN_DELAY_SECS", "7"),
             ("FAULT_ERROR_RATE", "0.25"),
             ("FAULT_DELAY_MS", "40"),
         ])
@@ -300,8 +333,19 @@ mod tests {
         assert_eq!(c.release, "abc123");
         assert_eq!(c.variant, Variant::Canary);
         assert_eq!(c.drain_timeout, Duration::from_secs(3));
+        assert_eq!(c.shutdown_delay, Duration::from_secs(7));
         assert_eq!(c.error_rate, 0.25);
         assert_eq!(c.delay, Duration::from_millis(40));
+    }
+
+    #[test]
+    fn shutdown_delay_and_drain_must_fit_in_ecs_stop_timeout() {
+        let err = cfg(&[("SHUTDOWN_DELAY_SECS", "100"), ("DRAIN_TIMEOUT_SECS", "20")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("stopTimeout"), "{err}");
+        assert!(cfg(&[("SHUTDOWN_DELAY_SECS", "100"), ("DRAIN_TIMEOUT_SECS", "19")]).is_ok());
+        assert!(cfg(&[("SHUTDOWN_DELAY_SECS", "-1")]).is_err());
     }
 
     #[test]

@@ -5,7 +5,11 @@
 //! over a [`Guarded`] socket (head and idle timeouts) with `TCP_NODELAY`, dispatching
 //! into the poem endpoints of [`crate::routes`].
 //!
-//! Drain (SIGTERM): `/health` answers 503 at once, the application listener stops
+//! Shutdown (SIGTERM) has two phases. **Deregistration**: `/health` answers 503 at
+//! once but the application listener keeps serving for `shutdown_delay`, because the
+//! load balancer goes on sending requests until the target group's deregistration
+//! delay ends (ECS signals the task while the target is still draining at the ALB).
+//! **Drain**: the application listener stops
 //! accepting, keep-alive connections close after their current response, in-flight
 //! requests finish; then the health listener closes too. The whole drain is bounded by
 //! `drain_timeout`, after which remaining connections are dropped.
@@ -62,6 +66,7 @@ pub struct Running {
     pub health_addr: SocketAddr,
     state: Arc<AppState>,
     drain_timeout: Duration,
+    shutdown_delay: Duration,
     /// Becomes `Some(start)` when the drain begins.
     drain_tx: watch::Sender<Option<Instant>>,
     /// Tells the health listener to close (after the app listener drained).
@@ -113,6 +118,7 @@ pub async fn start(cfg: Config) -> io::Result<Running> {
         health_addr,
         state,
         drain_timeout: cfg.drain_timeout,
+        shutdown_delay: cfg.shutdown_delay,
         drain_tx,
         health_stop_tx,
         app_task,
@@ -127,6 +133,17 @@ async fn bind(addr: SocketAddr, var: &str) -> io::Result<TcpListener> {
 }
 
 impl Running {
+    /// Starts the deregistration phase: `/health` answers 503 from now on, while `GET /`
+    /// is still served on new and kept-alive connections. Idempotent.
+    pub fn begin_deregistration(&self) {
+        if !self.state.draining.swap(true, Ordering::SeqCst) {
+            tracing::info!(
+                delay_s = self.shutdown_delay.as_secs_f64(),
+                "deregistering: health answers 503, still serving"
+            );
+        }
+    }
+
     /// Starts the drain: `/health` answers 503 from now on, the application listener
     /// stops accepting and its connections close once their current request is done.
     /// Idempotent.
@@ -181,8 +198,13 @@ impl Running {
         Ok(())
     }
 
-    /// [`Running::begin_drain`] then [`Running::wait`].
+    /// The SIGTERM path: [`Running::begin_deregistration`], keep serving for the
+    /// shutdown delay, then [`Running::begin_drain`] and [`Running::wait`].
     pub async fn shutdown(self) -> io::Result<()> {
+        self.begin_deregistration();
+        if !self.shutdown_delay.is_zero() {
+            tokio::time::sleep(self.shutdown_delay).await;
+        }
         self.begin_drain();
         self.wait().await
     }

@@ -139,6 +139,43 @@ async fn drain_turns_health_503_finishes_in_flight_and_refuses_new() {
     assert!(TcpStream::connect(health_addr).await.is_err());
 }
 
+/// ECS sends SIGTERM while the ALB is still deregistering the target: through the
+/// shutdown delay `/health` says 503 but `GET /` keeps being served (new connections
+/// included); only then does the drain close the listener. Timing margins are wide
+/// (probes at 0.1 s and 1 s of a 2 s delay) so a loaded machine cannot flip them.
+#[tokio::test]
+async fn sigterm_path_keeps_serving_through_the_shutdown_delay() {
+    let mut c = cfg();
+    c.shutdown_delay = Duration::from_secs(2);
+    let run = start(c).await;
+    let (app_addr, health_addr) = (run.app_addr, run.health_addr);
+    let t = Instant::now();
+    let probes = async {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let h = get(health_addr, "/health").await.unwrap();
+        assert_eq!(
+            h.status, 503,
+            "health must fail at once so the ALB deregisters"
+        );
+        for at in [Duration::from_millis(100), Duration::from_secs(1)] {
+            tokio::time::sleep(at.saturating_sub(t.elapsed())).await;
+            let r = get(app_addr, "/").await.unwrap();
+            assert_eq!(
+                r.status, 200,
+                "GET / refused {at:?} into the shutdown delay"
+            );
+            assert_eq!(r.body, b"Hello World");
+        }
+    };
+    let (stopped, ()) = tokio::join!(run.shutdown(), probes);
+    stopped.unwrap();
+    assert!(t.elapsed() >= Duration::from_secs(2), "{:?}", t.elapsed());
+    assert!(
+        TcpStream::connect(app_addr).await.is_err(),
+        "still accepting"
+    );
+}
+
 #[tokio::test]
 async fn drain_is_bounded_by_drain_timeout() {
     let mut c = cfg();

@@ -26,7 +26,8 @@ pub enum Command {
     /// Bring up the local twin of production, verify it, write the report, tear it down.
     #[command(after_help = EXIT_CODES_HELP)]
     Local(Box<LocalArgs>),
-    /// Keep a local twin running for exploration (`up`) or stop it (`down`).
+    /// Keep a local twin running for exploration (`up`), move its weights (`weights`)
+    /// or stop it (`down`).
     Twin(TwinArgs),
     /// Re-render HTML, JUnit and Markdown reports from a run folder's `report.json`.
     Report(ReportArgs),
@@ -82,6 +83,10 @@ pub struct VerifyArgs {
     /// Equivalence margin around the configured canary share (absolute, 0.02 = ±2 pp).
     #[arg(long)]
     pub margin: Option<f64>,
+    /// Leak margin at weight 0 or 100: the zero-weight side PASSes only after
+    /// ln(alpha)/ln(1 - leak margin) responses with no hit on it (default 0.001 = 0.1 %).
+    #[arg(long)]
+    pub leak_margin: Option<f64>,
     /// Upper bound on sampled requests for the split check.
     #[arg(long)]
     pub max_requests: Option<u64>,
@@ -124,6 +129,33 @@ pub struct VerifyArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// When the listener last changed (RFC 3339, e.g. the end of `terraform apply`):
+    /// sampling starts only `--settle` seconds after it. ELBv2 does not report it.
+    #[arg(long, value_name = "TIME")]
+    pub changed_at: Option<String>,
+    /// Seconds to wait after --changed-at before sampling (default 30).
+    #[arg(long, value_name = "SECONDS")]
+    pub settle: Option<u64>,
+    /// Path appended to --url on every request; it also picks the listener rule
+    /// (path-pattern conditions) whose weights are judged.
+    #[arg(long, value_name = "PATH")]
+    pub path: Option<String>,
+    /// Header sent with every request (repeatable); it also picks the listener rule
+    /// (http-header conditions) whose weights are judged.
+    #[arg(long = "header", value_name = "NAME:VALUE")]
+    pub headers: Vec<String>,
+    /// Target group ARN of the stable variant, for services registered by IP without a
+    /// `loadBalancers` block (as app-infra does; `--tf-outputs` gives it).
+    #[arg(long, value_name = "ARN")]
+    pub stable_target_group: Option<String>,
+    /// Target group ARN of the canary variant (see --stable-target-group).
+    #[arg(long, value_name = "ARN")]
+    pub canary_target_group: Option<String>,
+    /// Print what each check will need (requests, wall time at --rps) after reading
+    /// the configuration and the weights, send no traffic, and exit (2 when the budget
+    /// is too small for the split test).
+    #[arg(long)]
+    pub plan: bool,
 }
 
 /// Inputs of `harness local`.
@@ -133,7 +165,8 @@ pub struct LocalArgs {
     #[arg(long, default_value = "90/10")]
     pub weights: String,
     /// Break the twin on purpose (repeatable): weight-drift, canary-not-scaled, waf-off,
-    /// cert-expired, cert-wrong-host, tls-legacy, no-redirect, canary-errors, canary-slow.
+    /// cert-expired, cert-wrong-host, tls-legacy, no-redirect, canary-errors, canary-slow,
+    /// canary-starved.
     #[arg(long = "fault", value_name = "NAME")]
     pub faults: Vec<String>,
     /// Leave the twin running after the verification (stop it with `harness twin down`).
@@ -144,10 +177,10 @@ pub struct LocalArgs {
     pub verify: VerifyArgs,
 }
 
-/// `harness twin up|down`.
+/// `harness twin up|weights|down`.
 #[derive(Debug, Clone, Args)]
 pub struct TwinArgs {
-    /// up or down.
+    /// up, weights or down.
     #[command(subcommand)]
     pub action: TwinAction,
 }
@@ -159,6 +192,22 @@ pub enum TwinAction {
     Up(TwinUpArgs),
     /// Stop exactly what `up` started.
     Down(TwinDownArgs),
+    /// Move the weights of a running twin: the listener (moto) at once, the edge
+    /// (nginx) after --edge-lag, as a deployment reaches ALB nodes.
+    Weights(TwinWeightsArgs),
+}
+
+/// Inputs of `harness twin weights`.
+#[derive(Debug, Clone, Args)]
+pub struct TwinWeightsArgs {
+    /// New weights as STABLE/CANARY, e.g. 50/50 or 100/0.
+    pub weights: String,
+    /// Seconds between the listener change and the edge change.
+    #[arg(long, value_name = "SECONDS", default_value_t = 0.0)]
+    pub edge_lag: f64,
+    /// Folder holding the twin's state, as given to `up`.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
 }
 
 /// Inputs of `harness twin up`.

@@ -13,6 +13,7 @@ pub mod config;
 pub mod endpoint;
 pub mod error;
 pub mod exit;
+pub mod gate;
 pub mod report;
 pub mod result;
 pub mod run;

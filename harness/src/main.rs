@@ -10,7 +10,7 @@ fn main() -> std::process::ExitCode {
     let code = match harness::run(cli) {
         Ok(outcome) => outcome.exit_code(),
         Err(err) => {
-            eprintln!("error: {err}");
+            eprintln!("error: {}", harness::error::one_line(&err));
             err.exit_code()
         }
     };

@@ -48,6 +48,9 @@ pub fn run(cli: Cli) -> Result<Outcome> {
 /// Runs a parsed command line on the caller's runtime (used by in-process tests).
 pub async fn run_async(cli: Cli) -> Result<Outcome> {
     match cli.command {
+        Command::Verify(args) if args.plan => crate::verify::plan_only(*args)
+            .await
+            .map(|()| Outcome::success()),
         Command::Verify(args) => crate::verify::run(*args)
             .await
             .map(|r| Outcome::from_run(&r)),
@@ -55,6 +58,7 @@ pub async fn run_async(cli: Cli) -> Result<Outcome> {
         Command::Twin(args) => match args.action {
             TwinAction::Up(up) => crate::twin::up(up).await.map(|()| Outcome::success()),
             TwinAction::Down(down) => crate::twin::down(down).await.map(|()| Outcome::success()),
+            TwinAction::Weights(w) => crate::twin::weights(w).await.map(|()| Outcome::success()),
         },
         Command::Report(args) => {
             crate::report::rerender(&args.run_dir).map(|()| Outcome::success())

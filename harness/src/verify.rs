@@ -3,14 +3,22 @@
 //!
 //! Exit-code policy (see [`crate::exit`]): configuration problems (flags, files,
 //! weights, unknown ARNs, split config rejected by the monitor) are [`Error::Config`]
-//! → 2 before any traffic is sent; an AWS read failing after retries → 4; a target
-//! that answered not a single request → [`Error::Unreachable`] → 4; otherwise the
-//! worst check verdict decides (0 PASS, 1 FAIL, 3 INCONCLUSIVE). Responses without
+//! → 2 before any traffic is sent; an AWS read failing after retries before sampling
+//! → 4; a target that answered not a single request → [`Error::Unreachable`] → 4.
+//! Once traffic has been sampled nothing gathered is lost: a check whose read or probe
+//! fails becomes an ERROR check ([`errored`]), the report is written with every check
+//! that completed, and the worst check verdict decides (0 PASS, 1 FAIL, 3
+//! INCONCLUSIVE, 4 ERROR; [`Verdict::exit_code`]). Responses without
 //! attribution above [`MAX_UNATTRIBUTED_SHARE`] turn a PASS of a traffic check into
 //! INCONCLUSIVE: they are never silently dropped.
 
 mod drain;
+mod errored;
+mod listener;
+pub mod plan;
 mod release;
+
+pub use plan::run as plan_only;
 
 use std::time::Duration;
 
@@ -27,15 +35,16 @@ use crate::result::{
     CheckResult, RunResult, RunSettings, SCHEMA_VERSION, SampleSummary, Target, Verdict,
 };
 use crate::sample::{self, SamplerConfig};
+use errored::errored;
 
 /// Largest share of responses without `x-variant` that still lets a traffic check pass.
 pub const MAX_UNATTRIBUTED_SHARE: f64 = 0.01;
 /// Batch size when no split monitor drives the looks.
 const DEFAULT_BATCH: u64 = 500;
-/// Tolerated excess of the canary 5xx+timeout rate over stable (absolute).
-pub const HEALTH_ERROR_TOLERANCE: f64 = 0.01;
+/// Tolerated excess of the canary 5xx rate over stable (absolute).
+pub const HEALTH_ERROR_TOLERANCE: f64 = health::DEFAULT_ERROR_TOLERANCE;
 /// Tolerated slowdown of the canary median latency (ms).
-pub const HEALTH_LATENCY_TOLERANCE_MS: f64 = 50.0;
+pub const HEALTH_LATENCY_TOLERANCE_MS: f64 = health::DEFAULT_LATENCY_TOLERANCE_MS;
 /// Status that counts as "blocked by the WAF" (ALB WAF's default block answer).
 pub const WAF_BLOCK_STATUS: u16 = 403;
 /// Required share of the attack corpus blocked.
@@ -59,10 +68,12 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
     } else {
         None
     };
+    let truth_req = truth_request(&cfg, &endpoint);
     let truth = match (&sdk, cfg.has_aws_target()) {
-        (Some(sdk), true) => Some(aws::read_truth(sdk, &truth_request(&cfg)).await?),
+        (Some(sdk), true) => Some(aws::read_truth(sdk, &truth_req).await?),
         _ => None,
     };
+    let settled = listener::settle(&cfg.extras, cfg.quiet).await;
 
     let mut monitor = match (&truth, cfg.runs(CheckName::Split)) {
         (Some(t), true) => Some(split::SplitMonitor::new(split::SplitConfig {
@@ -70,6 +81,7 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
             canary_weight: t.canary_weight,
             alpha: cfg.alpha,
             margin: cfg.margin,
+            leak_margin: cfg.leak_margin,
             max_requests: cfg.max_requests,
         })?),
         _ => None,
@@ -79,17 +91,12 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
     let needs_sample = [CheckName::Split, CheckName::Scale, CheckName::Health]
         .into_iter()
         .any(|c| cfg.runs(c));
-    let health_cfg = health_config(&cfg, truth.as_ref());
+    // Health plans its sample from the configured weights (when read) and budget.
+    let weights = truth.as_ref().map(|t| (t.stable_weight, t.canary_weight));
+    let health_cfg = health::config(cfg.alpha, weights, cfg.max_requests);
+    let plan = cfg.runs(CheckName::Health).then_some(&health_cfg);
     let summary = if needs_sample {
-        let health_plan = cfg.runs(CheckName::Health).then_some(&health_cfg);
-        let s = sample_target(
-            &cfg,
-            &endpoint,
-            truth.as_ref(),
-            monitor.as_mut(),
-            health_plan,
-        )
-        .await?;
+        let s = sample_target(&cfg, &endpoint, truth.as_ref(), monitor.as_mut(), plan).await?;
         Some(s)
     } else {
         None
@@ -100,13 +107,19 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
         if let Some(t) = &truth {
             apply_release_findings(&mut result, summary, t);
             result.warnings.extend(t.warnings.iter().cloned());
+            if let Some(sdk) = &sdk {
+                listener::recheck(&mut result, sdk, &truth_req, t, &cfg.extras.request).await;
+            }
         }
         checks.push(result);
     }
     if cfg.runs(CheckName::Scale)
         && let (Some(sdk), Some(t), Some(s)) = (&sdk, &truth, &summary)
     {
-        checks.push(scale_check(&cfg, sdk, t, s).await?);
+        checks.push(match scale_check(&cfg, sdk, t, s).await {
+            Ok(c) => c,
+            Err(e) => errored("scale", &e),
+        });
     }
     if let (Some(summary), true) = (&summary, cfg.runs(CheckName::Health)) {
         checks.push(health::evaluate(summary, &health_cfg));
@@ -116,6 +129,7 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
             guard_unattributed(c, s);
         }
     }
+    listener::record_settle(&mut checks, settled);
     if cfg.runs(CheckName::Tls) {
         let truth_tls = truth.as_ref().map(|t| tls::TlsTruth {
             ssl_policy: t.listener.ssl_policy.clone(),
@@ -183,35 +197,23 @@ fn now() -> String {
         .unwrap_or_else(|_| String::from("unknown"))
 }
 
-/// Health tolerances, with the configured weights and budget (when AWS was read) so
-/// that health can plan its sample and say where it cannot be decided.
-fn health_config(cfg: &VerifyConfig, truth: Option<&Truth>) -> health::HealthConfig {
-    let h = health::HealthConfig {
-        error_tolerance: HEALTH_ERROR_TOLERANCE,
-        latency_tolerance_ms: HEALTH_LATENCY_TOLERANCE_MS,
-        ..health::HealthConfig::default_with_alpha(cfg.alpha)
-    };
-    match truth {
-        Some(t) => h.at((t.stable_weight, t.canary_weight), cfg.max_requests),
-        None => h,
-    }
-}
-
-fn truth_request(cfg: &VerifyConfig) -> TruthRequest {
+fn truth_request(cfg: &VerifyConfig, endpoint: &Endpoint) -> TruthRequest {
     TruthRequest {
+        request: aws::RequestMatch::for_sample(&endpoint.url, &cfg.extras.request),
         listener_arn: cfg.listener_arn.clone(),
         load_balancer: cfg.load_balancer.clone(),
         listener_port: cfg.listener_port,
         cluster: cfg.cluster.clone().unwrap_or_default(),
         stable_service: cfg.stable_service.clone().unwrap_or_default(),
         canary_service: cfg.canary_service.clone().unwrap_or_default(),
+        stable_target_group: cfg.extras.target_groups.stable.clone(),
+        canary_target_group: cfg.extras.target_groups.canary.clone(),
     }
 }
 
-/// Samples the target. Stops when the split monitor has a verdict and health has its
-/// planned sample, when the first batch got no response at all (unreachable), or — for
-/// a weight-0 canary checked without the split test — once 0 hits bound the canary
-/// share below the margin.
+/// Samples the target. Stops when the split monitor has a verdict and health its plan,
+/// when the first batch got no response (unreachable), or — for a weight-0 canary
+/// checked without the split test — once 0 hits bound the canary share below the leak margin.
 async fn sample_target(
     cfg: &VerifyConfig,
     endpoint: &Endpoint,
@@ -226,18 +228,19 @@ async fn sample_target(
         .clamp(1, cfg.max_requests);
     let sampler = SamplerConfig {
         endpoint: endpoint.clone(),
+        request: cfg.extras.request.clone(),
         max_requests: cfg.max_requests,
         concurrency: cfg.concurrency,
         rps: Some(cfg.rps),
         timeout: cfg.timeout,
-        fresh_connections: cfg.fresh_connections,
+        fresh_connections: cfg.fresh_connections || listener::needs_fresh_connections(truth),
         batch_size,
         quiet: cfg.quiet,
     };
     let zero_weight_only = monitor.is_none()
         && !cfg.runs(CheckName::Health)
         && truth.is_some_and(|t| t.canary_weight == 0);
-    let enough_for_zero = crate::stats::zero_weight_n(cfg.margin, cfg.alpha);
+    let enough_for_zero = crate::stats::zero_weight_n(cfg.leak_margin, cfg.alpha);
     let summary = sample::sample(&sampler, |s| {
         let answered = s.attributed() + s.unattributed_total();
         if answered == 0 {
@@ -250,13 +253,8 @@ async fn sample_target(
             Some(m) => (!m.observe(s)).then(|| m.batch_size()),
             None => return Some(batch_size),
         };
-        // Health sample continuation: after the split verdict, sample on until health
-        // has its planned sample (never when the budget cannot give it).
-        split_next.or_else(|| {
-            health_plan
-                .and_then(|h| health::more_requests(s, h))
-                .map(|more| more.min(DEFAULT_BATCH))
-        })
+        // Health sample continuation: after the split verdict, on to health's plan.
+        split_next.or_else(|| health_plan.and_then(|h| health::more_requests(s, h)))
     })
     .await?;
     if summary.attributed() + summary.unattributed_total() == 0 {
@@ -302,6 +300,7 @@ async fn scale_check(
         canary_hits: summary.canary.responses,
         n: summary.attributed(),
         alpha: cfg.alpha,
+        leak_margin: cfg.leak_margin,
         waited_s,
     }))
 }
@@ -358,13 +357,7 @@ async fn web_acl_lookup(
 }
 
 fn print_summary(result: &RunResult, dir: &std::path::Path) {
-    eprintln!("harness verify: {} — {}", result.verdict, result.target.url);
-    for c in &result.checks {
-        eprintln!("  {:<6} {:<12} {}", c.name, c.verdict.label(), c.summary);
-        for w in &c.warnings {
-            eprintln!("         warning: {w}");
-        }
-    }
+    eprint!("{}", crate::report::text::run_summary(result));
     eprintln!("  reports: {}", dir.display());
 }
 

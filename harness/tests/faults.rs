@@ -20,6 +20,7 @@ const CASES: &[(&str, &str, &str)] = &[
     ("canary-not-scaled", "split,scale", "scale"),
     ("canary-errors", "split,health", "health"),
     ("canary-slow", "split,health", "health"),
+    ("canary-starved", "split", "split"),
 ];
 
 async fn local(report_dir: &Path, extra: &[&str]) -> (i32, RunResult) {

@@ -19,7 +19,10 @@ fn repo_file(rel: &str) -> PathBuf {
 }
 
 fn all_fixtures() -> Vec<RunResult> {
-    vec![fixtures::pass(), fixtures::fail(), fixtures::inconclusive()]
+    fixtures::every_state()
+        .into_iter()
+        .map(|(_, run)| run)
+        .collect()
 }
 
 fn schema_validator() -> jsonschema::Validator {
@@ -53,6 +56,18 @@ fn schema_rejects_what_the_model_forbids() {
     assert!(validator.is_valid(&good));
     let mut bad = good.clone();
     bad["verdict"] = "MAYBE".into();
+    assert!(!validator.is_valid(&bad));
+    // Every state is a valid check verdict; a run is never NOT_APPLICABLE.
+    for state in ["NOT_APPLICABLE", "PASS", "INCONCLUSIVE", "ERROR", "FAIL"] {
+        let mut ok = good.clone();
+        ok["checks"][1]["verdict"] = state.into();
+        assert!(validator.is_valid(&ok), "check verdict {state}");
+    }
+    let mut bad = good.clone();
+    bad["verdict"] = "NOT_APPLICABLE".into();
+    assert!(!validator.is_valid(&bad));
+    let mut bad = good.clone();
+    bad["checks"][1]["verdict"] = "SKIPPED".into();
     assert!(!validator.is_valid(&bad));
     let mut bad = good.clone();
     bad["checks"][0]["evidence"]["kind"] = "magic".into();
@@ -133,6 +148,28 @@ fn rerender_reproduces_every_file_and_the_cli_drives_it() {
         std::fs::read(dir.path().join("index.html")).unwrap(),
         index_before
     );
+}
+
+#[test]
+fn report_command_rerenders_a_report_written_before_the_new_states() {
+    // A schema_version 1 report.json from before ERROR and NOT_APPLICABLE existed.
+    let old = include_str!("../src/report/fixtures/report_v1.json");
+    let dir = TempDir::new().unwrap();
+    let run_dir = dir.path().join("20261125T140307Z-canary.example.test");
+    std::fs::create_dir(&run_dir).unwrap();
+    std::fs::write(run_dir.join("report.json"), old).unwrap();
+    let cli = Cli::parse_from(["harness", "report", run_dir.to_str().unwrap()]);
+    assert_eq!(tokio_run(cli).unwrap().exit_code(), 0);
+    let page = std::fs::read_to_string(run_dir.join("index.html")).unwrap();
+    assert!(page.contains("<h1>INCONCLUSIVE</h1>"), "{page}");
+    let junit = std::fs::read_to_string(run_dir.join("junit.xml")).unwrap();
+    assert!(junit.contains("type=\"inconclusive\""), "{junit}");
+    assert_eq!(
+        std::fs::read_to_string(run_dir.join("report.json")).unwrap(),
+        old
+    );
+    let index = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+    assert!(index.contains("20261125T140307Z-canary.example.test/index.html"));
 }
 
 #[test]
@@ -240,8 +277,27 @@ fn chromium_renders_the_run_page_and_the_index() {
     older.started_at = "2026-11-24T02:00:00Z".into();
     report::write_run_to(&older, &reports, None).unwrap();
     let run_dir = report::write_run_to(&fixtures::fail(), &reports, None).unwrap();
+    let na_dir = report::write_run_to(&fixtures::not_applicable(), &reports, None).unwrap();
+    let error_dir = report::write_run_to(&fixtures::error(), &reports, None).unwrap();
     let profile = dir.path().join("profile");
     for (page, needles) in [
+        (
+            na_dir.join("index.html"),
+            vec![
+                "PASS",
+                "NOT APPLICABLE",
+                "Not applicable:",
+                "canary weight is 100",
+            ],
+        ),
+        (
+            error_dir.join("index.html"),
+            vec![
+                "ERROR",
+                "Could not finish:",
+                "Connection refused (os error 111)",
+            ],
+        ),
         (
             run_dir.join("index.html"),
             vec![
@@ -255,7 +311,14 @@ fn chromium_renders_the_run_page_and_the_index() {
         ),
         (
             reports.join("index.html"),
-            vec!["Canary verification runs", "FAIL", "PASS", "16.20%"],
+            vec![
+                "Canary verification runs",
+                "FAIL",
+                "PASS",
+                "ERROR",
+                "health NOT APPLICABLE",
+                "16.20%",
+            ],
         ),
     ] {
         let shot = dir.path().join("shot.png");
@@ -298,7 +361,7 @@ fn chromium_renders_the_run_page_and_the_index() {
 }
 
 #[test]
-fn every_fixture_has_every_evidence_kind_or_says_why_not() {
+fn every_check_has_its_evidence_kind_or_says_why_not() {
     for run in all_fixtures() {
         let kinds: Vec<&str> = run
             .checks
@@ -313,10 +376,15 @@ fn every_fixture_has_every_evidence_kind_or_says_why_not() {
             })
             .collect();
         assert_eq!(run.verdict, RunResult::overall(&run.checks));
-        if run.verdict == Verdict::Inconclusive {
-            assert!(kinds.contains(&"none"));
-        } else {
-            assert_eq!(kinds, ["split", "scale", "health", "tls", "waf"]);
+        for (check, kind) in run.checks.iter().zip(&kinds) {
+            // A check that did not apply or could not finish has no evidence, and its
+            // summary says why; every other check carries its own kind.
+            if matches!(check.verdict, Verdict::NotApplicable | Verdict::Error) {
+                assert_eq!(*kind, "none", "{}", check.name);
+                assert!(!check.summary.is_empty());
+            } else {
+                assert_eq!(*kind, check.name, "{}", check.name);
+            }
         }
     }
 }

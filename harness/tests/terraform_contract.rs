@@ -85,7 +85,9 @@ fn app_infra_data_sources_find_what_shared_infra_tags() {
         );
     }
     // Looked up by name: the cluster and the repository.
-    let shared_locals = all(&shared, "locals").next().unwrap();
+    let shared_locals = all(&shared, "locals")
+        .find(|l| attr(l.body(), "name").is_some())
+        .unwrap();
     let cluster_name = render(attr(shared_locals.body(), "name").unwrap());
     let app_locals = all(&app, "locals")
         .find(|l| attr(l.body(), "name").is_some())
@@ -235,6 +237,154 @@ fn canary_desired_count_is_zero_exactly_when_its_weight_is_zero() {
             desired.evaluate(&ctx).unwrap(),
             Value::from(want),
             "weight {weight}"
+        );
+    }
+}
+
+/// The value of `local.NAME` in a stack, evaluated (locals may refer to each other).
+fn local_number(blocks: &[Block], name: &str) -> i64 {
+    let mut ctx = hcl::eval::Context::new();
+    let mut locals = hcl::Map::new();
+    // Evaluate repeatedly so locals that refer to other locals resolve (a few rounds
+    // suffice for the short chains in app-infra).
+    for _ in 0..4 {
+        ctx.declare_var("local", hcl::Value::Object(locals.clone()));
+        for block in all(blocks, "locals") {
+            for a in block.body().attributes() {
+                if let Ok(v) = a.expr().evaluate(&ctx) {
+                    locals.insert(a.key().to_string(), v);
+                }
+            }
+        }
+    }
+    locals
+        .get(name)
+        .and_then(|v| v.as_i64())
+        .unwrap_or_else(|| panic!("local.{name} is not a number in the stack"))
+}
+
+/// ECS sends SIGTERM while the ALB still routes to the target for its deregistration
+/// delay: the app must keep serving that long, then drain, and ECS must not SIGKILL it
+/// before (stopTimeout > delay + drain, at most ECS's 120 s cap). The app's own default
+/// delay must cover the deregistration delay too (a task definition without the
+/// variable still shuts down safely).
+#[test]
+fn task_shutdown_outlasts_deregistration_and_drain() {
+    let app = load_stack("app-infra");
+    let tg = find(&app, "resource", &["aws_lb_target_group", "variant"]).expect("target group");
+    assert_eq!(
+        render(attr(tg.body(), "deregistration_delay").expect("deregistration_delay")),
+        "local.deregistration_delay_s"
+    );
+    let dereg = local_number(&app, "deregistration_delay_s");
+    let delay = local_number(&app, "app_shutdown_delay_s");
+    let drain = local_number(&app, "app_drain_timeout_s");
+    let stop = local_number(&app, "task_stop_timeout_s");
+    assert!(
+        delay >= dereg,
+        "shutdown delay {delay} < deregistration delay {dereg}"
+    );
+    assert!(
+        stop > delay + drain,
+        "stopTimeout {stop} <= {delay} + {drain}"
+    );
+    assert!(stop <= app::config::ECS_MAX_STOP_TIMEOUT_SECS as i64);
+    assert!(app::config::DEFAULT_SHUTDOWN_DELAY.as_secs() as i64 >= dereg);
+    let task = find(&app, "resource", &["aws_ecs_task_definition", "variant"]).expect("task");
+    let defs = render(attr(task.body(), "container_definitions").expect("definitions"));
+    for needle in [
+        "stopTimeout = local.task_stop_timeout_s",
+        "SHUTDOWN_DELAY_SECS",
+        "tostring(local.app_shutdown_delay_s)",
+        "DRAIN_TIMEOUT_SECS",
+        "tostring(local.app_drain_timeout_s)",
+    ] {
+        assert!(
+            defs.replace(['\n', ' '], "")
+                .contains(&needle.replace(' ', "")),
+            "container definition lacks {needle}"
+        );
+    }
+}
+
+/// The rate-based rule whose name is `name`, as (action block body, statement body).
+fn waf_rule<'a>(acl: &'a Block, name: &str) -> &'a Block {
+    sub_blocks(acl.body(), "rule")
+        .find(|r| attr(r.body(), "name").map(render).as_deref() == Some(&format!("\"{name}\"")))
+        .unwrap_or_else(|| panic!("WAF rule {name}"))
+}
+
+/// The gate must not be blocked by its own WAF, and a rate-limit block must be
+/// recognisable: the client rate rule exempts requests carrying the gate's token
+/// (scope-down NOT byte-match on x-harness-gate), a second rule counts those by the
+/// gate's own limit, both answer 429 with x-waf-rule naming the rule, the token is a
+/// sensitive variable redacted from the WAF logs, and the workflows that run the gate
+/// pass it to Terraform and to the harness from a secret.
+#[test]
+fn gate_has_its_own_rate_limit_and_rate_blocks_are_recognisable() {
+    let app = load_stack("app-infra");
+    let acl = find(&app, "resource", &["aws_wafv2_web_acl", "main"]).expect("web acl");
+    for (rule, scope, limit) in [
+        ("rate-limit-per-ip", "not_statement", "var.waf_rate_limit"),
+        (
+            "rate-limit-gate",
+            "byte_match_statement",
+            "var.waf_gate_rate_limit",
+        ),
+    ] {
+        let r = waf_rule(acl, rule);
+        let text = hcl::to_string(r.body())
+            .expect("rule renders")
+            .replace([' ', '\n'], "");
+        assert!(
+            text.contains("response_code=429"),
+            "{rule}: no 429 custom response"
+        );
+        assert!(
+            text.contains(&format!("value=\"{rule}\"")) && text.contains("\"x-waf-rule\""),
+            "{rule}: the custom response must name the rule in x-waf-rule"
+        );
+        assert!(
+            text.contains(&format!("limit={limit}")),
+            "{rule}: limit {limit}"
+        );
+        assert!(
+            text.contains(&format!("scope_down_statement{{{scope}{{")),
+            "{rule}: scope-down {scope}"
+        );
+        assert!(
+            text.contains("search_string=var.gate_token"),
+            "{rule}: token match"
+        );
+        assert!(text.contains("\"x-harness-gate\""), "{rule}: header name");
+    }
+    let token = find(&app, "variable", &["gate_token"]).expect("variable gate_token");
+    assert_eq!(
+        attr(token.body(), "sensitive").map(render).as_deref(),
+        Some("true")
+    );
+    assert!(
+        attr(token.body(), "default").is_none(),
+        "the token has no default"
+    );
+    let logging = find(
+        &app,
+        "resource",
+        &["aws_wafv2_web_acl_logging_configuration", "main"],
+    )
+    .expect("waf logging");
+    let redacted = format!("{:?}", logging.body());
+    assert!(
+        redacted.contains("x-harness-gate"),
+        "token not redacted from WAF logs"
+    );
+    let (deploy, _) = load_workflow("deploy-canary.yml");
+    assert!(deploy.contains("TF_VAR_gate_token: ${{ secrets.HARNESS_GATE_TOKEN }}"));
+    for wf in ["deploy-canary.yml", "nightly-verify.yml"] {
+        let (text, _) = load_workflow(wf);
+        assert!(
+            text.contains("HARNESS_GATE_TOKEN: ${{ secrets.HARNESS_GATE_TOKEN }}"),
+            "{wf}: the harness gets no gate token"
         );
     }
 }

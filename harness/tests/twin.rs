@@ -1,7 +1,9 @@
 //! The local twin, part by part, with real Docker, nginx + ModSecurity + CRS and moto:
 //! HTTPS with attribution headers, the HTTP redirect, WAF blocks, the seeded listener
-//! weights, weight reloads changing the observed split, `twin up --env` / `twin down`,
-//! and the missing-prerequisite error. Every twin is torn down by `stop` or `Drop`.
+//! weights, weight reloads changing the observed split, `twin up --env` / `twin
+//! weights` / `twin down`, and the missing-prerequisite error. Every twin is torn down
+//! by `stop` or `Drop`. Moving weights with a lag and `canary-starved`:
+//! `tests/twin_weights.rs`.
 
 use std::collections::HashMap;
 use std::process::Command;
@@ -16,17 +18,7 @@ const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
 #[path = "support/twin_util.rs"]
 mod twin_util;
 
-use twin_util::{alive, containers_of, image};
-
-fn client(twin: &Twin) -> reqwest::Client {
-    twin.endpoint()
-        .unwrap()
-        .client_builder()
-        .unwrap()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap()
-}
+use twin_util::{alive, canary_share, client, containers_of, image, listener_weights};
 
 fn assert_gone(state: &TwinState) {
     assert!(containers_of(&state.id).is_empty(), "containers left");
@@ -34,21 +26,6 @@ fn assert_gone(state: &TwinState) {
         assert!(!alive(pid), "pid {pid} still alive");
     }
     assert!(!state.dir.exists(), "{} left", state.dir.display());
-}
-
-/// Share of `x-variant: canary` among `n` sampled `GET /`.
-async fn canary_share(c: &reqwest::Client, url: &str, n: usize) -> f64 {
-    let mut canary = 0;
-    for _ in 0..n {
-        let r = c.get(url).send().await.unwrap();
-        assert_eq!(r.status(), 200);
-        match r.headers().get("x-variant").and_then(|v| v.to_str().ok()) {
-            Some("canary") => canary += 1,
-            Some("stable") => {}
-            other => panic!("unattributed response: {other:?}"),
-        }
-    }
-    canary as f64 / n as f64
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -243,6 +220,33 @@ async fn twin_up_env_and_down_stop_everything() {
     assert!(state.detached);
     assert_eq!(containers_of(&state.id).len(), 3);
     assert!(state.nginx_pid.is_some_and(alive));
+
+    // `twin weights` moves moto and the edge of the detached twin: 100/0 sends the
+    // canary nothing (0 of 200 at 50/50 would have probability 0.5^200 ≈ 6e-61).
+    let moved = Command::new(HARNESS)
+        .args(["twin", "weights", "100/0", "--edge-lag", "0", "--state-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        moved.status.success(),
+        "twin weights failed: {}",
+        String::from_utf8_lossy(&moved.stderr)
+    );
+    let sdk = harness::aws::load(&harness::aws::AwsOptions {
+        endpoint_url: Some(env["AWS_ENDPOINT_URL"].clone()),
+        region: Some(env["AWS_REGION"].clone()),
+        profile: Some(env["AWS_PROFILE"].clone()),
+        credentials_file: Some(env["AWS_SHARED_CREDENTIALS_FILE"].clone().into()),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        listener_weights(&sdk, &env["TWIN_LISTENER_ARN"]).await,
+        (100, 0)
+    );
+    let c = ep.client_builder().unwrap().build().unwrap();
+    assert_eq!(canary_share(&c, ep.url.as_str(), 200).await, 0.0);
 
     // A second `up` on the same folder is refused while the first is alive.
     let again = Command::new(HARNESS)

@@ -105,16 +105,34 @@ async fn bad_configuration_exits_2_with_one_line() {
     // Malformed URL.
     let (code, msg) = exit_of(w.args(&["--url", "https//nope"])).await;
     one_line(code, &msg, "--url");
-    // Unknown listener ARN.
-    let bogus = w
-        .seeded
-        .listener_arn
-        .replace("listener/app", "listener/app-gone");
+    // Unknown listener ARN: well-formed (a malformed one is refused before any AWS
+    // call), so this exercises AWS's not-found answer.
+    let (prefix, _) = w.seeded.listener_arn.rsplit_once('/').unwrap();
+    let bogus = format!("{prefix}/ffffffffffffffff");
     let (code, msg) = exit_of(w.args(&["--listener-arn", &bogus])).await;
     one_line(code, &msg, "listener");
     // Unknown service.
     let (code, msg) = exit_of(w.args(&["--canary-service", "nope"])).await;
     one_line(code, &msg, "nope");
+    // app-infra's services name no target group (the registrar registers task IPs):
+    // without Terraform's target group outputs the harness says what to give.
+    let mut no_tg = w.args(&[]);
+    let at = no_tg
+        .iter()
+        .position(|a| a == "--canary-target-group")
+        .unwrap();
+    no_tg.drain(at..at + 2);
+    let (code, msg) = exit_of(no_tg).await;
+    one_line(code, &msg, "--canary-target-group");
+    // One target group for both variants is refused.
+    let mut same = w.args(&[]);
+    let at = same
+        .iter()
+        .position(|a| a == "--canary-target-group")
+        .unwrap();
+    same[at + 1] = w.seeded.stable_target_group_arn.clone();
+    let (code, msg) = exit_of(same).await;
+    one_line(code, &msg, "for both stable and canary");
     // Weights missing: the forward action lists the target groups without weights.
     let sdk = harness::aws::load(&aws_options(&w.moto, &w.creds))
         .await
@@ -150,4 +168,109 @@ async fn bad_configuration_exits_2_with_one_line() {
         .unwrap();
     let (code, msg) = exit_of(w.args(&[])).await;
     one_line(code, &msg, "sum to 0");
+}
+
+/// A TCP relay from `listener` to port `to` that stops moto (drops the server, which
+/// kills it) when the first connection arrives, before relaying it: the harness reads
+/// the configured truth from AWS before it sends any traffic, so every AWS read after
+/// this point (scale's ECS read) fails, while the whole sample gets through.
+fn relay_that_stops_moto(listener: TcpListener, to: u16, moto: MotoServer) {
+    tokio::spawn(async move {
+        let mut moto = Some(moto);
+        loop {
+            let Ok((mut down, _)) = listener.accept().await else {
+                return;
+            };
+            drop(moto.take());
+            tokio::spawn(async move {
+                let Ok(mut up) = TcpStream::connect(("127.0.0.1", to)).await else {
+                    return;
+                };
+                let _ = tokio::io::copy_bidirectional(&mut down, &mut up).await;
+            });
+        }
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aws_read_failing_after_sampling_keeps_the_report_and_exits_4() {
+    use harness::result::Verdict;
+    let w = world(Spec::healthy()).await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let args = w.args(&[
+        "--url",
+        &format!("https://{HOST}:{port}/"),
+        "--resolve",
+        &format!("{HOST}:{port}:127.0.0.1"),
+    ]);
+    let World {
+        moto, front, dir, ..
+    } = w;
+    relay_that_stops_moto(listener, front.port, moto);
+
+    let (code, msg) = exit_of(args).await;
+    assert_eq!(code, 4, "{msg}");
+    assert!(
+        msg.is_empty(),
+        "the run ended in an error, not a verdict: {msg}"
+    );
+
+    let reports = dir.path().join("reports");
+    let run_dirs: Vec<PathBuf> = std::fs::read_dir(&reports)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.join("report.json").is_file())
+        .collect();
+    assert_eq!(run_dirs.len(), 1, "exactly one report written");
+    let text = std::fs::read_to_string(run_dirs[0].join("report.json")).unwrap();
+    let run = harness::report::json::parse(&text).unwrap();
+    assert_eq!(run.verdict, Verdict::Error);
+    let check = |name: &str| run.checks.iter().find(|c| c.name == name).unwrap();
+    // What was gathered before the failure is all there. The split itself cannot be
+    // confirmed: the re-read of the listener after sampling (did the weights move?)
+    // failed too, so split is ERROR with that reason, its evidence kept.
+    let split = check("split");
+    assert_eq!(split.verdict, Verdict::Error, "{split:?}");
+    assert!(
+        split.summary.contains("could not re-read the listener"),
+        "{}",
+        split.summary
+    );
+    match &split.evidence {
+        harness::result::Evidence::Split(ev) => assert!(ev.n > 0, "{ev:?}"),
+        other => panic!("split evidence lost: {other:?}"),
+    }
+    let sample = run.sample.as_ref().expect("the sample is kept");
+    assert!(sample.attributed() > 0, "{sample:?}");
+    let scale = check("scale");
+    assert_eq!(scale.verdict, Verdict::Error);
+    let reason = &scale.summary;
+    assert!(
+        reason.starts_with("AWS: ECS services in cluster") && reason.contains("dispatch failure"),
+        "{reason}"
+    );
+    for debug in ["{", "DispatchFailure(", "ConnectorError", "\n"] {
+        assert!(!reason.contains(debug), "{debug:?} in {reason}");
+    }
+    let junit = std::fs::read_to_string(run_dirs[0].join("junit.xml")).unwrap();
+    assert!(junit.contains("type=\"error\""), "{junit}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plan_reads_the_weights_and_judges_the_budget() {
+    let w = world(Spec::healthy()).await;
+    // 90/10 at ±5 points: an adequate budget, exit 0 and no report written.
+    let (code, msg) = exit_of(w.args(&["--plan"])).await;
+    assert_eq!(code, 0, "{msg}");
+    assert!(
+        !w.dir.path().join("reports").exists(),
+        "--plan wrote a report"
+    );
+    // ±0.1 point at 90/10 needs millions of requests: exit 2, one line.
+    let (code, msg) = exit_of(w.args(&["--plan", "--margin", "0.001"])).await;
+    assert_eq!(code, 2, "{msg}");
+    assert!(msg.contains("--max-requests 3000"), "{msg}");
+    assert!(!msg.contains('\n'), "{msg}");
 }

@@ -222,7 +222,11 @@ fn workflows_pin_actions_scope_permissions_and_never_overlap_deploys() {
         move |s: &Yaml| s["run"].as_str().is_some_and(|r| r.contains(needle))
     };
     let wait = position(&run_has("aws ecs wait services-stable"));
-    let gate = position(&run_has("harness verify --tf-outputs"));
+    let gate = position(&|s: &Yaml| {
+        s["id"].as_str() == Some("gate")
+            && s["uses"].as_str() == Some("./")
+            && s["with"]["tf-outputs"].is_string()
+    });
     let rollback = position(&|s: &Yaml| s["id"].as_str() == Some("rollback"));
     let upload = position(&|s: &Yaml| {
         s["uses"]
@@ -248,4 +252,124 @@ fn is_pinned(uses: &str) -> bool {
         || uses
             .split_once('@')
             .is_some_and(|(_, r)| r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
+#[path = "support/workflow_gate.rs"]
+mod workflow_gate;
+
+#[test]
+fn deploys_and_applies_run_only_from_main() {
+    workflow_gate::check_main_only();
+}
+
+#[test]
+fn shared_infra_applies_the_reviewed_saved_plan() {
+    workflow_gate::check_saved_plan();
+}
+
+#[test]
+fn harness_is_built_once_per_change_and_installed_by_the_action() {
+    workflow_gate::check_built_once();
+}
+
+/// The action passes the gate flags it was given (no empty ones, extra args split on
+/// whitespace without shell evaluation) and maps every exit code; deploy-canary rolls
+/// back on anything but 0, as before the action existed.
+#[test]
+fn action_runs_harness_gate_and_maps_its_exit_code() {
+    let inputs = [
+        ("TF_OUTPUTS", "out.json"),
+        ("REPORT_DIR", "reports"),
+        ("CHECKS", "split,health"),
+        ("STABLE_TAG", "abc"),
+        ("CANARY_TAG", "def"),
+        ("STABLE_WEIGHT", "90"),
+        ("CANARY_WEIGHT", "10"),
+        ("CHANGED_AT", "2026-01-01T00:00:00Z"),
+        ("EXTRA_ARGS", "--alpha 0.01 $(id) *"),
+    ];
+    for (code, verdict) in [
+        (0, "go"),
+        (1, "rollback"),
+        (2, "config-error"),
+        (3, "inconclusive"),
+        (4, "error"),
+        (7, "error"),
+    ] {
+        let (out, args) = workflow_gate::run_gate_step(code, &inputs);
+        assert_eq!(out["exit-code"], code.to_string());
+        assert_eq!(out["verdict"], verdict);
+        assert_eq!(out["report-dir"], "reports");
+        let args: Vec<&str> = args.lines().collect();
+        assert_eq!(
+            args,
+            [
+                "gate",
+                "--report-dir",
+                "reports",
+                "--tf-outputs",
+                "out.json",
+                "--stable-tag",
+                "abc",
+                "--canary-tag",
+                "def",
+                "--stable-weight",
+                "90",
+                "--canary-weight",
+                "10",
+                "--changed-at",
+                "2026-01-01T00:00:00Z",
+                "--checks",
+                "split,health",
+                "--alpha",
+                "0.01",
+                "$(id)",
+                "*",
+            ]
+        );
+    }
+    let (_, args) = workflow_gate::run_gate_step(0, &[("REPORT_DIR", "r")]);
+    assert_eq!(
+        args.lines().collect::<Vec<_>>(),
+        ["gate", "--report-dir", "r"]
+    );
+
+    let action = workflow_gate::load_action();
+    for input in ["tf-outputs", "report-dir", "checks", "extra-args"] {
+        assert!(
+            action["inputs"][input]["description"].is_string(),
+            "input {input}"
+        );
+    }
+    let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
+    for (name, _) in action["inputs"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .chain(action["outputs"].as_mapping().unwrap())
+    {
+        let name = name.as_str().unwrap();
+        assert!(
+            readme.contains(&format!("`{name}`")),
+            "README does not document {name}"
+        );
+    }
+    for output in ["exit-code", "verdict", "report-dir"] {
+        assert_eq!(
+            action["outputs"][output]["value"].as_str(),
+            Some(format!("${{{{ steps.gate.outputs.{output} }}}}").as_str())
+        );
+    }
+    let (_, deploy) = load_workflow("deploy-canary.yml");
+    let steps = deploy["jobs"]["deploy"]["steps"].as_sequence().unwrap();
+    let rollback = steps
+        .iter()
+        .find(|s| s["id"].as_str() == Some("rollback"))
+        .unwrap();
+    assert!(
+        rollback["if"]
+            .as_str()
+            .unwrap()
+            .contains("steps.gate.outputs.exit-code != '0'")
+    );
 }

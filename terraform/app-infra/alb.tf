@@ -71,7 +71,7 @@ resource "aws_lb_target_group" "variant" {
   protocol             = "HTTP"
   port                 = 80
   vpc_id               = data.aws_vpc.public.id
-  deregistration_delay = 30
+  deregistration_delay = local.deregistration_delay_s
 
   health_check {
     enabled             = true

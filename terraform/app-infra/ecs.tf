@@ -63,6 +63,18 @@ resource "aws_cloudwatch_log_group" "app" {
   kms_key_id        = aws_kms_key.app.arn
 }
 
+# Task shutdown. ECS sends SIGTERM while the ALB is still deregistering the task's
+# target, and the ALB keeps routing to it until the deregistration delay ends. The app
+# therefore keeps serving for app_shutdown_delay_s after SIGTERM (its /health answers
+# 503), then drains for at most app_drain_timeout_s. stopTimeout (ECS cap: 120 s) must
+# outlast both or SIGKILL cuts the drain. Checked by harness/tests/terraform_contract.rs.
+locals {
+  deregistration_delay_s = 30
+  app_shutdown_delay_s   = local.deregistration_delay_s
+  app_drain_timeout_s    = 10
+  task_stop_timeout_s    = local.app_shutdown_delay_s + local.app_drain_timeout_s + 10
+}
+
 resource "aws_ecs_task_definition" "variant" {
   for_each                 = local.variants
   family                   = "${local.name}-${each.key}"
@@ -97,7 +109,10 @@ resource "aws_ecs_task_definition" "variant" {
       environment = [
         { name = "VARIANT", value = each.key },
         { name = "RELEASE", value = each.value.image_tag },
+        { name = "SHUTDOWN_DELAY_SECS", value = tostring(local.app_shutdown_delay_s) },
+        { name = "DRAIN_TIMEOUT_SECS", value = tostring(local.app_drain_timeout_s) },
       ]
+      stopTimeout = local.task_stop_timeout_s
       healthCheck = {
         command     = var.container_health_command
         interval    = 10

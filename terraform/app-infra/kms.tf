@@ -41,14 +41,15 @@ data "aws_iam_policy_document" "kms" {
     }
   }
 
-  # EventBridge publishes rollback events to the encrypted SNS topic.
+  # EventBridge (rollback events) and CloudWatch (alarms) publish to the encrypted
+  # SNS topic.
   statement {
     sid       = "EventBridgeToSns"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
     resources = ["*"]
     principals {
       type        = "Service"
-      identifiers = ["events.amazonaws.com"]
+      identifiers = ["events.amazonaws.com", "cloudwatch.amazonaws.com"]
     }
   }
 }

@@ -90,3 +90,8 @@ output "canary_image_tag" {
   description = "Image tag the canary service runs."
   value       = var.canary_image_tag
 }
+
+output "gate_role_arn" {
+  description = "Read-only role deploy-canary.yml assumes for the post-deploy gate (harness gate)."
+  value       = aws_iam_role.gate.arn
+}

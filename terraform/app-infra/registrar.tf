@@ -1,6 +1,13 @@
 # Target registrar: EventBridge "ECS Task State Change" of the two services -> Lambda
 # -> elbv2 RegisterTargets/DeregisterTargets with AvailabilityZone "all" (required for
-# IP targets outside the target group's VPC). See registrar/index.py and the README.
+# IP targets outside the target group's VPC). A task is deregistered as soon as it is
+# marked to stop (before SIGTERM), and a schedule reconciles each target group to
+# exactly its service's RUNNING task IPs, so lost or out-of-order events heal within
+# one period. See registrar/index.py (tests: registrar/test_index.py) and the README.
+
+locals {
+  registrar_reconcile_schedule = "rate(5 minutes)"
+}
 
 data "archive_file" "registrar" {
   type        = "zip"
@@ -29,7 +36,7 @@ resource "aws_lambda_function" "registrar" {
   handler                        = "index.handler"
   filename                       = data.archive_file.registrar.output_path
   source_code_hash               = data.archive_file.registrar.output_base64sha256
-  timeout                        = 30
+  timeout                        = 60
   reserved_concurrent_executions = 5
   kms_key_arn                    = aws_kms_key.app.arn
 
@@ -38,6 +45,7 @@ resource "aws_lambda_function" "registrar" {
       TARGET_GROUPS = jsonencode({
         for k, _ in local.variants : "service:${local.name}-${k}" => aws_lb_target_group.variant[k].arn
       })
+      CLUSTER_ARN = data.aws_ecs_cluster.main.arn
       TARGET_PORT = "80"
     }
   }
@@ -86,6 +94,32 @@ resource "aws_lambda_permission" "registrar" {
   source_arn    = aws_cloudwatch_event_rule.task_state.arn
 }
 
+# Periodic reconcile: registered targets = RUNNING task IPs, per target group.
+resource "aws_cloudwatch_event_rule" "registrar_reconcile" {
+  name                = "${local.name}-registrar-reconcile"
+  description         = "Reconcile the stable and canary target groups with the services' RUNNING tasks"
+  schedule_expression = local.registrar_reconcile_schedule
+}
+
+resource "aws_cloudwatch_event_target" "registrar_reconcile" {
+  rule      = aws_cloudwatch_event_rule.registrar_reconcile.name
+  target_id = "registrar-reconcile"
+  arn       = aws_lambda_function.registrar.arn
+
+  retry_policy {
+    maximum_retry_attempts       = 2
+    maximum_event_age_in_seconds = 240
+  }
+}
+
+resource "aws_lambda_permission" "registrar_reconcile" {
+  statement_id  = "AllowEventBridgeSchedule"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.registrar.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = aws_cloudwatch_event_rule.registrar_reconcile.arn
+}
+
 data "aws_iam_policy_document" "lambda_assume" {
   statement {
     actions = ["sts:AssumeRole"]
@@ -106,6 +140,31 @@ data "aws_iam_policy_document" "registrar" {
     sid       = "RegisterTaskIps"
     actions   = ["elasticloadbalancing:RegisterTargets", "elasticloadbalancing:DeregisterTargets"]
     resources = [for tg in aws_lb_target_group.variant : tg.arn]
+  }
+
+  # DescribeTargetHealth has no resource-level permissions (Resource must be "*").
+  statement {
+    sid       = "ReadTargetHealth"
+    actions   = ["elasticloadbalancing:DescribeTargetHealth"]
+    resources = ["*"]
+  }
+
+  # ListTasks authorizes on container instances: "*" narrowed to the cluster.
+  statement {
+    sid       = "ListServiceTasks"
+    actions   = ["ecs:ListTasks"]
+    resources = ["*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [data.aws_ecs_cluster.main.arn]
+    }
+  }
+
+  statement {
+    sid       = "DescribeServiceTasks"
+    actions   = ["ecs:DescribeTasks"]
+    resources = ["arn:${local.partition}:ecs:${var.region}:${local.account_id}:task/${local.name}/*"]
   }
 
   statement {

@@ -175,6 +175,28 @@ variable "waf_rate_limit" {
   }
 }
 
+variable "waf_gate_rate_limit" {
+  description = "Requests per 5 minutes per IP for requests carrying the gate's x-harness-gate token (the post-deploy gate sends up to 20,000 at 200 rps)."
+  type        = number
+  default     = 100000
+
+  validation {
+    condition     = var.waf_gate_rate_limit >= 100 && var.waf_gate_rate_limit <= 2000000000
+    error_message = "waf_gate_rate_limit must be between 100 and 2000000000 (AWS limits)."
+  }
+}
+
+variable "gate_token" {
+  description = "Secret the post-deploy gate sends in x-harness-gate so the WAF counts it by waf_gate_rate_limit instead of the client limit (CI secret HARNESS_GATE_TOKEN, passed as TF_VAR_gate_token)."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = length(var.gate_token) >= 32 && length(var.gate_token) <= 200 && can(regex("^[A-Za-z0-9_-]+$", var.gate_token))
+    error_message = "gate_token must be 32-200 characters of A-Z, a-z, 0-9, _ or - (e.g. openssl rand -hex 32)."
+  }
+}
+
 variable "alert_email" {
   description = "E-mail address subscribed to the deployment-rollback SNS topic (confirmation required)."
   type        = string
@@ -205,5 +227,15 @@ variable "archive_expiry_days" {
   validation {
     condition     = var.archive_expiry_days >= 30 && var.archive_expiry_days <= 3653
     error_message = "archive_expiry_days must be between 30 and 3653."
+  }
+}
+
+variable "github_repository" {
+  description = "GitHub repository (owner/name) whose `production` environment may assume the gate's read-only role (deploy-canary.yml passes github.repository)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$", var.github_repository))
+    error_message = "github_repository must be owner/name."
   }
 }

@@ -10,24 +10,107 @@ resource "aws_wafv2_web_acl" "main" {
     allow {}
   }
 
+  # Rate limits. The post-deploy gate samples up to 20,000 requests from one runner
+  # IP, far above what a client may send, so it would be blocked by the client limit
+  # and the run would end INCONCLUSIVE (and roll back). Gate requests carry the secret
+  # header x-harness-gate (var.gate_token, a CI secret; redacted from the WAF logs) and
+  # are counted by their own limit (rule 2) instead of the client limit (rule 1): a
+  # leaked token buys a bounded rate, not an unlimited one, and gate traffic still
+  # passes every managed rule group. Both rules answer 429 with x-waf-rule naming the
+  # rule, so the harness tells a rate-limit block from an attack block (403) and from
+  # a canary error. harness/tests/terraform_contract.rs holds this.
   rule {
     name     = "rate-limit-per-ip"
     priority = 1
 
     action {
-      block {}
+      block {
+        custom_response {
+          response_code = 429
+          response_header {
+            name  = "x-waf-rule"
+            value = "rate-limit-per-ip"
+          }
+        }
+      }
     }
 
     statement {
       rate_based_statement {
         limit              = var.waf_rate_limit
         aggregate_key_type = "IP"
+
+        scope_down_statement {
+          not_statement {
+            statement {
+              byte_match_statement {
+                search_string         = var.gate_token
+                positional_constraint = "EXACTLY"
+                field_to_match {
+                  single_header {
+                    name = "x-harness-gate"
+                  }
+                }
+                text_transformation {
+                  priority = 0
+                  type     = "NONE"
+                }
+              }
+            }
+          }
+        }
       }
     }
 
     visibility_config {
       cloudwatch_metrics_enabled = true
       metric_name                = "${local.name}-rate-limit"
+      sampled_requests_enabled   = true
+    }
+  }
+
+  rule {
+    name     = "rate-limit-gate"
+    priority = 2
+
+    action {
+      block {
+        custom_response {
+          response_code = 429
+          response_header {
+            name  = "x-waf-rule"
+            value = "rate-limit-gate"
+          }
+        }
+      }
+    }
+
+    statement {
+      rate_based_statement {
+        limit              = var.waf_gate_rate_limit
+        aggregate_key_type = "IP"
+
+        scope_down_statement {
+          byte_match_statement {
+            search_string         = var.gate_token
+            positional_constraint = "EXACTLY"
+            field_to_match {
+              single_header {
+                name = "x-harness-gate"
+              }
+            }
+            text_transformation {
+              priority = 0
+              type     = "NONE"
+            }
+          }
+        }
+      }
+    }
+
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${local.name}-rate-limit-gate"
       sampled_requests_enabled   = true
     }
   }
@@ -147,6 +230,12 @@ resource "aws_wafv2_web_acl_logging_configuration" "main" {
   redacted_fields {
     single_header {
       name = "authorization"
+    }
+  }
+
+  redacted_fields {
+    single_header {
+      name = "x-harness-gate"
     }
   }
 

@@ -1,15 +1,34 @@
 locals {
   name = "${var.project}-${var.environment}"
-  azs  = data.aws_availability_zones.selected.names
+  # The override when given, else the first az_count zones of the region (by name).
+  azs = length(var.availability_zones) > 0 ? var.availability_zones : slice(sort(data.aws_availability_zones.available.names), 0, min(var.az_count, length(data.aws_availability_zones.available.names)))
 }
 
-# Resolves the listed zones and fails the plan if one is unknown or unavailable.
-data "aws_availability_zones" "selected" {
+# Zones of var.region that are available and need no opt-in (no Local/Wavelength Zones).
+data "aws_availability_zones" "available" {
+  #checkov:skip=CKV_AWS_394:The set may grow, the selection does not: local.azs takes the first az_count names in sorted order, and AWS appends new zones with later letters.
   state = "available"
 
   filter {
-    name   = "zone-name"
-    values = var.availability_zones
+    name   = "opt-in-status"
+    values = ["opt-in-not-required"]
+  }
+}
+
+# Fails the plan when an override names a zone that is not available in the region,
+# or the region has fewer available zones than az_count.
+resource "terraform_data" "availability_zones" {
+  input = local.azs
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for az in local.azs : contains(data.aws_availability_zones.available.names, az)])
+      error_message = "every availability zone must be available in var.region: ${join(", ", data.aws_availability_zones.available.names)}."
+    }
+    precondition {
+      condition     = length(local.azs) >= 2
+      error_message = "the region offers fewer than 2 available zones without opt-in; an ALB needs two."
+    }
   }
 }
 

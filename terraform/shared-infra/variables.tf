@@ -53,14 +53,25 @@ variable "private_vpc_cidr" {
   }
 }
 
-variable "availability_zones" {
-  description = "Availability zones to spread subnets over, by name (an ALB needs at least two). Listing them pins the set: a zone AWS adds later never appears silently."
-  type        = list(string)
-  default     = ["eu-west-1a", "eu-west-1b"]
+variable "az_count" {
+  description = "How many availability zones to spread subnets over (an ALB needs at least two): the first az_count available zones of var.region, by name."
+  type        = number
+  default     = 2
 
   validation {
-    condition     = length(var.availability_zones) >= 2 && length(var.availability_zones) <= 3 && length(distinct(var.availability_zones)) == length(var.availability_zones)
-    error_message = "availability_zones must list 2 or 3 distinct zones."
+    condition     = var.az_count >= 2 && var.az_count <= 3 && floor(var.az_count) == var.az_count
+    error_message = "az_count must be 2 or 3."
+  }
+}
+
+variable "availability_zones" {
+  description = "Optional override: availability zones by name (2 or 3, all in var.region). Empty (the default) derives them from the region with az_count."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = length(var.availability_zones) == 0 || (length(var.availability_zones) >= 2 && length(var.availability_zones) <= 3 && length(distinct(var.availability_zones)) == length(var.availability_zones))
+    error_message = "availability_zones must be empty or list 2 or 3 distinct zones."
   }
 
   # Cross-variable reference: needs Terraform >= 1.9 (pinned in versions.tf).

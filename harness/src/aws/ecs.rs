@@ -93,18 +93,7 @@ pub async fn describe_services(
             desired: i64::from(svc.desired_count()),
             running: i64::from(svc.running_count()),
             pending: i64::from(svc.pending_count()),
-            deployments: svc
-                .deployments()
-                .iter()
-                .map(|d| DeploymentInfo {
-                    status: d.status().unwrap_or_default().to_owned(),
-                    rollout_state: d.rollout_state().map(|r| r.as_str().to_owned()),
-                    desired: i64::from(d.desired_count()),
-                    running: i64::from(d.running_count()),
-                    pending: i64::from(d.pending_count()),
-                    task_definition: d.task_definition().unwrap_or_default().to_owned(),
-                })
-                .collect(),
+            deployments: svc.deployments().iter().map(deployment_info).collect(),
             task_definition,
             image_tag,
             target_group_arns: svc
@@ -117,7 +106,20 @@ pub async fn describe_services(
     Ok(result)
 }
 
-async fn task_image_tag(client: &Client, task_definition: &str) -> Result<Option<String>> {
+/// One SDK deployment as the harness sees it.
+pub fn deployment_info(d: &aws_sdk_ecs::types::Deployment) -> DeploymentInfo {
+    DeploymentInfo {
+        status: d.status().unwrap_or_default().to_owned(),
+        rollout_state: d.rollout_state().map(|r| r.as_str().to_owned()),
+        desired: i64::from(d.desired_count()),
+        running: i64::from(d.running_count()),
+        pending: i64::from(d.pending_count()),
+        task_definition: d.task_definition().unwrap_or_default().to_owned(),
+    }
+}
+
+/// The image tag of a task definition's first container (DescribeTaskDefinition).
+pub async fn task_image_tag(client: &Client, task_definition: &str) -> Result<Option<String>> {
     let out = client
         .describe_task_definition()
         .task_definition(task_definition)

@@ -4,10 +4,15 @@
 //! Error policy: a resource that does not exist or an ARN AWS rejects is the user's
 //! input → [`Error::Config`] (exit 2). Anything else still failing after the SDK's
 //! retries with backoff (throttling, transport, 5xx) → [`Error::Aws`] (exit 4), never a
-//! PASS.
+//! PASS. An error AWS answered prints as `what: Code: message`; one without an answer
+//! (dispatch failure, timeout, unreadable response) keeps the SDK error as its source
+//! ([`Error::AwsCall`]) and prints its cause chain on one line, e.g. `ECS services in
+//! cluster web: dispatch failure: io error: … Connection refused (os error 111)`, never
+//! the SDK's Debug form.
 
 mod ecs;
 mod elb;
+mod rules;
 mod truth;
 
 pub mod acm;
@@ -20,16 +25,19 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_config::timeout::TimeoutConfig;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
-use aws_sdk_ecs::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 
 use crate::error::{Error, Result};
 
-pub use ecs::{DeploymentInfo, ServiceTruth, describe_services, image_tag};
+pub use ecs::{
+    DeploymentInfo, ServiceTruth, deployment_info, describe_services, image_tag, task_image_tag,
+};
 pub use elb::{
     ListenerTruth, RegisteredTarget, WeightedTargetGroup, find_listener, read_listener,
     registered_targets,
 };
-pub use truth::{Truth, TruthRequest, map_weights, read_truth};
+pub use rules::{Condition, Forward, RequestMatch, Rule, select as select_rule, wildcard};
+pub use truth::{Truth, TruthRequest, listener_warnings, map_weights, read_truth};
 
 /// Region used against an endpoint override (moto) when none is configured.
 const DEFAULT_LOCAL_REGION: &str = "us-east-1";
@@ -120,17 +128,97 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let code = err.code().map(str::to_owned);
+    let Some(code) = err.code().map(str::to_owned) else {
+        return Error::AwsCall {
+            operation: what.to_string(),
+            source: Box::new(err),
+        };
+    };
     let detail = err
         .message()
-        .map(str::to_owned)
-        .unwrap_or_else(|| DisplayErrorContext(&err).to_string());
-    let detail = detail.replace('\n', " ");
-    match code {
-        Some(c) if CONFIG_ERROR_CODES.contains(&c.as_str()) => {
-            Error::Config(format!("{what}: {c}: {detail}"))
+        .map(|m| m.split_whitespace().collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| crate::error::one_line(&err));
+    if CONFIG_ERROR_CODES.contains(&code.as_str()) {
+        Error::Config(format!("{what}: {code}: {detail}"))
+    } else {
+        Error::Aws(format!("{what}: {code}: {detail}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aws_sdk_ecs::error::ErrorMetadata;
+    use aws_sdk_ecs::operation::describe_services::DescribeServicesError;
+    use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+    use aws_smithy_runtime_api::client::result::ConnectorError;
+
+    use super::*;
+
+    type EcsError = SdkError<DescribeServicesError, HttpResponse>;
+
+    fn refused() -> EcsError {
+        let io = std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused (os error 111)",
+        );
+        SdkError::dispatch_failure(ConnectorError::io(Box::new(io)))
+    }
+
+    #[test]
+    fn dispatch_failure_prints_its_cause_chain_on_one_line() {
+        let err = sdk_error("ECS services in cluster web", refused());
+        assert_eq!(err.exit_code(), crate::exit::EXIT_RUNTIME);
+        let text = err.to_string();
+        assert_eq!(
+            text,
+            "AWS: ECS services in cluster web: dispatch failure: io error: \
+             Connection refused (os error 111)"
+        );
+        for debug in ["{", "DispatchFailure(", "ConnectorError", "\n"] {
+            assert!(!text.contains(debug), "{debug:?} in {text}");
         }
-        Some(c) => Error::Aws(format!("{what}: {c}: {detail}")),
-        None => Error::Aws(format!("{what}: {detail}")),
+        // The chain printer adds nothing the message already shows, and the SDK error
+        // stays reachable as the source.
+        assert_eq!(crate::error::one_line(&err), text);
+        assert!(std::error::Error::source(&err).is_some());
+    }
+
+    #[test]
+    fn timeouts_read_as_timeouts() {
+        let err: EcsError = SdkError::timeout_error("operation timeout (all attempts) 60s");
+        let text = sdk_error("target health of tg", err).to_string();
+        assert_eq!(
+            text,
+            "AWS: target health of tg: request has timed out: operation timeout (all attempts) 60s"
+        );
+    }
+
+    #[test]
+    fn service_errors_keep_code_and_message_and_map_input_errors_to_config() {
+        let service = |code: &str| -> EcsError {
+            let meta = ErrorMetadata::builder()
+                .code(code)
+                .message("Cluster\nnot found.")
+                .build();
+            SdkError::service_error(
+                DescribeServicesError::generic(meta),
+                HttpResponse::new(400.try_into().unwrap(), "".into()),
+            )
+        };
+        let err = sdk_error(
+            "ECS services in cluster web",
+            service("ClusterNotFoundException"),
+        );
+        assert!(matches!(err, Error::Config(_)), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "configuration: ECS services in cluster web: ClusterNotFoundException: Cluster not found."
+        );
+        let err = sdk_error(
+            "ECS services in cluster web",
+            service("ThrottlingException"),
+        );
+        assert!(matches!(err, Error::Aws(_)), "{err}");
+        assert_eq!(err.exit_code(), crate::exit::EXIT_RUNTIME);
     }
 }

@@ -6,6 +6,7 @@ use super::ecs::{ServiceTruth, describe_services};
 use super::elb::{
     ListenerTruth, MAX_ALB_WEIGHT, WeightedTargetGroup, find_listener, read_listener,
 };
+use super::rules::RequestMatch;
 use crate::error::{Error, Result};
 
 /// Which resources to read.
@@ -23,6 +24,12 @@ pub struct TruthRequest {
     pub stable_service: String,
     /// Canary service name.
     pub canary_service: String,
+    /// The sampled request (host, path, headers): it picks the listener rule.
+    pub request: RequestMatch,
+    /// Stable's target group when the service names none (IP registration).
+    pub stable_target_group: Option<String>,
+    /// Canary's target group when the service names none.
+    pub canary_target_group: Option<String>,
 }
 
 /// What AWS says the deployment should do.
@@ -102,22 +109,56 @@ pub async fn read_truth(sdk: &aws_config::SdkConfig, req: &TruthRequest) -> Resu
             ));
         }
     };
-    let listener = read_listener(&elb, &listener_arn).await?;
+    let listener = read_listener(&elb, &listener_arn, &req.request).await?;
     let mut services = describe_services(
         &ecs,
         &req.cluster,
         &[req.stable_service.as_str(), req.canary_service.as_str()],
     )
     .await?;
-    let canary = services.pop().unwrap_or_default();
-    let stable = services.pop().unwrap_or_default();
-    for svc in [&stable, &canary] {
-        if svc.target_group_arns.is_empty() {
-            return Err(Error::Config(format!(
-                "ECS service {} has no load balancer target group",
-                svc.name
-            )));
+    let mut canary = services.pop().unwrap_or_default();
+    let mut stable = services.pop().unwrap_or_default();
+    for (svc, given, flag) in [
+        (
+            &mut stable,
+            &req.stable_target_group,
+            "--stable-target-group",
+        ),
+        (
+            &mut canary,
+            &req.canary_target_group,
+            "--canary-target-group",
+        ),
+    ] {
+        // A service registered by IP (app-infra's registrar) names no target group:
+        // the input (Terraform's output) does. When both exist they must agree.
+        match (svc.target_group_arns.is_empty(), given) {
+            (true, Some(arn)) => svc.target_group_arns = vec![arn.clone()],
+            (true, None) => {
+                return Err(Error::Config(format!(
+                    "ECS service {} names no target group: give {flag} or --tf-outputs \
+                     with stable_target_group_arn/canary_target_group_arn",
+                    svc.name
+                )));
+            }
+            (false, Some(arn)) if !svc.target_group_arns.contains(arn) => {
+                return Err(Error::Config(format!(
+                    "{flag} {arn} is not a target group of ECS service {} ({})",
+                    svc.name,
+                    svc.target_group_arns.join(", ")
+                )));
+            }
+            _ => {}
         }
+    }
+    if let Some(shared) = stable
+        .target_group_arns
+        .iter()
+        .find(|a| canary.target_group_arns.contains(a))
+    {
+        return Err(Error::Config(format!(
+            "target group {shared} is given for both stable and canary: the split needs one each"
+        )));
     }
     let (stable_weight, canary_weight) = map_weights(
         &listener.target_groups,
@@ -131,13 +172,7 @@ pub async fn read_truth(sdk: &aws_config::SdkConfig, req: &TruthRequest) -> Resu
         .find(|a| canary.target_group_arns.contains(a))
         .unwrap_or(&canary.target_group_arns[0])
         .clone();
-    let mut warnings = Vec::new();
-    if listener.forwarding_rules > 0 {
-        warnings.push(format!(
-            "listener has {} non-default forwarding rule(s); the split was judged against the default action",
-            listener.forwarding_rules
-        ));
-    }
+    let warnings = listener_warnings(&listener, &req.request.path);
     Ok(Truth {
         listener,
         stable,
@@ -147,6 +182,39 @@ pub async fn read_truth(sdk: &aws_config::SdkConfig, req: &TruthRequest) -> Resu
         canary_target_group,
         warnings,
     })
+}
+
+/// What the reading of the listener implies for the sample: which rule's weights are
+/// judged, rules that could not be evaluated, and stickiness.
+pub fn listener_warnings(l: &ListenerTruth, path: &str) -> Vec<String> {
+    let mut w = Vec::new();
+    match l.rule_priority {
+        Some(p) => w.push(format!(
+            "the split was judged against listener rule {p}, which the sampled request ({path}) meets"
+        )),
+        None if l.forwarding_rules > 0 => w.push(format!(
+            "listener has {} forwarding rule(s) the sampled request ({path}) does not meet; the split was judged against the default action",
+            l.forwarding_rules
+        )),
+        None => {}
+    }
+    w.extend(l.rule_warnings.iter().cloned());
+    if l.sticky {
+        let d = l
+            .sticky_seconds
+            .map(|s| format!(" for {s} s"))
+            .unwrap_or_default();
+        w.push(format!(
+            "target-group stickiness is on{d}: each client stays on one target group, so the weights are shares of clients, not of requests; sampled with a fresh connection and no cookie per request, as new clients"
+        ));
+    }
+    if !l.sticky_target_groups.is_empty() {
+        w.push(format!(
+            "stickiness.enabled on {} target group(s): clients stay on one target inside a group (the split between groups is not affected)",
+            l.sticky_target_groups.len()
+        ));
+    }
+    w
 }
 
 #[cfg(test)]
@@ -177,6 +245,27 @@ mod tests {
             map_weights(&[tg("a", None)], &s("a"), &s("b")).unwrap(),
             (1, 0)
         );
+    }
+
+    #[test]
+    fn warnings_name_the_rule_and_the_stickiness() {
+        let mut l = ListenerTruth {
+            forwarding_rules: 2,
+            ..ListenerTruth::default()
+        };
+        let w = listener_warnings(&l, "/");
+        assert!(w[0].contains("default action"), "{w:?}");
+        l.rule_priority = Some(5);
+        l.sticky = true;
+        l.sticky_seconds = Some(3600);
+        l.sticky_target_groups = vec!["tg".into()];
+        let w = listener_warnings(&l, "/api/x");
+        assert!(w[0].contains("rule 5") && w[0].contains("/api/x"), "{w:?}");
+        assert!(
+            w[1].contains("shares of clients") && w[1].contains("3600"),
+            "{w:?}"
+        );
+        assert!(w[2].contains("stickiness.enabled"), "{w:?}");
     }
 
     #[test]

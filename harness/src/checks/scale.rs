@@ -3,14 +3,17 @@
 //! * Canary weight 0 (scale-to-zero): ECS desiredCount = runningCount = pendingCount
 //!   = 0, no target registered in the canary target group (DescribeTargetHealth, any
 //!   state, draining included), and 0 canary responses in the sample. The caller polls
-//!   until drained or a timeout; the check judges the last reading. With 0 hits in n
-//!   attributed responses the exact (1 − α) upper bound on the canary share is
-//!   1 − α^(1/n) (Clopper–Pearson with x = 0; ≈ 3/n at α = 0.05, the "rule of three",
-//!   Hanley & Lippman-Hand 1983). n = 0 → INCONCLUSIVE.
-//! * Canary weight > 0: the check asserts traffic has somewhere to go: at least one
-//!   running task and one registered target; otherwise FAIL (the ALB would answer 503
-//!   for the canary's share). A rollout in progress (pending > 0 or running ≠ desired)
-//!   is a warning, not a failure.
+//!   until drained or a timeout; the check judges the last reading. Any capacity left
+//!   or any canary hit → FAIL. With 0 hits in n attributed responses the exact
+//!   (1 − α) upper bound on the canary share is 1 − α^(1/n) (Clopper–Pearson with
+//!   x = 0; ≈ 3/n at α = 0.05, the "rule of three", Hanley & Lippman-Hand 1983). PASS
+//!   needs that bound at or below the leak margin (the split check's leak test, the
+//!   same margin: n ≥ ln α / ln(1 − leak margin), 4,603 at the defaults); fewer
+//!   responses → INCONCLUSIVE, n = 0 included.
+//! * Canary weight > 0: scale-to-zero does not apply → NOT_APPLICABLE, with the reason.
+//!   The capacity found (no running task or no registered target, a rollout in
+//!   progress) is reported as a warning: whether the canary's share is served is the
+//!   split check's question.
 
 use crate::result::{CheckResult, Evidence, ScaleEvidence, Verdict};
 use crate::stats;
@@ -34,6 +37,8 @@ pub struct ScaleInput {
     pub n: u64,
     /// Significance level.
     pub alpha: f64,
+    /// Leak margin: the canary share the 0-hit bound must reach for a PASS.
+    pub leak_margin: f64,
     /// Seconds spent waiting for the drain.
     pub waited_s: f64,
 }
@@ -58,7 +63,7 @@ pub fn evaluate(input: &ScaleInput) -> CheckResult {
     let (verdict, summary, warnings) = if input.canary_weight == 0 {
         judge_zero(input, evidence.upper_bound)
     } else {
-        judge_weighted(input)
+        not_applicable(input)
     };
     CheckResult {
         name: "scale".into(),
@@ -104,46 +109,60 @@ fn judge_zero(i: &ScaleInput, upper: f64) -> (Verdict, String, Vec<String>) {
             vec![],
         );
     }
+    let confidence = (1.0 - i.alpha) * 100.0;
+    if upper > i.leak_margin {
+        let needed = stats::zero_weight_n(i.leak_margin, i.alpha);
+        let summary = format!(
+            "canary scaled to zero in ECS and ELB and 0 of {} responses came from it, but \
+             {needed} are needed to bound its share below the leak margin {:.3}% \
+             (bound so far {:.3}% at {confidence:.0}% confidence)",
+            i.n,
+            i.leak_margin * 100.0,
+            upper * 100.0,
+        );
+        return (Verdict::Inconclusive, summary, vec![]);
+    }
     let summary = format!(
-        "canary scaled to zero: 0/0/0 tasks, no registered targets, 0 of {} responses (canary share ≤ {:.3}% at {:.0}% confidence)",
+        "canary scaled to zero: 0/0/0 tasks, no registered targets, 0 of {} responses (canary share ≤ {:.3}% at {confidence:.0}% confidence, leak margin {:.3}%)",
         i.n,
         upper * 100.0,
-        (1.0 - i.alpha) * 100.0
+        i.leak_margin * 100.0,
     );
     (Verdict::Pass, summary, vec![])
 }
 
-fn judge_weighted(i: &ScaleInput) -> (Verdict, String, Vec<String>) {
+fn not_applicable(i: &ScaleInput) -> (Verdict, String, Vec<String>) {
     let mut warnings = Vec::new();
-    if i.pending > 0 || i.running != i.desired {
+    if i.running == 0 || i.registered_targets == 0 {
+        warnings.push(format!(
+            "canary weight is {} but it has {} running task(s) and {} registered target(s): its share of traffic has nowhere to go",
+            i.canary_weight, i.running, i.registered_targets
+        ));
+    } else if i.pending > 0 || i.running != i.desired {
         warnings.push(format!(
             "canary rollout in progress: desired/running/pending = {}/{}/{}",
             i.desired, i.running, i.pending
         ));
     }
-    if i.running == 0 || i.registered_targets == 0 {
-        let summary = format!(
-            "canary weight is {} but it has {} running task(s) and {} registered target(s): its share of traffic has nowhere to go",
-            i.canary_weight, i.running, i.registered_targets
-        );
-        return (Verdict::Fail, summary, warnings);
-    }
     let summary = format!(
-        "canary weight {} is served by {} running task(s) and {} registered target(s)",
-        i.canary_weight, i.running, i.registered_targets
+        "canary weight {} > 0: scale-to-zero applies only at weight 0",
+        i.canary_weight
     );
-    (Verdict::Pass, summary, warnings)
+    (Verdict::NotApplicable, summary, warnings)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::checks::split::{DEFAULT_ALPHA, DEFAULT_LEAK_MARGIN};
+
     fn zero() -> ScaleInput {
         ScaleInput {
             canary_weight: 0,
-            n: 1000,
-            alpha: 0.05,
+            n: 4_603,
+            alpha: DEFAULT_ALPHA,
+            leak_margin: DEFAULT_LEAK_MARGIN,
             ..ScaleInput::default()
         }
     }
@@ -155,7 +174,17 @@ mod tests {
         let Evidence::Scale(e) = r.evidence else {
             panic!()
         };
-        assert!(e.upper_bound < 0.0031);
+        // 1 − 0.01^(1/4603) = 0.0009999.
+        assert!(e.upper_bound <= DEFAULT_LEAK_MARGIN && e.upper_bound > 0.000_99);
+    }
+
+    #[test]
+    fn too_few_responses_for_the_leak_margin_are_inconclusive() {
+        let mut i = zero();
+        i.n = 4_602;
+        let r = evaluate(&i);
+        assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.summary);
+        assert!(r.summary.contains("4603 are needed"), "{}", r.summary);
     }
 
     #[test]
@@ -182,23 +211,31 @@ mod tests {
     }
 
     #[test]
-    fn weighted_canary_needs_capacity() {
+    fn weighted_canary_is_not_applicable() {
         let ok = ScaleInput {
             canary_weight: 10,
             desired: 1,
             running: 1,
             registered_targets: 1,
-            alpha: 0.01,
+            alpha: DEFAULT_ALPHA,
+            leak_margin: DEFAULT_LEAK_MARGIN,
             ..ScaleInput::default()
         };
-        assert_eq!(evaluate(&ok).verdict, Verdict::Pass);
+        let r = evaluate(&ok);
+        assert_eq!(r.verdict, Verdict::NotApplicable);
+        assert_eq!(
+            r.summary,
+            "canary weight 10 > 0: scale-to-zero applies only at weight 0"
+        );
+        assert!(r.warnings.is_empty());
+        // Capacity problems are reported, the verdict stays NOT_APPLICABLE.
         let mut no_tasks = ok.clone();
         no_tasks.running = 0;
-        assert_eq!(evaluate(&no_tasks).verdict, Verdict::Fail);
+        let r = evaluate(&no_tasks);
+        assert_eq!(r.verdict, Verdict::NotApplicable);
+        assert!(r.warnings[0].contains("nowhere to go"), "{:?}", r.warnings);
         let mut rolling = ok.clone();
         rolling.pending = 1;
-        let r = evaluate(&rolling);
-        assert_eq!(r.verdict, Verdict::Pass);
-        assert_eq!(r.warnings.len(), 1);
+        assert_eq!(evaluate(&rolling).warnings.len(), 1);
     }
 }

@@ -12,14 +12,19 @@ use crate::aws::AwsOptions;
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
 
+pub mod input;
 mod sources;
+
+use input::{Extras, shell_quote};
 
 use sources::{FileConfig, TfOutputs, read_tf_outputs, read_toml};
 #[cfg(test)]
 use sources::{parse_tf_outputs, parse_toml};
 
 /// Significance level, margin and request budget: the split check's defaults.
-pub use crate::checks::split::{DEFAULT_ALPHA, DEFAULT_MARGIN, DEFAULT_MAX_REQUESTS};
+pub use crate::checks::split::{
+    DEFAULT_ALPHA, DEFAULT_LEAK_MARGIN, DEFAULT_MARGIN, DEFAULT_MAX_REQUESTS,
+};
 /// Default requests in flight: modest, this may be production.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// Default rate cap in requests per second: modest, this may be production.
@@ -119,6 +124,8 @@ pub struct VerifyConfig {
     pub alpha: f64,
     /// Equivalence margin.
     pub margin: f64,
+    /// Leak margin at weight 0 or 100.
+    pub leak_margin: f64,
     /// Request budget.
     pub max_requests: u64,
     /// Requests in flight.
@@ -141,6 +148,8 @@ pub struct VerifyConfig {
     pub report_dir: PathBuf,
     /// No progress bar.
     pub quiet: bool,
+    /// `--changed-at`/`--settle`, `--path`/`--header`.
+    pub extras: Extras,
 }
 
 impl VerifyConfig {
@@ -195,6 +204,7 @@ impl VerifyConfig {
         );
         flag("alpha", Some(self.alpha.to_string()));
         flag("margin", Some(self.margin.to_string()));
+        flag("leak-margin", Some(self.leak_margin.to_string()));
         flag("max-requests", Some(self.max_requests.to_string()));
         flag("concurrency", Some(self.concurrency.to_string()));
         flag("rps", Some(self.rps.to_string()));
@@ -215,6 +225,10 @@ impl VerifyConfig {
                 .map(|p| p.display().to_string()),
         );
         flag("report-dir", Some(self.report_dir.display().to_string()));
+        self.extras
+            .flags()
+            .into_iter()
+            .for_each(|(k, v)| flag(&k, Some(v)));
         if self.fresh_connections {
             parts.push("--fresh-connections".into());
         }
@@ -222,17 +236,6 @@ impl VerifyConfig {
             parts.push("--require-hsts".into());
         }
         parts.join(" ")
-    }
-}
-
-fn shell_quote(s: &str) -> String {
-    if !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c))
-    {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
 
@@ -253,6 +256,7 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
     fn pick<T>(flag: Option<T>, file: Option<T>, tf: Option<T>) -> Option<T> {
         flag.or(file).or(tf)
     }
+    let extras = input::resolve(args, &file, &tf)?;
     let url = pick(args.url.clone(), file.url, tf.url).ok_or_else(|| {
         Error::Config("no target URL: give --url, `url` in --config, or --tf-outputs".into())
     })?;
@@ -292,6 +296,7 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
         checks: Vec::new(),
         alpha: pick(args.alpha, file.alpha, None).unwrap_or(DEFAULT_ALPHA),
         margin: pick(args.margin, file.margin, None).unwrap_or(DEFAULT_MARGIN),
+        leak_margin: pick(args.leak_margin, file.leak_margin, None).unwrap_or(DEFAULT_LEAK_MARGIN),
         max_requests: pick(args.max_requests, file.max_requests, None)
             .unwrap_or(DEFAULT_MAX_REQUESTS),
         concurrency: pick(args.concurrency, file.concurrency, None).unwrap_or(DEFAULT_CONCURRENCY),
@@ -320,6 +325,7 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
         report_dir: pick(args.report_dir.clone(), file.report_dir, None)
             .unwrap_or_else(|| PathBuf::from(DEFAULT_REPORT_DIR)),
         quiet: args.quiet || file.quiet.unwrap_or(false),
+        extras,
     };
     cfg.checks = select_checks(&checks_given, cfg.has_aws_target())?;
     validate(&cfg)?;
@@ -364,6 +370,12 @@ fn validate(cfg: &VerifyConfig) -> Result<()> {
     if !(cfg.margin > 0.0 && cfg.margin < 0.5) {
         return bad(format!("--margin {}: must lie in (0, 0.5)", cfg.margin));
     }
+    if !(cfg.leak_margin > 0.0 && cfg.leak_margin < 0.5) {
+        return bad(format!(
+            "--leak-margin {}: must lie in (0, 0.5)",
+            cfg.leak_margin
+        ));
+    }
     if cfg.max_requests == 0 {
         return bad("--max-requests must be at least 1".into());
     }
@@ -373,9 +385,7 @@ fn validate(cfg: &VerifyConfig) -> Result<()> {
             cfg.concurrency
         ));
     }
-    if !(cfg.rps.is_finite() && cfg.rps > 0.0) {
-        return bad(format!("--rps {}: must be a positive number", cfg.rps));
-    }
+    input::validate(cfg)?;
     if cfg.timeout.is_zero() {
         return bad("--timeout-ms must be at least 1".into());
     }

@@ -28,6 +28,7 @@ pub(super) struct FileConfig {
     pub(super) checks: Option<Vec<String>>,
     pub(super) alpha: Option<f64>,
     pub(super) margin: Option<f64>,
+    pub(super) leak_margin: Option<f64>,
     pub(super) max_requests: Option<u64>,
     pub(super) concurrency: Option<usize>,
     pub(super) rps: Option<f64>,
@@ -42,6 +43,13 @@ pub(super) struct FileConfig {
     pub(super) aws_credentials_file: Option<PathBuf>,
     pub(super) report_dir: Option<PathBuf>,
     pub(super) quiet: Option<bool>,
+    pub(super) path: Option<String>,
+    #[serde(default)]
+    pub(super) headers: Vec<String>,
+    pub(super) changed_at: Option<String>,
+    pub(super) settle_s: Option<u64>,
+    pub(super) stable_target_group: Option<String>,
+    pub(super) canary_target_group: Option<String>,
 }
 
 pub(super) fn read_toml(path: &Path) -> Result<FileConfig> {
@@ -63,6 +71,8 @@ pub(super) struct TfOutputs {
     pub(super) cluster_name: Option<String>,
     pub(super) stable_service_name: Option<String>,
     pub(super) canary_service_name: Option<String>,
+    pub(super) stable_target_group_arn: Option<String>,
+    pub(super) canary_target_group_arn: Option<String>,
 }
 
 pub(super) fn read_tf_outputs(path: &Path) -> Result<TfOutputs> {
@@ -94,5 +104,7 @@ pub(super) fn parse_tf_outputs(text: &str) -> std::result::Result<TfOutputs, Str
         cluster_name: get("cluster_name")?,
         stable_service_name: get("stable_service_name")?,
         canary_service_name: get("canary_service_name")?,
+        stable_target_group_arn: get("stable_target_group_arn")?,
+        canary_target_group_arn: get("canary_target_group_arn")?,
     })
 }

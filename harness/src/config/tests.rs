@@ -10,7 +10,7 @@ fn args() -> VerifyArgs {
 
 const TF: &str = r#"{
     "url": {"sensitive": false, "type": "string", "value": "https://tf.example/"},
-    "listener_arn": {"value": "arn:tf-listener"},
+    "listener_arn": {"value": "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/tf/0a1b/2c3d"},
     "alb_arn": {"value": "arn:tf-alb"},
     "cluster_name": {"value": "tf-cluster"},
     "stable_service_name": {"value": "tf-stable"},
@@ -27,11 +27,15 @@ fn flags_win_over_file_over_tf_outputs() {
     let cfg = merge(&args(), file, tf).unwrap();
     assert_eq!(cfg.url, "https://flag.example/");
     assert_eq!(cfg.cluster.as_deref(), Some("file-cluster"));
-    assert_eq!(cfg.listener_arn.as_deref(), Some("arn:tf-listener"));
+    assert_eq!(
+        cfg.listener_arn.as_deref(),
+        Some("arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/tf/0a1b/2c3d")
+    );
     assert_eq!(cfg.load_balancer_arn.as_deref(), Some("arn:tf-alb"));
     assert_eq!(cfg.stable_service.as_deref(), Some("tf-stable"));
     assert_eq!(cfg.alpha, 0.05);
     assert_eq!(cfg.margin, DEFAULT_MARGIN);
+    assert_eq!(cfg.leak_margin, DEFAULT_LEAK_MARGIN);
     assert_eq!(cfg.max_requests, DEFAULT_MAX_REQUESTS);
     assert_eq!(cfg.checks, CheckName::ALL.to_vec());
 }
@@ -55,9 +59,23 @@ fn rejects_bad_values_with_one_line() {
     let cases: Vec<(Mutation, &str)> = vec![
         (Box::new(|a| a.alpha = Some(0.0)), "--alpha"),
         (Box::new(|a| a.margin = Some(0.7)), "--margin"),
+        (Box::new(|a| a.leak_margin = Some(0.0)), "--leak-margin"),
         (Box::new(|a| a.max_requests = Some(0)), "--max-requests"),
         (Box::new(|a| a.concurrency = Some(0)), "--concurrency"),
         (Box::new(|a| a.rps = Some(-1.0)), "--rps"),
+        (Box::new(|a| a.rps = Some(1e-20)), "--rps"),
+        (Box::new(|a| a.rps = Some(f64::NAN)), "--rps"),
+        (
+            Box::new(|a| a.listener_arn = Some("nonsense".into())),
+            "--listener-arn",
+        ),
+        (
+            Box::new(|a| a.changed_at = Some("soon".into())),
+            "--changed-at",
+        ),
+        (Box::new(|a| a.settle = Some(86_400)), "--settle"),
+        (Box::new(|a| a.path = Some("api".into())), "--path"),
+        (Box::new(|a| a.headers = vec!["x".into()]), "--header"),
         (Box::new(|a| a.url = Some("http://x/".into())), "https"),
         (Box::new(|a| a.url = Some("::".into())), "--url"),
         (

@@ -22,8 +22,8 @@ pub struct IndexEntry {
     pub host: String,
     /// Overall verdict.
     pub verdict: Verdict,
-    /// Check verdicts, e.g. "split PASS · tls FAIL".
-    pub checks: String,
+    /// Each check's name and verdict, in run order.
+    pub checks: Vec<(String, Verdict)>,
     /// Configured canary share, when the split check ran.
     pub configured_share: Option<f64>,
     /// Observed canary share, when the split check ran.
@@ -50,15 +50,21 @@ impl IndexEntry {
             checks: run
                 .checks
                 .iter()
-                .map(|c| format!("{} {}", c.name, c.verdict))
-                .collect::<Vec<_>>()
-                .join(" · "),
+                .map(|c| (c.name.clone(), c.verdict))
+                .collect(),
             configured_share: split.map(|s| s.configured_share),
             observed_share: split.filter(|s| s.n > 0).map(|s| s.observed_share),
             stable_p99_ms: run.sample.as_ref().and_then(|s| p99(&s.stable)),
             canary_p99_ms: run.sample.as_ref().and_then(|s| p99(&s.canary)),
         }
     }
+}
+
+/// One check of a row: its name, coloured by its verdict (NOT_APPLICABLE greyed).
+struct Chip<'a> {
+    name: &'a str,
+    verdict: Verdict,
+    class: &'static str,
 }
 
 /// One table row.
@@ -68,7 +74,7 @@ struct Row<'a> {
     host: &'a str,
     verdict: Verdict,
     class: &'static str,
-    checks: &'a str,
+    checks: Vec<Chip<'a>>,
     configured: String,
     observed: String,
     stable_p99: String,
@@ -129,7 +135,15 @@ pub fn render(entries: &[IndexEntry]) -> String {
                 host: &e.host,
                 verdict: e.verdict,
                 class: class(e.verdict),
-                checks: &e.checks,
+                checks: e
+                    .checks
+                    .iter()
+                    .map(|(name, v)| Chip {
+                        name,
+                        verdict: *v,
+                        class: class(*v),
+                    })
+                    .collect(),
                 configured: or_dash(e.configured_share, pct),
                 observed: or_dash(e.observed_share, pct),
                 stable_p99: or_dash(e.stable_p99_ms, ms),
@@ -162,6 +176,20 @@ mod tests {
         assert!(a < b, "newest must come first");
         assert!(html.contains("16.20%") && html.contains("10.05%"));
         assert_eq!(html.matches("class=\"trend\"").count(), 3);
+    }
+
+    #[test]
+    fn every_state_is_a_coloured_chip() {
+        let entries: Vec<IndexEntry> = fixtures::every_state()
+            .iter()
+            .map(|(name, run)| IndexEntry::new(*name, run))
+            .collect();
+        let html = render(&entries);
+        for v in Verdict::ALL {
+            let chip = format!("class=\"chip {}\" title=\"{}\"", v.token(), v.label());
+            assert!(html.contains(&chip), "{chip} missing");
+        }
+        assert!(html.contains("<span class=\"badge error\">ERROR</span>"));
     }
 
     #[test]

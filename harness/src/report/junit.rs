@@ -2,9 +2,17 @@
 //! check and one per WAF category (plus one for WAF false positives). Built with
 //! `quick-junit` (the serializer cargo-nextest uses), validated by `schemas/junit.xsd`.
 //!
-//! Mapping: PASS is a passing testcase; FAIL is a `<failure>`; INCONCLUSIVE is an
-//! `<error type="inconclusive">`: the check could not decide, which a CI reader must not
-//! see as green, yet is not a demonstrated deviation. The evidence text is the body.
+//! Mapping (one per [`Verdict`] state):
+//!
+//! | verdict | testcase |
+//! | --- | --- |
+//! | PASS | passing, the evidence in `<system-out>` |
+//! | FAIL | `<failure>` |
+//! | ERROR | `<error type="error">`: a read or probe failed and stopped the check |
+//! | INCONCLUSIVE | `<error type="inconclusive">`: the check could not decide, which a CI reader must not see as green, yet is not a demonstrated deviation |
+//! | NOT_APPLICABLE | `<skipped message="why">`: counted in `skipped`, never as an error |
+//!
+//! The summary is the `message`; the evidence text is the body.
 
 use std::time::Duration;
 
@@ -45,21 +53,12 @@ fn status(verdict: Verdict, message: &str, body: String) -> TestCaseStatus {
     let mut status = match verdict {
         Verdict::Pass => return TestCaseStatus::success(),
         Verdict::Fail => TestCaseStatus::non_success(NonSuccessKind::Failure),
-        Verdict::Inconclusive => {
+        Verdict::Inconclusive | Verdict::Error => {
             let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-            s.set_type("inconclusive");
+            s.set_type(verdict.token());
             s
         }
-        Verdict::Error => {
-            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
-            s.set_type("error");
-            s
-        }
-        Verdict::NotApplicable => {
-            let mut s = TestCaseStatus::skipped();
-            s.set_message(message);
-            return s;
-        }
+        Verdict::NotApplicable => TestCaseStatus::skipped(),
     };
     status.set_message(message).set_description(body);
     status
@@ -178,6 +177,29 @@ mod tests {
         assert!(xml.contains("time=\"105"), "{xml}");
         let xml = render(&fixtures::inconclusive());
         assert!(xml.contains("type=\"inconclusive\""), "{xml}");
+    }
+
+    #[test]
+    fn error_and_not_applicable_have_their_own_elements() {
+        let xml = render(&fixtures::error());
+        assert!(xml.contains("<error message=\"AWS: ECS services"), "{xml}");
+        assert!(xml.contains("type=\"error\""), "{xml}");
+        // scale is the one error; TLS and WAF testcases all pass.
+        assert!(
+            xml.contains("errors=\"1\"") && xml.contains("failures=\"0\""),
+            "{xml}"
+        );
+        let xml = render(&fixtures::not_applicable());
+        assert!(xml.contains("skipped=\"2\""), "{xml}");
+        assert!(
+            xml.contains("errors=\"0\"") && xml.contains("failures=\"0\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<skipped message=\"canary weight is 100: scale-to-zero"),
+            "{xml}"
+        );
+        assert!(!xml.contains("<error"), "{xml}");
     }
 
     #[test]

@@ -38,6 +38,33 @@ pub fn render(run: &RunResult) -> String {
             summary
         );
     }
+    let names = |v: Verdict| -> Vec<String> {
+        run.checks
+            .iter()
+            .filter(|c| c.verdict == v)
+            .map(|c| cell(&c.name))
+            .collect()
+    };
+    let na = names(Verdict::NotApplicable);
+    if !na.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} _{}: cannot apply to this deployment (reason in the table); left out of \
+             the run verdict._",
+            icon(Verdict::NotApplicable),
+            na.join(", ")
+        );
+    }
+    let errored = names(Verdict::Error);
+    if !errored.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{} _{}: a read or probe failed, so the check could not finish; every check \
+             that finished is reported above._",
+            icon(Verdict::Error),
+            errored.join(", ")
+        );
+    }
     for check in &run.checks {
         if let Evidence::Split(s) = &check.evidence {
             let _ = writeln!(
@@ -61,15 +88,23 @@ pub fn render(run: &RunResult) -> String {
              | --- | ---: | ---: | ---: | ---: | ---: | ---: |\n",
         );
         for (name, v) in [("stable", &sample.stable), ("canary", &sample.canary)] {
+            // A variant without responses has no latency to show.
+            let lat = |x: f64| {
+                if v.responses == 0 {
+                    "–".into()
+                } else {
+                    ms(x)
+                }
+            };
             let _ = writeln!(
                 out,
                 "| {name} | {} | {} | {} | {} | {} | {} |",
                 v.responses,
                 v.server_errors,
-                ms(v.latency.p50_ms),
-                ms(v.latency.p90_ms),
-                ms(v.latency.p99_ms),
-                ms(v.latency.max_ms)
+                lat(v.latency.p50_ms),
+                lat(v.latency.p90_ms),
+                lat(v.latency.p99_ms),
+                lat(v.latency.max_ms)
             );
         }
     }
@@ -118,5 +153,23 @@ mod tests {
         run.checks[0].summary = "x | y\nz".into();
         let md = render(&run);
         assert!(md.contains("| x \\| y z |"), "{md}");
+    }
+
+    #[test]
+    fn every_state_has_its_icon_and_the_special_states_a_note() {
+        for (_, run) in fixtures::every_state() {
+            let md = render(&run);
+            for c in &run.checks {
+                let row = format!("| {} | {} {} |", c.name, icon(c.verdict), c.verdict);
+                assert!(md.contains(&row), "{row} missing in {md}");
+            }
+        }
+        let md = render(&fixtures::not_applicable());
+        assert!(md.contains("_scale, health: cannot apply"), "{md}");
+        assert!(md.contains("## ✅ Canary verification: PASS"), "{md}");
+        let md = render(&fixtures::error());
+        assert!(md.contains("_scale: a read or probe failed"), "{md}");
+        assert!(md.contains("## 🛑 Canary verification: ERROR"), "{md}");
+        assert!(!render(&fixtures::pass()).contains("cannot apply"));
     }
 }

@@ -15,7 +15,7 @@ pub mod junit;
 pub mod markdown;
 #[cfg(test)]
 mod snapshot_tests;
-mod text;
+pub(crate) mod text;
 pub mod write;
 
 use std::path::{Path, PathBuf};

@@ -1,16 +1,23 @@
-//! Snapshot tests of every renderer on the fixed fixtures (PASS, FAIL, INCONCLUSIVE).
+//! Snapshot tests of every renderer (JSON, JUnit, Markdown, HTML, terminal text, runs
+//! index) on every verdict state: the PASS, FAIL, INCONCLUSIVE and ERROR runs and the
+//! run with NOT_APPLICABLE checks ([`fixtures::every_state`]).
 //! Snapshots live in `snapshots/` beside this file; review changes with
 //! `cargo insta review` (or `INSTA_UPDATE=always` and read the diff).
 
-use super::{fixtures, html, index, json, junit, markdown};
-use crate::result::RunResult;
+use super::{fixtures, html, index, json, junit, markdown, text};
+use crate::result::{RunResult, Verdict};
 
-fn fixtures() -> [(&'static str, RunResult); 3] {
-    [
-        ("pass", fixtures::pass()),
-        ("fail", fixtures::fail()),
-        ("inconclusive", fixtures::inconclusive()),
-    ]
+fn fixtures() -> Vec<(&'static str, RunResult)> {
+    let runs = fixtures::every_state();
+    // Every state reaches every renderer through some check of these runs.
+    for v in Verdict::ALL {
+        assert!(
+            runs.iter()
+                .any(|(_, r)| r.checks.iter().any(|c| c.verdict == v)),
+            "no fixture shows {v}"
+        );
+    }
+    runs
 }
 
 #[test]
@@ -38,6 +45,13 @@ fn markdown_snapshots() {
 fn html_snapshots() {
     for (name, run) in fixtures() {
         insta::assert_snapshot!(format!("html_{name}"), html::render(&run));
+    }
+}
+
+#[test]
+fn text_summary_snapshots() {
+    for (name, run) in fixtures() {
+        insta::assert_snapshot!(format!("text_{name}"), text::run_summary(&run));
     }
 }
 

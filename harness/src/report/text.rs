@@ -1,10 +1,54 @@
-//! Plain-text formatting shared by the renderers: numbers as a person reads them, and
-//! the evidence of a check as a few lines (the body of a JUnit failure, the details of
-//! the Markdown summary). Pure functions of the result model.
+//! Plain-text formatting shared by the renderers: numbers as a person reads them, the
+//! evidence of a check as a few lines (the body of a JUnit failure, the details of the
+//! Markdown summary), and the run summary `harness verify` prints to the terminal.
+//! Pure functions of the result model.
 
 use std::fmt::Write as _;
 
-use crate::result::{CheckResult, Evidence, WafEvidence};
+use crate::result::{CheckResult, Evidence, RunResult, Verdict, WafEvidence};
+
+/// Width of the verdict column of the terminal summary (the longest label).
+const VERDICT_WIDTH: usize = 14;
+
+/// What `harness verify` prints when it is done: the run verdict with its exit code,
+/// then one line per check (verdict and summary, warnings below it), and a note when
+/// checks did not apply, since those are left out of the run verdict.
+pub fn run_summary(run: &RunResult) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "harness verify: {} (exit {}) — {}",
+        run.verdict,
+        run.exit_code(),
+        run.target.url
+    );
+    for c in &run.checks {
+        let _ = writeln!(
+            out,
+            "  {:<6} {:<VERDICT_WIDTH$} {}",
+            c.name,
+            c.verdict.label(),
+            c.summary
+        );
+        for w in &c.warnings {
+            let _ = writeln!(out, "  {:<6} {:<VERDICT_WIDTH$} warning: {w}", "", "");
+        }
+    }
+    let skipped: Vec<&str> = run
+        .checks
+        .iter()
+        .filter(|c| c.verdict == Verdict::NotApplicable)
+        .map(|c| c.name.as_str())
+        .collect();
+    if !skipped.is_empty() {
+        let _ = writeln!(
+            out,
+            "  not applicable here, left out of the verdict: {}",
+            skipped.join(", ")
+        );
+    }
+    out
+}
 
 /// A share as a percentage with two decimals ("10.05%").
 pub fn pct(share: f64) -> String {
@@ -183,7 +227,15 @@ pub fn evidence_text(check: &CheckResult) -> String {
             }
             Ok(())
         }
-        Evidence::None => writeln!(out, "no evidence gathered"),
+        Evidence::None => writeln!(
+            out,
+            "{}",
+            match check.verdict {
+                Verdict::NotApplicable => "nothing to measure: the check does not apply",
+                Verdict::Error => "the check stopped before its evidence was complete",
+                _ => "no evidence gathered",
+            }
+        ),
     };
     out
 }

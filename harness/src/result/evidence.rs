@@ -45,6 +45,15 @@ pub struct SplitEvidence {
     pub configured_share: f64,
     /// Equivalence margin (absolute).
     pub margin: f64,
+    /// The margin the decision used: `min(margin, p0/2, (1 − p0)/2)` for interior
+    /// weights, the leak margin at weight 0 or 100. Absent (0) in reports written
+    /// before it existed, and then not written back.
+    #[serde(default, skip_serializing_if = "is_unset")]
+    pub effective_margin: f64,
+    /// Nominal confidence level of each look's interval, `1 − α'` (interior weights;
+    /// the `1 − α` guarantee holds over all looks together).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub look_level: Option<f64>,
     /// Significance level.
     pub alpha: f64,
     /// Attributed responses used.
@@ -59,7 +68,7 @@ pub struct SplitEvidence {
     pub ci_high: f64,
     /// How the interval was computed (e.g. "Clopper-Pearson, alpha spent over 8 looks").
     pub method: String,
-    /// Chi-square sample-ratio-mismatch p-value.
+    /// Exact two-sided binomial sample-ratio-mismatch p-value (information only).
     pub srm_p_value: f64,
     /// Share of responses without attribution.
     pub unattributed_share: f64,
@@ -332,4 +341,9 @@ pub struct WafEvidence {
     /// Clopper-Pearson upper bound of the false-positive rate on the benign corpus.
     #[serde(default)]
     pub false_positive_rate_high: f64,
+}
+
+/// A margin field absent from an older report (margins are always > 0 when set).
+fn is_unset(x: &f64) -> bool {
+    *x == 0.0
 }

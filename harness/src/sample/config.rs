@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::request::RequestSpec;
 use crate::endpoint::Endpoint;
 
 /// How to sample the target.
@@ -9,6 +10,8 @@ use crate::endpoint::Endpoint;
 pub struct SamplerConfig {
     /// Where to send the requests (URL, pins, private CA).
     pub endpoint: Endpoint,
+    /// Path and headers added to every request (`--path`, `--header`).
+    pub request: RequestSpec,
     /// Upper bound on requests sent.
     pub max_requests: u64,
     /// Requests in flight at once.

@@ -17,6 +17,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
 use super::accumulator::{Attribution, Outcome, RELEASE_HEADER, VARIANT_HEADER};
+use super::request::RequestSpec;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 
@@ -30,6 +31,9 @@ pub(crate) struct Target {
     tls: TlsConnector,
     host: HeaderValue,
     path: hyper::Uri,
+    /// `--header` values, sent with every request. No `Cookie` is ever added by the
+    /// sampler: a `Set-Cookie` from the target (e.g. ALB stickiness) is ignored.
+    headers: Vec<(hyper::header::HeaderName, HeaderValue)>,
     timeout: Duration,
 }
 
@@ -46,16 +50,21 @@ impl std::fmt::Debug for Target {
 impl Target {
     /// Resolves the endpoint once (pins first; every address of the name otherwise)
     /// and builds the TLS client.
-    pub(crate) async fn new(endpoint: &Endpoint, timeout: Duration) -> Result<Self> {
+    pub(crate) async fn new(
+        endpoint: &Endpoint,
+        request: &RequestSpec,
+        timeout: Duration,
+    ) -> Result<Self> {
         let addrs = endpoint
             .socket_addrs(endpoint.host(), endpoint.port())
             .await?;
-        Self::with_addrs(endpoint, addrs, timeout)
+        Self::with_addrs(endpoint, request, addrs, timeout)
     }
 
     /// The target at the given addresses (already resolved).
     pub(crate) fn with_addrs(
         endpoint: &Endpoint,
+        request: &RequestSpec,
         addrs: Vec<SocketAddr>,
         timeout: Duration,
     ) -> Result<Self> {
@@ -76,11 +85,7 @@ impl Target {
         } else {
             format!("{host}:{port}")
         };
-        let mut path = url.path().to_string();
-        if let Some(q) = url.query() {
-            path.push('?');
-            path.push_str(q);
-        }
+        let path = request.path_and_query(url);
         Ok(Target {
             addrs,
             name,
@@ -90,6 +95,7 @@ impl Target {
             path: path
                 .parse()
                 .map_err(|e| Error::Config(format!("--url path {path:?}: {e}")))?,
+            headers: request.hyper_headers()?,
             timeout,
         })
     }
@@ -181,9 +187,13 @@ impl Slot {
             Some(s) => s,
             None => self.target.connect(self.index).await?,
         };
-        let req = hyper::Request::get(self.target.path.clone())
+        let mut req = hyper::Request::get(self.target.path.clone())
             .header(HOST, self.target.host.clone())
-            .header(USER_AGENT, AGENT)
+            .header(USER_AGENT, AGENT);
+        for (name, value) in &self.target.headers {
+            req = req.header(name, value);
+        }
+        let req = req
             .body(Empty::<Bytes>::new())
             .map_err(|e| format!("building the request: {e}"))?;
         let resp = sender

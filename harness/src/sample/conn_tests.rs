@@ -19,6 +19,17 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// A TLS server answering every request as `x-variant: canary`, `x-release: v2`;
 /// returns its address and the number of connections it accepted.
 async fn server(pki: &Pki) -> (SocketAddr, Arc<AtomicUsize>) {
+    let (addr, accepted, _) = recording_server(pki).await;
+    (addr, accepted)
+}
+
+/// Path, query and headers of one request the server received.
+type Seen = Arc<std::sync::Mutex<Vec<(String, hyper::HeaderMap)>>>;
+
+/// [`server`] that also records each request and answers with a sticky-session
+/// `Set-Cookie` (as an ALB with stickiness does).
+async fn recording_server(pki: &Pki) -> (SocketAddr, Arc<AtomicUsize>, Seen) {
+    let seen: Seen = Arc::default();
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(format!("{}{}", pki.cert_pem, pki.ca_pem).as_bytes())
             .collect::<std::result::Result<_, _>>()
@@ -35,22 +46,31 @@ async fn server(pki: &Pki) -> (SocketAddr, Arc<AtomicUsize>) {
     let addr = listener.local_addr().unwrap();
     let accepted = Arc::new(AtomicUsize::new(0));
     let count = accepted.clone();
+    let log = seen.clone();
     tokio::spawn(async move {
         while let Ok((tcp, _)) = listener.accept().await {
             count.fetch_add(1, Ordering::SeqCst);
             let acceptor = acceptor.clone();
+            let log = log.clone();
             tokio::spawn(async move {
                 let Ok(tls) = acceptor.accept(tcp).await else {
                     return;
                 };
-                let svc = service_fn(|_req| async {
-                    Ok::<_, Infallible>(
-                        hyper::Response::builder()
-                            .header(VARIANT_HEADER, "canary")
-                            .header(RELEASE_HEADER, "v2")
-                            .body(Full::new(Bytes::from_static(b"hello")))
-                            .unwrap(),
-                    )
+                let svc = service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+                    let pq = req.uri().path_and_query().map(|p| p.to_string());
+                    log.lock()
+                        .unwrap()
+                        .push((pq.unwrap_or_default(), req.headers().clone()));
+                    async {
+                        Ok::<_, Infallible>(
+                            hyper::Response::builder()
+                                .header(VARIANT_HEADER, "canary")
+                                .header(RELEASE_HEADER, "v2")
+                                .header("set-cookie", "AWSALBTG=sticky; Path=/")
+                                .body(Full::new(Bytes::from_static(b"hello")))
+                                .unwrap(),
+                        )
+                    }
                 });
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(tls), svc)
@@ -58,7 +78,7 @@ async fn server(pki: &Pki) -> (SocketAddr, Arc<AtomicUsize>) {
             });
         }
     });
-    (addr, accepted)
+    (addr, accepted, seen)
 }
 
 /// An address nothing listens on (bound, then released).
@@ -67,14 +87,18 @@ fn closed_addr() -> SocketAddr {
     l.local_addr().unwrap()
 }
 
-fn target(ca: &Pki, addrs: Vec<SocketAddr>) -> Arc<Target> {
-    let endpoint = Endpoint {
+fn endpoint(ca: &Pki) -> Endpoint {
+    Endpoint {
         url: url::Url::parse(&format!("https://{HOST}/")).unwrap(),
         http_url: url::Url::parse(&format!("http://{HOST}/")).unwrap(),
         resolve: Vec::new(),
         ca_pem: Some(ca.ca_pem.as_bytes().to_vec()),
-    };
-    Arc::new(Target::with_addrs(&endpoint, addrs, TIMEOUT).unwrap())
+    }
+}
+
+fn target(ca: &Pki, addrs: Vec<SocketAddr>) -> Arc<Target> {
+    let endpoint = endpoint(ca);
+    Arc::new(Target::with_addrs(&endpoint, &RequestSpec::default(), addrs, TIMEOUT).unwrap())
 }
 
 fn issue() -> Pki {
@@ -146,5 +170,28 @@ async fn refused_and_untrusted_are_transport_errors() {
             assert!(!msg.contains('\n'));
         }
         other => panic!("{other:?}"),
+    }
+}
+
+/// `--path` and `--header` reach the server on every request, and the sampler never
+/// returns the cookie the server set (ALB stickiness must not pin the sample).
+#[tokio::test]
+async fn sends_path_and_headers_and_keeps_no_cookies() {
+    let pki = issue();
+    let (addr, _, seen) = recording_server(&pki).await;
+    let spec = RequestSpec::parse(Some("/api/x"), &["X-Group:beta".into()]).unwrap();
+    let t = Arc::new(Target::with_addrs(&endpoint(&pki), &spec, vec![addr], TIMEOUT).unwrap());
+    for fresh in [false, true] {
+        let mut slot = Slot::new(t.clone(), 0, fresh);
+        for _ in 0..3 {
+            assert_canary(&slot.request().await);
+        }
+    }
+    let seen = seen.lock().unwrap();
+    assert_eq!(seen.len(), 6);
+    for (pq, headers) in seen.iter() {
+        assert_eq!(pq, "/api/x");
+        assert_eq!(headers["x-group"], "beta");
+        assert!(!headers.contains_key("cookie"), "cookie sent: {headers:?}");
     }
 }

@@ -7,8 +7,11 @@ mod accumulator;
 mod config;
 mod conn;
 mod rate;
+mod request;
 mod runner;
 
 pub use accumulator::{Accumulator, Attribution, Outcome, RELEASE_HEADER, VARIANT_HEADER};
 pub use config::SamplerConfig;
+pub use rate::MIN_RPS;
+pub use request::{RESERVED_HEADERS, RequestSpec};
 pub use runner::sample;

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::accumulator::{Accumulator, Outcome};
 use super::config::SamplerConfig;
 use super::conn::{Slot, Target};
-use super::rate::RateCap;
+use super::rate::{MIN_RPS, RateCap};
 use crate::error::{Error, Result};
 use crate::result::SampleSummary;
 
@@ -29,7 +29,7 @@ pub async fn sample(
     mut on_batch: impl FnMut(&SampleSummary) -> Option<u64>,
 ) -> Result<SampleSummary> {
     validate(cfg)?;
-    let target = Arc::new(Target::new(&cfg.endpoint, cfg.timeout).await?);
+    let target = Arc::new(Target::new(&cfg.endpoint, &cfg.request, cfg.timeout).await?);
     let rate = cfg.rps.map(|r| Arc::new(RateCap::new(r)));
     let progress = progress_bar(cfg);
     let started = Instant::now();
@@ -97,10 +97,10 @@ fn validate(cfg: &SamplerConfig) -> Result<()> {
         ));
     }
     if let Some(r) = cfg.rps
-        && !(r.is_finite() && r > 0.0)
+        && !(r.is_finite() && r >= MIN_RPS)
     {
         return Err(Error::Config(format!(
-            "--rps {r}: must be a positive number"
+            "--rps {r}: must be a number of at least {MIN_RPS}"
         )));
     }
     Ok(())

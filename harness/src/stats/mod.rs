@@ -7,45 +7,61 @@
 //!
 //! ## Split (`checks::split`)
 //! Let `p0 = canary / (stable + canary)` be the configured canary share (weights are
-//! integers 0..=999, see [`weights`]), `m` the margin, `α` the significance level and
-//! `n` the attributed responses of which `x` came from the canary.
+//! integers 0..=999, see [`weights`]), `m` the margin (`--margin`, default 0.02), `α`
+//! the significance level (default 0.01) and `n` the attributed responses of which `x`
+//! came from the canary.
 //!
-//! * **Interior weights (0 < p0 < 1).** Looks happen at request counts fixed in
+//! * **Interior weights (0 < p0 < 1).** The band is `p0 ± m_eff` with the effective
+//!   margin `m_eff = min(m, p0/2, (1 − p0)/2)` ([`equivalence::effective_margin`]):
+//!   `± m` where that excludes shares 0 and 1, a ratio band `[p0/2, 3p0/2]` (for the
+//!   smaller side) where it would not — at 99/1 the band is `[0.5 %, 1.5 %]`, so a
+//!   starved canary (share 0) is outside it. Looks happen at request counts fixed in
 //!   advance ([`sequential::LookPlan`], geometric). At every look the monitor computes
 //!   the two-sided Clopper–Pearson interval `[L, U]` ([`binomial`]) at one nominal
-//!   level `1 − α'`, the same for all looks. Then ([`equivalence`]):
-//!   - **PASS** when `p0 − m ≤ L` and `U ≤ p0 + m` (the interval lies inside the band;
-//!     this is the interval-inclusion form of the two one-sided tests, TOST, each at
-//!     `α' / 2`);
-//!   - **FAIL** when `U < p0 − m` or `L > p0 + m` (the interval lies entirely outside
-//!     the band: the observed share is shown to be outside it);
+//!   level `1 − α'`, the same for all looks (e.g. 99.87 % at each look). Then
+//!   ([`equivalence`]):
+//!   - **PASS** when `p0 − m_eff ≤ L` and `U ≤ p0 + m_eff` (the interval lies inside
+//!     the band; this is the interval-inclusion form of the two one-sided tests, TOST,
+//!     each at `α' / 2`);
+//!   - **FAIL** when `U < p0 − m_eff` or `L > p0 + m_eff` (the interval lies entirely
+//!     outside the band: the observed share is shown to be outside it);
 //!   - otherwise sampling continues; at the request budget the verdict is
 //!     **INCONCLUSIVE**.
 //!
 //!   `α'` is calibrated by exact binomial computation over the whole look schedule
 //!   ([`group_sequential`]: Pocock's constant nominal level, Armitage–McPherson–Rowe
-//!   recursion): the largest level at which, with the true share at either edge of
-//!   the band, P(PASS) ≤ α/2 and P(FAIL) ≤ α/2 over all looks together — what one
-//!   `(1 − α)` interval guarantees on each side. So P(false PASS) ≤ α/2 when the true
-//!   share is outside the band and P(false FAIL) ≤ α/2 when it is inside. `α'` lies
-//!   between the Bonferroni level `α/K` for `K` looks and `α`.
-//! * **Weight 0 or 100 (p0 ∈ {0, 1}).** The zero-weight side must receive no traffic.
-//!   Any hit on it is **FAIL** (the share is proven > 0, no error probability). **PASS**
-//!   requires 0 hits and the exact one-sided `(1 − α)` upper bound `1 − α^(1/n)` to be
-//!   ≤ `m` ([`binomial::zero_hits_upper_bound`]; ≈ 3/n at 95 %), i.e.
-//!   `n ≥ ln α / ln(1 − m)`. This needs no alpha splitting: PASS at any look implies 0
-//!   hits in the first `ln α / ln(1 − m)` responses, which has probability ≤ α when the
-//!   true share exceeds `m`. Looks before that are free and only catch hits early.
+//!   recursion): the largest level (within 1 %) at which, with the true share at either
+//!   edge of the band, P(PASS) ≤ α/2 and P(FAIL) ≤ α/2 over all looks together — what
+//!   one `(1 − α)` interval guarantees on each side. So P(false PASS) ≤ α/2 when the
+//!   true share is outside the band and P(false FAIL) ≤ α/2 when it is inside; the
+//!   overall level over all looks is `1 − α` (99 %), each look's interval has the
+//!   nominal level `1 − α'`. `α'` lies between the Bonferroni level `α/K` for `K`
+//!   looks and `α`.
+//! * **Budget adequacy (configuration time).** Before any traffic, the exact
+//!   P(PASS | true share = p0) of this design within `--max-requests` is computed by
+//!   the same recursion. Below 0.99 the configuration is rejected (exit 2) with the
+//!   smallest budget at a look position that reaches 0.99 (searched exactly, see
+//!   `checks::split` design), so a run can never be doomed to INCONCLUSIVE.
+//! * **Weight 0 or 100 (p0 ∈ {0, 1}): the leak test.** The zero-weight side must
+//!   receive no traffic. Any hit on it is **FAIL** (the share is proven > 0, no error
+//!   probability). **PASS** requires 0 hits in `n = ⌈ln α / ln(1 − ℓ)⌉` responses,
+//!   `ℓ` the leak margin (`--leak-margin`, default 0.001; n = 4,603 at α = 0.01): then
+//!   the exact one-sided `(1 − α)` upper bound `1 − α^(1/n)` on the zero side's share
+//!   ([`binomial::zero_hits_upper_bound`]) is ≤ `ℓ`, and it is reported. A leak of
+//!   share `q` passes with probability exactly `(1 − q)^n` (≤ α for `q ≥ ℓ`; 1e-10 for
+//!   a 0.5 % leak). No alpha splitting: looks before `n` are free (any hit fails early).
+//!   A budget below `n` is rejected at configuration time.
 //! * **Attribution.** Responses without attribution headers are never dropped silently:
 //!   when their share of all responses exceeds [`MAX_UNATTRIBUTED_SHARE`] the verdict
 //!   is **INCONCLUSIVE** whatever the interval says (they could all belong to one side).
 //!   The same holds for requests lost to timeouts and transport errors. Sampling stops
 //!   early once the exact lower bound of that share exceeds the threshold.
-//! * **Sample-ratio mismatch** ([`srm`]): the chi-square goodness-of-fit p-value of the
-//!   counts against `p0` is reported and a warning is raised when it is below
-//!   [`srm::SRM_P_THRESHOLD`] (0.0005). It is a fixed-n diagnostic, not a verdict.
-//! * The evidence also reports the requests a one-shot fixed-n design would need
-//!   ([`sample_size`]).
+//! * **Sample-ratio mismatch** ([`srm`]): the exact two-sided binomial p-value (method
+//!   of small p-values) of the canary count against `p0` is reported and a warning is
+//!   raised when it is below [`srm::SRM_P_THRESHOLD`] (0.0005). It is information, a
+//!   fixed-n diagnostic, never a verdict.
+//! * The evidence also reports the requests a one-shot fixed-n design would need at
+//!   99 % power ([`sample_size`]).
 //!
 //! ## Canary health (`checks::health`)
 //! The canary carries the burden of proof. Three one-sided pairs of confidence bounds
@@ -75,7 +91,7 @@ pub mod srm;
 pub mod weights;
 
 pub use binomial::{Interval, clopper_pearson, upper_bound, zero_hits_upper_bound};
-pub use equivalence::{Band, Decision, decide};
+pub use equivalence::{Band, Decision, decide, effective_margin};
 pub use mann_whitney::{MannWhitney, mann_whitney_greater};
 pub use proportions::{ProportionTest, agresti_caffo_greater, fisher_exact_greater};
 pub use sample_size::{fixed_n_tost, zero_weight_n};

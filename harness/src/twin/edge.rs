@@ -180,36 +180,8 @@ impl Edge {
     /// Re-renders the config from `spec`, checks it with `nginx -t`, and reloads nginx
     /// (`SIGHUP`: new workers take new connections; old ones finish in-flight requests).
     pub async fn reload(&self, spec: &TwinSpec) -> Result<()> {
-        write(
-            &self.conf,
-            &nginx::render(spec, &self.layout, &self.upstreams),
-        )?;
-        let test = tokio::process::Command::new(NGINX)
-            .arg("-t")
-            .arg("-q")
-            .arg("-p")
-            .arg(&self.layout.prefix)
-            .arg("-c")
-            .arg(&self.conf)
-            .arg("-e")
-            .arg(self.layout.prefix.join("logs/error.log"))
-            .output()
-            .await
-            .map_err(|e| Error::io("running nginx -t", e))?;
-        if !test.status.success() {
-            return Err(Error::Runtime(format!(
-                "nginx rejected the new config: {}",
-                String::from_utf8_lossy(&test.stderr).trim()
-            )));
-        }
-        if !process::signal(self.pid, "HUP", false) {
-            return Err(Error::Runtime(format!(
-                "could not signal nginx (pid {}) to reload",
-                self.pid
-            )));
-        }
-        tokio::time::sleep(RELOAD_SETTLE).await;
-        Ok(())
+        let conf = nginx::render(spec, &self.layout, &self.upstreams);
+        reload_with(&self.layout.prefix, &self.conf, &conf, self.pid).await
     }
 
     /// Leaves nginx running after this handle is gone (for `twin up`).
@@ -225,6 +197,43 @@ impl Edge {
             let _ = child.wait();
         }
     }
+}
+
+/// Writes `text` as the config of the nginx running from `prefix` (master `pid`),
+/// checks it with `nginx -t` and reloads nginx (`SIGHUP`: new workers take new
+/// connections; old ones finish in-flight requests and close idle keep-alive ones).
+/// A rejected config is put back as it was.
+pub async fn reload_with(prefix: &Path, conf: &Path, text: &str, pid: u32) -> Result<()> {
+    let previous = std::fs::read_to_string(conf).ok();
+    write(conf, text)?;
+    let test = tokio::process::Command::new(NGINX)
+        .arg("-t")
+        .arg("-q")
+        .arg("-p")
+        .arg(prefix)
+        .arg("-c")
+        .arg(conf)
+        .arg("-e")
+        .arg(prefix.join("logs/error.log"))
+        .output()
+        .await
+        .map_err(|e| Error::io("running nginx -t", e))?;
+    if !test.status.success() {
+        if let Some(p) = previous {
+            let _ = write(conf, &p);
+        }
+        return Err(Error::Runtime(format!(
+            "nginx rejected the new config: {}",
+            String::from_utf8_lossy(&test.stderr).trim()
+        )));
+    }
+    if !process::signal(pid, "HUP", false) {
+        return Err(Error::Runtime(format!(
+            "could not signal nginx (pid {pid}) to reload"
+        )));
+    }
+    tokio::time::sleep(RELOAD_SETTLE).await;
+    Ok(())
 }
 
 impl Drop for Edge {

@@ -32,11 +32,15 @@ pub enum Fault {
     CanaryErrors,
     /// The canary answers slowly.
     CanarySlow,
+    /// The edge sends nothing to the canary while the listener gives it weight
+    /// (listener 99/1, edge 100/0; the canary runs and is registered): a canary that
+    /// never sees traffic is not being tested. The split check must fail.
+    CanaryStarved,
 }
 
 impl Fault {
     /// Every fault, in documentation order.
-    pub const ALL: [Fault; 9] = [
+    pub const ALL: [Fault; 10] = [
         Fault::WeightDrift,
         Fault::CanaryNotScaled,
         Fault::WafOff,
@@ -46,6 +50,7 @@ impl Fault {
         Fault::NoRedirect,
         Fault::CanaryErrors,
         Fault::CanarySlow,
+        Fault::CanaryStarved,
     ];
 
     /// The `--fault` name.
@@ -60,6 +65,7 @@ impl Fault {
             Fault::NoRedirect => "no-redirect",
             Fault::CanaryErrors => "canary-errors",
             Fault::CanarySlow => "canary-slow",
+            Fault::CanaryStarved => "canary-starved",
         }
     }
 

@@ -28,6 +28,7 @@ pub fn merge_verify_args(twin: VerifyArgs, user: &VerifyArgs) -> VerifyArgs {
         checks: user.checks.clone(),
         alpha: user.alpha,
         margin: user.margin,
+        leak_margin: user.leak_margin,
         max_requests: user.max_requests,
         concurrency: user.concurrency,
         rps: user.rps.or(Some(LOCAL_RPS)),
@@ -37,6 +38,10 @@ pub fn merge_verify_args(twin: VerifyArgs, user: &VerifyArgs) -> VerifyArgs {
         require_hsts: user.require_hsts,
         report_dir: user.report_dir.clone(),
         quiet: user.quiet,
+        changed_at: user.changed_at.clone(),
+        settle: user.settle,
+        path: user.path.clone(),
+        headers: user.headers.clone(),
         ..twin
     }
 }
@@ -49,11 +54,13 @@ async fn probe(twin: &Twin) -> Result<String> {
         .timeout(std::time::Duration::from_secs(5))
         .build()
         .map_err(|e| Error::Runtime(format!("http client: {e}")))?;
-    let resp = client
-        .get(endpoint.url.clone())
-        .send()
-        .await
-        .map_err(|e| Error::Unreachable(format!("probing {}: {e}", endpoint.url)))?;
+    let resp = client.get(endpoint.url.clone()).send().await.map_err(|e| {
+        Error::Unreachable(format!(
+            "probing {}: {}",
+            endpoint.url,
+            crate::error::one_line(&e)
+        ))
+    })?;
     let h = |n: &str| {
         resp.headers()
             .get(n)

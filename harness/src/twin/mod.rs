@@ -14,6 +14,7 @@ pub mod moto;
 mod nginx;
 mod prereq;
 mod process;
+pub mod reweight;
 pub mod seed;
 mod seed_ecs;
 mod seed_waf;
@@ -29,12 +30,13 @@ pub use edge::Edge;
 pub use fault::Fault;
 pub use local::merge_verify_args;
 pub use nginx::{EdgeLayout, Upstream, Variant, render as render_nginx};
+pub use reweight::WeightChange;
 pub use spec::{CertProfile, TlsVersion, TwinSpec, VariantSpec, WafMode, Weights};
 pub use state::{LABEL_KEEP, LABEL_OWNER, LABEL_TWIN, TwinState};
 pub use twin::{Twin, TwinOptions};
 pub use updown::{env_lines, shell_quote};
 
-use crate::cli::{LocalArgs, TwinDownArgs, TwinUpArgs};
+use crate::cli::{LocalArgs, TwinDownArgs, TwinUpArgs, TwinWeightsArgs};
 use crate::error::{Error, Result};
 use crate::run::Outcome;
 
@@ -71,4 +73,9 @@ pub async fn up(args: TwinUpArgs) -> Result<()> {
 /// `harness twin down`.
 pub async fn down(args: TwinDownArgs) -> Result<()> {
     updown::down(args).await
+}
+
+/// `harness twin weights`.
+pub async fn weights(args: TwinWeightsArgs) -> Result<()> {
+    reweight::weights(args).await
 }

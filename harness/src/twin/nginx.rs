@@ -78,10 +78,61 @@ fn gcd(a: u32, b: u32) -> u32 {
 /// gets `variant weight × replicas of the other variant`, reduced by their gcd.
 /// A zero means the servers are marked `down`.
 pub fn server_weights(stable: &VariantSpec, canary: &VariantSpec) -> (u32, u32) {
-    let (ns, nc) = (stable.replicas.max(1), canary.replicas.max(1));
-    let (ws, wc) = (stable.edge_weight * nc, canary.edge_weight * ns);
+    weights_per_server(
+        (stable.edge_weight, canary.edge_weight),
+        (stable.replicas, canary.replicas),
+    )
+}
+
+/// [`server_weights`] from variant weights and replica counts.
+fn weights_per_server((stable_w, canary_w): (u32, u32), (ns, nc): (u32, u32)) -> (u32, u32) {
+    let (ws, wc) = (stable_w * nc.max(1), canary_w * ns.max(1));
     let g = gcd(ws, wc).max(1);
     (ws / g, wc / g)
+}
+
+/// Rewrites the upstream servers of a config [`render`]ed earlier to the variant
+/// weights `stable/canary` (`down` for 0), keeping everything else. Used on a twin
+/// left running by `twin up`, whose spec lives only in its config. A positive weight
+/// for a variant without servers is a configuration error.
+pub fn reweight(conf: &str, stable: u32, canary: u32) -> Result<String, String> {
+    let tagged = |l: &str, v: Variant| {
+        let l = l.trim_start();
+        l.starts_with("server ") && l.ends_with(&format!("; # {}", v.as_str()))
+    };
+    let count = |v: Variant| conf.lines().filter(|l| tagged(l, v)).count() as u32;
+    let (ns, nc) = (count(Variant::Stable), count(Variant::Canary));
+    for (name, w, n) in [("stable", stable, ns), ("canary", canary, nc)] {
+        if w > 0 && n == 0 {
+            return Err(format!(
+                "edge weight {w} for {name}: the twin runs no {name} container"
+            ));
+        }
+    }
+    let (ws, wc) = weights_per_server((stable, canary), (ns, nc));
+    let mut out = String::with_capacity(conf.len());
+    for line in conf.lines() {
+        let variant = [Variant::Stable, Variant::Canary]
+            .into_iter()
+            .find(|v| tagged(line, *v));
+        match variant {
+            Some(v) => {
+                let addr = line.split_whitespace().nth(1).unwrap_or_default();
+                let w = if v == Variant::Stable { ws } else { wc };
+                let how = if w == 0 {
+                    "down".to_string()
+                } else {
+                    format!("weight={w}")
+                };
+                let _ = writeln!(out, "        server {addr} {how}; # {}", v.as_str());
+            }
+            None => {
+                out.push_str(line);
+                out.push('\n');
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Renders `nginx.conf`.
@@ -293,6 +344,26 @@ mod tests {
         assert!(!conf.contains("/var/"));
         assert!(conf.contains("modsecurity_rules_file /tmp/t/modsecurity/main.conf;"));
         assert!(!conf.contains("user root;"));
+    }
+
+    #[test]
+    fn reweight_rewrites_only_the_servers() {
+        let conf = render(&spec("90/10", &[]), &layout(), &ups(2, 1));
+        let moved = reweight(&conf, 50, 50).unwrap();
+        assert_eq!(moved, render(&spec("50/50", &[]), &layout(), &ups(2, 1)));
+        let starved = reweight(&conf, 100, 0).unwrap();
+        assert!(
+            starved.contains("server 127.0.0.1:21000 down; # canary"),
+            "{starved}"
+        );
+        assert!(starved.contains("server 127.0.0.1:20000 weight=1; # stable"));
+        assert_eq!(reweight(&starved, 90, 10).unwrap(), conf);
+        let no_canary = render(&spec("100/0", &[]), &layout(), &ups(2, 0));
+        assert!(
+            reweight(&no_canary, 50, 50)
+                .unwrap_err()
+                .contains("no canary")
+        );
     }
 
     #[test]

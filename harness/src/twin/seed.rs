@@ -226,18 +226,16 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
         .map_err(|e| sdk_error("seed: create ECS cluster", e))?;
     let stable_service = format!("{}-stable", plan.name);
     let canary_service = format!("{}-canary", plan.name);
-    for (svc, tag, tg, desired, running) in [
+    for (svc, tag, desired, running) in [
         (
             &stable_service,
             &plan.stable_tag,
-            &stable_tg,
             plan.stable_desired,
             plan.stable_running,
         ),
         (
             &canary_service,
             &plan.canary_tag,
-            &canary_tg,
             plan.canary_desired,
             plan.canary_running,
         ),
@@ -247,7 +245,6 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
             &cluster,
             svc,
             &format!("{}:{tag}", plan.name),
-            tg,
             desired,
             running,
         )

@@ -1,7 +1,10 @@
-//! The ECS part of the twin's seed: a task definition and a service behind a target
-//! group, with moto's desired/running/pending quirks described in [`super::seed`].
+//! The ECS part of the twin's seed: a task definition and a service, with moto's
+//! desired/running/pending quirks described in [`super::seed`]. As in app-infra
+//! (`aws_ecs_service.variant` has no `load_balancer` block: the registrar Lambda
+//! registers task IPs across VPCs), the service names no target group; the harness
+//! learns the target groups from Terraform's outputs (`--stable-target-group`, ...).
 
-use aws_sdk_ecs::types::{ContainerDefinition, LoadBalancer, PortMapping};
+use aws_sdk_ecs::types::{ContainerDefinition, PortMapping};
 
 use super::seed::APP_PORT;
 use crate::aws::sdk_error;
@@ -17,7 +20,6 @@ pub(super) async fn service(
     cluster: &str,
     name: &str,
     image: &str,
-    target_group: &str,
     desired: i32,
     running: i32,
 ) -> Result<()> {
@@ -48,13 +50,6 @@ pub(super) async fn service(
         .task_definition(&td)
         .desired_count(create_desired)
         .launch_type(aws_sdk_ecs::types::LaunchType::Fargate)
-        .load_balancers(
-            LoadBalancer::builder()
-                .target_group_arn(target_group)
-                .container_name("app")
-                .container_port(APP_PORT)
-                .build(),
-        )
         .send()
         .await
         .map_err(|e| sdk_error("seed: create ECS service", e))?;

@@ -16,6 +16,9 @@ pub const WEIGHT_DRIFT_POINTS: u32 = 20;
 /// Edge weight of the canary (out of 100) under `canary-not-scaled`: a trickle the
 /// split check sees against a configured weight of 0.
 pub const NOT_SCALED_CANARY_TRICKLE: u32 = 5;
+/// Listener weights (stable, canary) under `canary-starved`; the edge gives the
+/// canary 0.
+pub const STARVED_LISTENER_WEIGHTS: (u32, u32) = (99, 1);
 /// Share of canary `GET /` answered 503 under `canary-errors`.
 pub const CANARY_ERROR_RATE: f64 = 0.3;
 /// Extra latency of every canary `GET /` under `canary-slow`, in milliseconds.
@@ -250,6 +253,19 @@ impl TwinSpec {
             Fault::NoRedirect => self.redirect = false,
             Fault::CanaryErrors => self.canary.error_rate = CANARY_ERROR_RATE,
             Fault::CanarySlow => self.canary.delay_ms = CANARY_DELAY_MS,
+            Fault::CanaryStarved => {
+                (self.stable.listener_weight, self.canary.listener_weight) =
+                    STARVED_LISTENER_WEIGHTS;
+                self.stable.edge_weight = STARVED_LISTENER_WEIGHTS.0 + STARVED_LISTENER_WEIGHTS.1;
+                self.canary.edge_weight = 0;
+                for (v, default) in [
+                    (&mut self.stable, DEFAULT_STABLE_REPLICAS),
+                    (&mut self.canary, DEFAULT_CANARY_REPLICAS),
+                ] {
+                    v.replicas = v.replicas.max(default);
+                    v.desired = v.replicas;
+                }
+            }
         }
         if !self.faults.contains(&fault) {
             self.faults.push(fault);
@@ -331,6 +347,19 @@ mod tests {
         assert_eq!(s.canary.listener_weight, 0);
         assert!(s.canary.edge_weight > 0);
         assert_eq!((s.canary.replicas, s.canary.desired), (1, 1));
+    }
+
+    #[test]
+    fn canary_starved_gives_the_canary_listener_weight_but_no_edge_traffic() {
+        for weights in ["90/10", "100/0", "50/50"] {
+            let s = TwinSpec::with_faults(w(weights), "i", &[Fault::CanaryStarved]);
+            assert_eq!(
+                (s.stable.listener_weight, s.canary.listener_weight),
+                (99, 1)
+            );
+            assert_eq!((s.stable.edge_weight, s.canary.edge_weight), (100, 0));
+            assert_eq!((s.canary.replicas, s.canary.desired), (1, 1), "{weights}");
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ use super::state::{self, TwinState};
 use super::{prereq, process};
 
 mod access;
+mod weights;
 
 /// Region the control plane is seeded in.
 pub const REGION: &str = "us-east-1";

@@ -225,3 +225,162 @@ pub fn weights_pass_validation(blocks: &[Block], stable: i64, canary: i64) -> bo
         })
     })
 }
+
+/// The Terraform functions the deploy-path locals use, for `hcl::eval`.
+pub fn tf_context() -> Context<'static> {
+    fn list(v: &Value) -> Result<Vec<Value>, String> {
+        v.as_array()
+            .cloned()
+            .ok_or_else(|| format!("not a list: {v:?}"))
+    }
+    fn length(args: FuncArgs) -> Result<Value, String> {
+        Ok(match &args[0] {
+            Value::Array(a) => Value::from(a.len() as i64),
+            Value::Object(o) => Value::from(o.len() as i64),
+            Value::String(s) => Value::from(s.chars().count() as i64),
+            other => return Err(format!("length of {other:?}")),
+        })
+    }
+    fn slice(args: FuncArgs) -> Result<Value, String> {
+        let items = list(&args[0])?;
+        let (from, to) = (
+            args[1].as_u64().unwrap() as usize,
+            args[2].as_u64().unwrap() as usize,
+        );
+        items
+            .get(from..to)
+            .map(|s| Value::Array(s.to_vec()))
+            .ok_or_else(|| format!("slice {from}..{to} of {} items", items.len()))
+    }
+    fn sort(args: FuncArgs) -> Result<Value, String> {
+        let mut items: Vec<String> = list(&args[0])?
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned).ok_or("sort: not a string"))
+            .collect::<Result<_, _>>()?;
+        items.sort();
+        Ok(Value::Array(items.into_iter().map(Value::from).collect()))
+    }
+    fn min(args: FuncArgs) -> Result<Value, String> {
+        let n = args
+            .iter()
+            .filter_map(Value::as_i64)
+            .min()
+            .ok_or("min: no numbers")?;
+        Ok(Value::from(n))
+    }
+    fn merge(args: FuncArgs) -> Result<Value, String> {
+        let mut out = hcl::Map::new();
+        for a in args.iter() {
+            out.extend(a.as_object().ok_or("merge: not an object")?.clone());
+        }
+        Ok(Value::Object(out))
+    }
+    let mut ctx = Context::new();
+    ctx.declare_func("floor", FuncDef::new(floor, [ParamType::Number]));
+    ctx.declare_func("length", FuncDef::new(length, [ParamType::Any]));
+    ctx.declare_func(
+        "slice",
+        FuncDef::new(
+            slice,
+            [ParamType::Any, ParamType::Number, ParamType::Number],
+        ),
+    );
+    ctx.declare_func("sort", FuncDef::new(sort, [ParamType::Any]));
+    let variadic = |f| FuncDef::builder().variadic_param(ParamType::Any).build(f);
+    ctx.declare_func("min", variadic(min));
+    ctx.declare_func("merge", variadic(merge));
+    ctx
+}
+
+/// Every local of a stack that evaluates in `ctx` (locals may refer to each other; a
+/// few rounds resolve the short chains used here). Locals needing unknown values
+/// (resources, data sources not declared in `ctx`) are left out.
+pub fn eval_locals(blocks: &[Block], ctx: &mut Context) -> hcl::Map<String, Value> {
+    let mut locals = hcl::Map::new();
+    for _ in 0..4 {
+        ctx.declare_var("local", Value::Object(locals.clone()));
+        for block in all(blocks, "locals") {
+            for a in block.body().attributes() {
+                if let Ok(v) = a.expr().evaluate(ctx) {
+                    locals.insert(a.key().to_string(), v);
+                }
+            }
+        }
+    }
+    locals
+}
+
+/// Rendered HCL on one line: `[\n  a,\n  b\n]` becomes `[a,b]`.
+pub fn flat(expr: &Expression) -> String {
+    render(expr).split('\n').map(str::trim).collect()
+}
+
+/// Strings of a list attribute: literals and templates unquoted, anything else
+/// rendered on one line.
+pub fn strings(expr: Option<&Expression>) -> Vec<String> {
+    let one = |e: &Expression| match e {
+        Expression::String(s) => s.clone(),
+        other => {
+            let text = flat(other);
+            match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
+                Some(inner) if !inner.contains('"') => inner.to_owned(),
+                _ => text,
+            }
+        }
+    };
+    match expr {
+        Some(Expression::Array(items)) => items.iter().map(one).collect(),
+        Some(other) => vec![flat(other)],
+        None => Vec::new(),
+    }
+}
+
+/// One `statement` of a `data "aws_iam_policy_document"`.
+#[derive(Debug)]
+pub struct Statement {
+    pub sid: String,
+    pub actions: Vec<String>,
+    pub resources: Vec<String>,
+    /// `test variable = values` of each condition, rendered.
+    pub conditions: Vec<String>,
+    pub principals: Vec<String>,
+}
+
+pub fn policy_statements(blocks: &[Block], name: &str) -> Vec<Statement> {
+    let doc = find(blocks, "data", &["aws_iam_policy_document", name])
+        .unwrap_or_else(|| panic!("data.aws_iam_policy_document.{name}"));
+    sub_blocks(doc.body(), "statement")
+        .map(|s| Statement {
+            sid: attr(s.body(), "sid").map(render).unwrap_or_default(),
+            actions: strings(attr(s.body(), "actions")),
+            resources: strings(attr(s.body(), "resources")),
+            conditions: sub_blocks(s.body(), "condition")
+                .map(|c| {
+                    let get = |k| attr(c.body(), k).map(flat).unwrap_or_default();
+                    format!("{} {} = {}", get("test"), get("variable"), get("values"))
+                })
+                .collect(),
+            principals: sub_blocks(s.body(), "principals")
+                .flat_map(|p| strings(attr(p.body(), "identifiers")))
+                .collect(),
+        })
+        .collect()
+}
+
+/// A `run:` script of a workflow or action step, run with bash in `dir` with `env`.
+pub fn run_script(script: &str, dir: &Path, env: &[(&str, &str)]) -> std::process::Output {
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg("-c").arg(script).current_dir(dir);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("bash runs")
+}
+
+/// `value[key]` of an evaluated HCL object (panics with the key when absent).
+pub fn field<'a>(value: &'a Value, key: &str) -> &'a Value {
+    value
+        .as_object()
+        .and_then(|o| o.get(key))
+        .unwrap_or_else(|| panic!("no {key} in {value:?}"))
+}

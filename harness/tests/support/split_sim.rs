@@ -111,6 +111,7 @@ pub fn simulate(config: &SplitConfig, truth: f64, runs: u64, seed: u64) -> Tally
             Verdict::Pass => t.pass += 1,
             Verdict::Fail => t.fail += 1,
             Verdict::Inconclusive => t.inconclusive += 1,
+            other => panic!("the split monitor gave {other}, which it never should"),
         }
         t.missed += u64::from(o.missed_truth);
         t.requests += o.requests;

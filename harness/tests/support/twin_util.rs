@@ -4,7 +4,9 @@
 
 use std::process::Command;
 
-use harness::twin::LABEL_TWIN;
+use std::time::Duration;
+
+use harness::twin::{LABEL_TWIN, Twin};
 
 /// The app image the twin runs (built from the workspace when missing).
 pub async fn image() -> String {
@@ -57,4 +59,52 @@ pub fn children_named(parent: u32, comm: &str) -> Vec<u32> {
         }
     }
     out
+}
+
+/// A client of the twin's edge (private CA, pins).
+pub fn client(twin: &Twin) -> reqwest::Client {
+    twin.endpoint()
+        .unwrap()
+        .client_builder()
+        .unwrap()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
+/// Share of `x-variant: canary` among `n` sampled `GET /`.
+pub async fn canary_share(c: &reqwest::Client, url: &str, n: usize) -> f64 {
+    let mut canary = 0;
+    for _ in 0..n {
+        let r = c.get(url).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        match r.headers().get("x-variant").and_then(|v| v.to_str().ok()) {
+            Some("canary") => canary += 1,
+            Some("stable") => {}
+            other => panic!("unattributed response: {other:?}"),
+        }
+    }
+    canary as f64 / n as f64
+}
+
+/// (stable, canary) weights of the listener's default forward action in moto.
+pub async fn listener_weights(sdk: &aws_config::SdkConfig, listener_arn: &str) -> (i32, i32) {
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(sdk);
+    let l = elb
+        .describe_listeners()
+        .listener_arns(listener_arn)
+        .send()
+        .await
+        .unwrap();
+    let tgs = l.listeners()[0].default_actions()[0]
+        .forward_config()
+        .unwrap()
+        .target_groups();
+    let w = |name: &str| {
+        tgs.iter()
+            .find(|t| t.target_group_arn().unwrap().contains(name))
+            .and_then(|t| t.weight())
+            .unwrap()
+    };
+    (w("stable"), w("canary"))
 }

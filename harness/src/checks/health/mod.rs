@@ -115,6 +115,19 @@ impl Default for HealthConfig {
     }
 }
 
+/// The default tolerances at `alpha` with the request budget, and the configured
+/// weights when known (what `verify` passes).
+pub fn config(alpha: f64, weights: Option<(i64, i64)>, budget: u64) -> HealthConfig {
+    let c = HealthConfig::default_with_alpha(alpha);
+    match weights {
+        Some(w) => c.at(w, budget),
+        None => HealthConfig {
+            budget: Some(budget),
+            ..c
+        },
+    }
+}
+
 /// Compares canary with stable on the sample.
 pub fn evaluate(summary: &SampleSummary, config: &HealthConfig) -> CheckResult {
     let mut evidence = information(summary, config);

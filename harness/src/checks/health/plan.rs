@@ -210,6 +210,51 @@ pub fn applicability(
     }
 }
 
+/// Stable error rate quoted beside the pre-sampling plan in `verify --plan` (0.1 %).
+pub const REFERENCE_ERROR_RATE: f64 = 0.001;
+
+/// The health line of `verify --plan`: the requests it needs before sampling (`None`
+/// where it is NOT_APPLICABLE) and a note with the plan at [`REFERENCE_ERROR_RATE`].
+pub fn describe(
+    weights: (i64, i64),
+    budget: u64,
+    alpha: f64,
+    tolerance: f64,
+) -> (Option<u64>, String) {
+    let (s, c) = weights;
+    let count = crate::checks::split::thousands;
+    let fmt = |n: Option<u64>| n.map_or("more than 10^9".into(), count);
+    match applicability(weights, budget, alpha, tolerance, 0.0) {
+        Applicability::OneVariant => (
+            None,
+            format!("not applicable: weight {s}/{c}, only one variant receives traffic"),
+        ),
+        Applicability::BudgetTooSmall { needed } => (
+            None,
+            format!(
+                "not applicable at weight {s}/{c}: PASS needs {} requests even with no errors \
+                 (budget {}); a canary shown beyond tolerance still FAILs",
+                fmt(needed),
+                count(budget)
+            ),
+        ),
+        Applicability::Applicable { needed } => {
+            let share = c as f64 / (s + c) as f64;
+            let reference = required_requests(share, alpha, tolerance, REFERENCE_ERROR_RATE);
+            (
+                Some(needed),
+                format!(
+                    "weight {s}/{c}: P(PASS | canary = stable) ≥ {PLAN_POWER} from {} requests \
+                     with no errors, {} at {:.1} % stable errors (re-planned on the observed rate)",
+                    count(needed),
+                    fmt(reference),
+                    100.0 * REFERENCE_ERROR_RATE
+                ),
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,5 +331,17 @@ mod tests {
             app(90, 10, 0.001),
             Applicability::Applicable { .. }
         ));
+    }
+
+    #[test]
+    fn plan_lines() {
+        let (n, note) = describe((90, 10), 20_000, 0.01, 0.01);
+        assert_eq!(n, Some(7_290));
+        assert!(note.contains("7,290") && note.contains("0.1 %"), "{note}");
+        let (n, note) = describe((99, 1), 20_000, 0.01, 0.01);
+        assert_eq!(n, None);
+        assert!(note.contains("72,900") && note.contains("20,000"), "{note}");
+        let (n, note) = describe((0, 100), 20_000, 0.01, 0.01);
+        assert!(n.is_none() && note.contains("one variant"), "{note}");
     }
 }

@@ -1,6 +1,7 @@
 //! Inputs of the split check and their defaults: the listener weights, the
-//! significance level, the equivalence margin, the request budget and the look
-//! schedule's constants. Validation gives one-line configuration errors.
+//! significance level, the equivalence margin, the leak margin of weight 0/100, the
+//! request budget and the look schedule's constants. Validation gives one-line
+//! configuration errors.
 
 use crate::error::{Error, Result};
 
@@ -8,6 +9,12 @@ use crate::error::{Error, Result};
 pub const DEFAULT_ALPHA: f64 = 0.01;
 /// Default equivalence margin (±2 percentage points).
 pub const DEFAULT_MARGIN: f64 = 0.02;
+/// Default leak margin at weight 0 or 100: the largest share of traffic the
+/// zero-weight side may receive and still PASS with probability above α (0.1 %).
+pub const DEFAULT_LEAK_MARGIN: f64 = 0.001;
+/// Smallest probability that a healthy split (true share = configured share) reaches
+/// PASS within the budget; a configuration below it is rejected before any traffic.
+pub const MIN_PASS_PROBABILITY: f64 = 0.99;
 /// Default request budget.
 pub const DEFAULT_MAX_REQUESTS: u64 = 20_000;
 /// Largest weight an ALB forward action accepts.
@@ -32,21 +39,26 @@ pub struct SplitConfig {
     pub canary_weight: i64,
     /// Significance level.
     pub alpha: f64,
-    /// Equivalence margin (absolute share).
+    /// Equivalence margin (absolute share; scaled down for small shares, see
+    /// [`crate::stats::equivalence::effective_margin`]).
     pub margin: f64,
+    /// Leak margin at weight 0 or 100 (largest tolerated share of the zero side).
+    pub leak_margin: f64,
     /// Request budget.
     pub max_requests: u64,
 }
 
 impl SplitConfig {
     /// The weights with the defaults: alpha [`DEFAULT_ALPHA`], margin
-    /// [`DEFAULT_MARGIN`], budget [`DEFAULT_MAX_REQUESTS`].
+    /// [`DEFAULT_MARGIN`], leak margin [`DEFAULT_LEAK_MARGIN`], budget
+    /// [`DEFAULT_MAX_REQUESTS`].
     pub fn new(stable_weight: i64, canary_weight: i64) -> Self {
         SplitConfig {
             stable_weight,
             canary_weight,
             alpha: DEFAULT_ALPHA,
             margin: DEFAULT_MARGIN,
+            leak_margin: DEFAULT_LEAK_MARGIN,
             max_requests: DEFAULT_MAX_REQUESTS,
         }
     }
@@ -74,6 +86,12 @@ impl SplitConfig {
             return Err(Error::Config(format!(
                 "margin must be in (0, 0.5), got {}",
                 self.margin
+            )));
+        }
+        if !open_half(self.leak_margin) {
+            return Err(Error::Config(format!(
+                "leak-margin must be in (0, 0.5), got {}",
+                self.leak_margin
             )));
         }
         if self.max_requests == 0 {

@@ -2,21 +2,20 @@
 //! sequentially. The rules are written out in [`crate::stats`]; this file holds the
 //! state between looks and turns it into a [`CheckResult`].
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::result::{CheckResult, Evidence, PathPoint, SampleSummary, SplitEvidence};
-use crate::stats::sample_size::{FIXED_N_POWER, Goal, fixed_n_exact};
-use crate::stats::{
-    self, Band, Decision, Interval, LookPlan, MAX_UNATTRIBUTED_SHARE, group_sequential,
-};
+use crate::stats::group_sequential::Operating;
+use crate::stats::{self, Band, Decision, Interval, LookPlan, MAX_UNATTRIBUTED_SHARE};
 
 mod config;
+mod design;
 mod verdict;
 
-use config::FIXED_N_LIMIT;
 pub use config::{
-    DEFAULT_ALPHA, DEFAULT_MARGIN, DEFAULT_MAX_REQUESTS, FIRST_LOOK_FRACTION, LOOK_RATIO,
-    MAX_WEIGHT, MIN_FIRST_LOOK, SplitConfig, ZERO_WEIGHT_LOOKS,
+    DEFAULT_ALPHA, DEFAULT_LEAK_MARGIN, DEFAULT_MARGIN, DEFAULT_MAX_REQUESTS, FIRST_LOOK_FRACTION,
+    LOOK_RATIO, MAX_WEIGHT, MIN_FIRST_LOOK, MIN_PASS_PROBABILITY, SplitConfig, ZERO_WEIGHT_LOOKS,
 };
+pub use design::{BUDGET_SEARCH_LIMIT, smallest_budget, thousands};
 
 /// Why sampling stopped before the budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,13 +48,16 @@ struct Look {
 pub struct SplitMonitor {
     config: SplitConfig,
     p0: f64,
+    /// The band with the effective margin (the leak margin at weight 0/100).
+    band: Band,
     plan: LookPlan,
     /// Calibrated nominal level of every look's interval (`None` for weight 0/100,
     /// where any hit on the zero side fails and no alpha is spent).
     nominal: Option<f64>,
-    /// Zero-hit requirement for weight 0/100.
+    /// Leak-test sample for weight 0/100.
     zero_n: u64,
     fixed_n: u64,
+    healthy: Operating,
     looks: u32,
     last: Option<Look>,
     path: Vec<PathPoint>,
@@ -63,63 +65,38 @@ pub struct SplitMonitor {
 }
 
 impl SplitMonitor {
-    /// Validates the configuration (weights, alpha, margin) and starts monitoring.
+    /// Validates the configuration (weights, alpha, margins, budget) and starts
+    /// monitoring. A budget in which a healthy split reaches PASS with probability
+    /// below [`MIN_PASS_PROBABILITY`] is a configuration error naming the budget needed.
     pub fn new(config: SplitConfig) -> Result<Self> {
         config.validate()?;
-        let (_, p0) = stats::shares(config.stable_weight, config.canary_weight)
-            .ok_or_else(|| Error::Config("weights define no split".into()))?;
-        let n_max = config.max_requests;
-        let zero_weight = p0 == 0.0 || p0 == 1.0;
-        let zero_n = stats::zero_weight_n(config.margin, config.alpha);
-        let band = Band {
-            center: p0,
-            margin: config.margin,
-        };
-        let fixed_n = if zero_weight {
-            zero_n
-        } else {
-            fixed_n_exact(
-                p0,
-                band,
-                config.alpha,
-                FIXED_N_POWER,
-                Goal::Inside,
-                FIXED_N_LIMIT,
-            )
-            .unwrap_or(FIXED_N_LIMIT)
-        };
-        let (plan, nominal) = if zero_weight {
-            let step = zero_n.div_ceil(ZERO_WEIGHT_LOOKS).max(1);
-            let plan = LookPlan::Linear {
-                step,
-                anchor: zero_n,
-                n_max,
-            };
-            (plan, None)
-        } else {
-            let first = ((fixed_n as f64 * FIRST_LOOK_FRACTION).ceil() as u64)
-                .max(MIN_FIRST_LOOK)
-                .min(n_max);
-            let plan = LookPlan::Geometric {
-                first,
-                ratio: LOOK_RATIO,
-                n_max,
-            };
-            let nominal = group_sequential::calibrate(&plan.looks(), band, config.alpha);
-            (plan, Some(nominal))
-        };
+        let d = design::design(&config)?;
         Ok(SplitMonitor {
             config,
-            p0,
-            plan,
-            nominal,
-            zero_n,
-            fixed_n,
+            p0: d.p0,
+            band: d.band,
+            plan: d.plan,
+            nominal: d.nominal,
+            zero_n: d.zero_n,
+            fixed_n: d.fixed_n,
+            healthy: d.healthy,
             looks: 0,
             last: None,
             path: Vec::new(),
             stop: None,
         })
+    }
+
+    /// Exact operating characteristics of the design when the true share is the
+    /// configured one: P(PASS), P(FAIL) and the expected requests to a verdict.
+    pub fn healthy_operating(&self) -> Operating {
+        self.healthy
+    }
+
+    /// Leak-test sample at weight 0/100 (responses with no hit on the zero side needed
+    /// to PASS).
+    pub fn leak_n(&self) -> u64 {
+        self.zero_n
     }
 
     /// The planned look positions (request counts), in order.
@@ -138,12 +115,11 @@ impl SplitMonitor {
         self.fixed_n
     }
 
-    /// The configured canary share and the band around it.
+    /// The configured canary share and the band around it, with the effective margin
+    /// ([`stats::equivalence::effective_margin`]); at weight 0/100 the margin is the leak
+    /// margin.
     pub fn band(&self) -> Band {
-        Band {
-            center: self.p0,
-            margin: self.config.margin,
-        }
+        self.band
     }
 
     /// Requests to send before the next look; 0 once the monitor has stopped (a
@@ -183,7 +159,8 @@ impl SplitMonitor {
         let (interval, look_alpha) = match self.nominal {
             Some(a) => (stats::clopper_pearson(canary, n, a), a),
             None => {
-                // Bound on the zero side, turned into an interval for the canary share.
+                // Exact one-sided bound on the zero side's share, as an interval for the
+                // canary share.
                 let bound = stats::upper_bound(self.zero_hits(summary), n, alpha);
                 let iv = if self.p0 == 0.0 {
                     Interval {
@@ -240,7 +217,8 @@ impl SplitMonitor {
                 return Some(Stop::Fail);
             }
             let bound = stats::zero_hits_upper_bound(look.n, alpha);
-            return (look.n >= self.zero_n && bound <= self.config.margin).then_some(Stop::Pass);
+            return (look.n >= self.zero_n && bound <= self.config.leak_margin)
+                .then_some(Stop::Pass);
         }
         match stats::decide(look.interval, self.band()) {
             Decision::Inside => Some(Stop::Pass),
@@ -288,6 +266,8 @@ impl SplitMonitor {
             canary_weight: c.canary_weight,
             configured_share: self.p0,
             margin: c.margin,
+            effective_margin: self.band.margin,
+            look_level: self.nominal.map(|a| 1.0 - a),
             alpha: c.alpha,
             n: look.n,
             canary_hits: look.canary,
@@ -307,20 +287,26 @@ impl SplitMonitor {
         let c = &self.config;
         match self.plan {
             LookPlan::Geometric { first, ratio, .. } => format!(
-                "repeated Clopper-Pearson intervals at one nominal level {:.3e}, \
-                 calibrated by exact binomial recursion so that the error at the band \
-                 edges is at most alpha/2 = {} per side over all looks (looks at \
-                 {first} x {ratio}^k requests up to {}); look {}",
+                "repeated Clopper-Pearson intervals, each at the nominal level {} \
+                 (alpha' = {:.3e}), calibrated by exact binomial recursion so that the \
+                 error at the band edges is at most alpha/2 = {} per side over all looks \
+                 (overall {} over all looks); band {} with effective margin {} (margin \
+                 {}); looks at {first} x {ratio}^k requests up to {}; look {}",
+                level_pct(1.0 - look.alpha),
                 look.alpha,
                 c.alpha / 2.0,
+                level_pct(1.0 - c.alpha),
+                pct_band(self.band),
+                self.band.margin,
+                c.margin,
                 c.max_requests,
                 self.looks
             ),
             LookPlan::Linear { step, .. } => format!(
-                "weight {}/{}: zero hits required on the zero-weight side; exact upper \
-                 bound 1 - alpha^(1/n) <= margin needs n >= {}; looks every {step} \
-                 requests (no alpha spent: any hit fails)",
-                c.stable_weight, c.canary_weight, self.zero_n
+                "weight {}/{}: leak test, zero hits required on the zero-weight side; \
+                 exact upper bound 1 - alpha^(1/n) <= leak margin {} needs n >= {}; \
+                 looks every {step} requests (no alpha spent: any hit fails)",
+                c.stable_weight, c.canary_weight, c.leak_margin, self.zero_n
             ),
         }
     }
@@ -338,6 +324,23 @@ fn requests_of(summary: &SampleSummary) -> u64 {
 
 fn lost_requests(summary: &SampleSummary) -> u64 {
     summary.timeouts + summary.transport_errors
+}
+
+/// A confidence level as a percentage with as many decimals as it needs (99 %,
+/// 99.87 %).
+pub(super) fn level_pct(level: f64) -> String {
+    let p = 100.0 * level;
+    let s = if (p - p.round()).abs() < 5e-3 {
+        format!("{p:.0}")
+    } else {
+        // Rounded down: the stated level is never above the real one.
+        format!("{:.2}", (p * 100.0 + 1e-6).floor() / 100.0)
+    };
+    format!("{s}%")
+}
+
+pub(super) fn pct_band(band: Band) -> String {
+    format!("[{:.2}%, {:.2}%]", 100.0 * band.low(), 100.0 * band.high())
 }
 
 fn share(x: u64, n: u64) -> f64 {

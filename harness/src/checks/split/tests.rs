@@ -2,7 +2,9 @@
 //! `tests/stats_simulation.rs`).
 
 use super::*;
+use crate::error::Error;
 use crate::result::Verdict;
+use crate::stats::group_sequential::{operating, rules};
 
 fn summary(stable: u64, canary: u64, unattributed: u64) -> SampleSummary {
     let mut s = SampleSummary {
@@ -47,6 +49,7 @@ fn bad_configurations_are_config_errors() {
             canary_weight: c,
             alpha,
             margin,
+            leak_margin: DEFAULT_LEAK_MARGIN,
             max_requests,
         };
         match SplitMonitor::new(cfg) {
@@ -54,7 +57,9 @@ fn bad_configurations_are_config_errors() {
             other => panic!("{s}/{c} alpha {alpha} margin {margin}: {other:?}"),
         }
     }
-    assert!(SplitMonitor::new(config(999, 1)).is_ok());
+    let mut cfg = config(90, 10);
+    cfg.leak_margin = 0.0;
+    assert!(matches!(SplitMonitor::new(cfg), Err(Error::Config(m)) if m.contains("leak")));
     assert!(SplitMonitor::new(config(0, 7)).is_ok());
 }
 
@@ -124,11 +129,9 @@ fn too_little_data_is_inconclusive() {
 
 #[test]
 fn budget_exhaustion_stops_and_is_inconclusive() {
-    let mut cfg = config(90, 10);
-    cfg.max_requests = 500;
-    let mut m = SplitMonitor::new(cfg).unwrap();
-    assert_eq!(m.batch_size(), 500);
-    let s = summary(450, 50, 0);
+    let mut m = SplitMonitor::new(config(90, 10)).unwrap();
+    // 12 % of 20,000: the interval (±0.8 points) straddles the band edge 12 %.
+    let s = summary(17_600, 2_400, 0);
     assert!(m.observe(&s));
     let r = m.finish(&s);
     assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.summary);
@@ -165,41 +168,195 @@ fn lost_requests_make_it_inconclusive() {
 }
 
 #[test]
-fn zero_weight_canary() {
-    // 228 responses with no canary hit: bound 1 − 0.01^(1/228) ≤ 2%.
+fn zero_weight_canary_is_a_leak_test() {
+    // ln(0.01) / ln(0.999) = 4602.9: 4,603 responses with no canary hit.
     let mut m = SplitMonitor::new(config(100, 0)).unwrap();
-    assert_eq!(m.batch_size(), 29);
-    assert!(!m.observe(&summary(200, 0, 0)));
-    assert_eq!(m.batch_size(), 28, "next look exactly at the anchor 228");
-    let s = summary(228, 0, 0);
+    assert_eq!(m.leak_n(), 4_603);
+    assert_eq!(m.batch_size(), 576);
+    assert!(!m.observe(&summary(4_600, 0, 0)));
+    assert_eq!(m.batch_size(), 3, "next look exactly at the anchor 4,603");
+    let s = summary(4_603, 0, 0);
     assert!(m.observe(&s));
     let r = m.finish(&s);
     assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
-    let bound = evidence(&r).zero_side_upper_bound.unwrap();
-    assert!(bound <= 0.02 && bound > 0.019, "{bound}");
-    // One canary hit: FAIL at once.
+    let e = evidence(&r);
+    let bound = e.zero_side_upper_bound.unwrap();
+    assert!(bound <= 0.001 && bound > 0.000_99, "{bound}");
+    assert_eq!(e.effective_margin, DEFAULT_LEAK_MARGIN);
+    assert!(r.summary.contains("0.100%"), "{}", r.summary);
+    // One canary hit: FAIL at once, however early.
     let mut m = SplitMonitor::new(config(100, 0)).unwrap();
     let s = summary(28, 1, 0);
     assert!(m.observe(&s));
     let r = m.finish(&s);
     assert_eq!(r.verdict, Verdict::Fail, "{}", r.summary);
     assert!(evidence(&r).zero_side_upper_bound.unwrap() > 0.0);
-    // Budget below the requirement: INCONCLUSIVE, with the bound reported.
-    let mut cfg = config(100, 0);
-    cfg.max_requests = 100;
-    let r = SplitMonitor::new(cfg).unwrap().finish(&summary(100, 0, 0));
+    // Stopped short of the sample (e.g. interrupted): INCONCLUSIVE, with the bound.
+    let r = SplitMonitor::new(config(100, 0))
+        .unwrap()
+        .finish(&summary(1_000, 0, 0));
     assert_eq!(r.verdict, Verdict::Inconclusive, "{}", r.summary);
-    assert!(evidence(&r).zero_side_upper_bound.unwrap() > 0.02);
+    assert!(evidence(&r).zero_side_upper_bound.unwrap() > 0.001);
+}
+
+#[test]
+fn leak_test_error_rates_are_exact() {
+    // PASS needs 0 hits in n = 4,603 responses: P(PASS | leak q) = (1 − q)^n exactly.
+    let n = SplitMonitor::new(config(100, 0)).unwrap().leak_n() as f64;
+    // A leak at the margin passes with probability ≤ α (0.999^4603 = 0.00999).
+    let at_margin = (1.0f64 - DEFAULT_LEAK_MARGIN).powf(n);
+    assert!(at_margin <= DEFAULT_ALPHA, "{at_margin}");
+    assert!(
+        at_margin > 0.99 * DEFAULT_ALPHA,
+        "n is the smallest: {at_margin}"
+    );
+    // A 0.5 % leak is caught with probability 1 − 0.995^4603 ≥ 0.99 (it is 1 − 1e-10).
+    let caught = 1.0 - (1.0f64 - 0.005).powf(n);
+    assert!(caught >= 0.99, "{caught}");
+    // The old rule (margin 2 %: 228 responses) let a 0.5 % leak pass 32 % of the time.
+    assert!((1.0f64 - 0.005).powi(228) > 0.3);
+}
+
+#[test]
+fn budget_below_the_leak_sample_is_a_config_error() {
+    let mut cfg = config(100, 0);
+    cfg.max_requests = 1_000;
+    match SplitMonitor::new(cfg) {
+        Err(Error::Config(m)) => {
+            assert!(!m.contains('\n'), "{m}");
+            assert!(m.contains("4,603"), "{m}");
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
 fn zero_weight_stable() {
-    let s = summary(0, 300, 0);
+    let s = summary(0, 5_000, 0);
     let r = SplitMonitor::new(config(0, 5)).unwrap().finish(&s);
     assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
     assert_eq!(evidence(&r).configured_share, 1.0);
     let r = SplitMonitor::new(config(0, 5))
         .unwrap()
-        .finish(&summary(1, 299, 0));
+        .finish(&summary(1, 4_999, 0));
     assert_eq!(r.verdict, Verdict::Fail, "{}", r.summary);
+}
+
+/// Exact operating characteristics of a monitor's design at true share `truth`.
+fn exact(m: &SplitMonitor, truth: f64) -> crate::stats::group_sequential::Operating {
+    let level = m.nominal_level().expect("interior weights");
+    operating(&rules(&m.planned_looks(), m.band(), level), truth)
+}
+
+#[test]
+fn small_weights_have_a_band_that_excludes_starvation() {
+    // (stable, canary, starved truth, a truth just outside the band)
+    for (s, c, starved, outside) in [
+        (99, 1, 0.0, 0.004),
+        (98, 2, 0.005, 0.009),
+        (1, 99, 1.0, 0.996),
+    ] {
+        let m = SplitMonitor::new(config(s, c)).unwrap();
+        let band = m.band();
+        assert!(band.low() > 0.0 && band.high() < 1.0, "{s}/{c}: {band:?}");
+        let healthy = exact(&m, band.center);
+        assert!(healthy.pass >= MIN_PASS_PROBABILITY, "{s}/{c}: {healthy:?}");
+        let st = exact(&m, starved);
+        assert!(st.fail >= 0.99, "{s}/{c} starved: {st:?}");
+        let out = exact(&m, outside);
+        assert!(out.pass <= DEFAULT_ALPHA / 2.0, "{s}/{c} outside: {out:?}");
+    }
+}
+
+#[test]
+fn starved_canary_at_99_1_fails() {
+    // The twin's case: no canary hit at all. With the old ±2 points band
+    // [−1 %, 3 %] this PASSed; now the band is [0.5 %, 1.5 %].
+    let mut m = SplitMonitor::new(config(99, 1)).unwrap();
+    let mut s = summary(0, 0, 0);
+    loop {
+        let b = m.batch_size();
+        assert!(b > 0, "the monitor must stop before the budget");
+        s = summary(s.stable.responses + b, 0, 0);
+        if m.observe(&s) {
+            break;
+        }
+    }
+    let r = m.finish(&s);
+    assert_eq!(r.verdict, Verdict::Fail, "{}", r.summary);
+    assert!(s.requests < 5_000, "{}", s.requests);
+    let e = evidence(&r);
+    assert!((e.effective_margin - 0.005).abs() < 1e-12);
+    assert!(r.summary.contains("[0.50%, 1.50%]"), "{}", r.summary);
+}
+
+#[test]
+fn summary_states_the_level_of_each_look() {
+    let mut m = SplitMonitor::new(config(90, 10)).unwrap();
+    let s = summary(18_000, 2_000, 0);
+    assert!(m.observe(&s));
+    let r = m.finish(&s);
+    let level = evidence(&r).look_level.unwrap();
+    assert!(level > 0.998 && level < 0.9995, "{level}");
+    let label = level_pct(level);
+    assert!(
+        r.summary.contains(&format!(
+            "{label} interval at each look (overall 99% over all looks)"
+        )),
+        "{}",
+        r.summary
+    );
+    assert_eq!(level_pct(0.99), "99%");
+    assert_eq!(level_pct(0.9987), "99.87%");
+}
+
+#[test]
+fn default_budget_is_adequate_for_the_promotion_steps() {
+    for (s, c) in [
+        (100, 0),
+        (99, 1),
+        (98, 2),
+        (95, 5),
+        (90, 10),
+        (50, 50),
+        (1, 99),
+        (0, 100),
+    ] {
+        let m = SplitMonitor::new(config(s, c)).unwrap_or_else(|e| panic!("{s}/{c}: {e}"));
+        let h = m.healthy_operating();
+        assert!(h.pass >= MIN_PASS_PROBABILITY, "{s}/{c}: {h:?}");
+    }
+}
+
+#[test]
+fn inadequate_budget_is_a_config_error_naming_the_budget() {
+    let mut cfg = config(50, 50);
+    cfg.margin = 0.01;
+    let msg = match SplitMonitor::new(cfg.clone()) {
+        Err(Error::Config(m)) => m,
+        other => panic!("{other:?}"),
+    };
+    assert!(!msg.contains('\n'), "{msg}");
+    assert!(msg.contains("P(PASS | healthy 50/50) = 0.00"), "{msg}");
+    assert_eq!(
+        crate::exit::EXIT_USAGE,
+        Error::Config(msg.clone()).exit_code()
+    );
+    // The named budget is adequate, and the last look position before it is not.
+    let needed: u64 = msg
+        .rsplit("at least ")
+        .next()
+        .and_then(|t| t.split_whitespace().next())
+        .map(|t| t.replace(',', ""))
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("no budget in {msg}"));
+    // One-shot normal approximation at α' ≈ 1e-3 and power 0.99:
+    // (3.29 + 2.576)² · 0.25 / 0.0001 ≈ 86,000; the sequential design needs a little less.
+    assert!((70_000..95_000).contains(&needed), "{needed}");
+    cfg.max_requests = needed;
+    let m = SplitMonitor::new(cfg.clone()).unwrap();
+    assert!(m.healthy_operating().pass >= MIN_PASS_PROBABILITY);
+    let looks = m.planned_looks();
+    cfg.max_requests = looks[looks.len() - 2];
+    assert!(matches!(SplitMonitor::new(cfg), Err(Error::Config(_))));
 }

@@ -2,7 +2,7 @@
 //! last look supports, the one-line summary and the warnings (sample-ratio mismatch,
 //! unattributed responses, lost requests).
 
-use super::{Look, SplitMonitor, Stop, lost_requests, requests_of, share};
+use super::{Look, SplitMonitor, Stop, level_pct, lost_requests, pct_band, requests_of, share};
 use crate::result::{SampleSummary, SplitEvidence, Verdict};
 use crate::stats::{MAX_UNATTRIBUTED_SHARE, SRM_P_THRESHOLD};
 
@@ -20,7 +20,8 @@ impl SplitMonitor {
         let lost_share = share(lost, requests_of(summary));
         if ev.srm_p_value < SRM_P_THRESHOLD {
             warnings.push(format!(
-                "sample-ratio mismatch: chi-square p = {:.2e} < {SRM_P_THRESHOLD}",
+                "sample-ratio mismatch: exact binomial p = {:.2e} < {SRM_P_THRESHOLD} \
+                 (information only; the verdict is the equivalence test)",
                 ev.srm_p_value
             ));
         }
@@ -72,7 +73,17 @@ impl SplitMonitor {
             look.canary,
             look.n
         );
-        let band = format!("{} ± {}", pct(self.p0), pct(self.config.margin));
+        let band = if self.band.margin < self.config.margin {
+            format!(
+                "{} ± {} = {} (margin {} scaled to half the smaller share)",
+                pct(self.p0),
+                pct(self.band.margin),
+                pct_band(self.band),
+                pct(self.config.margin)
+            )
+        } else {
+            format!("{} ± {}", pct(self.p0), pct(self.band.margin))
+        };
         if let Some(bound) = ev.zero_side_upper_bound {
             let side = if self.p0 == 0.0 { "canary" } else { "stable" };
             return match self.stop {
@@ -88,27 +99,31 @@ impl SplitMonitor {
                     Verdict::Pass,
                     format!(
                         "{side} (weight 0) received none of {} responses; its share is \
-                         below {} with {}% confidence",
+                         at most {:.3}% with {} confidence (leak margin {:.3}%)",
                         look.n,
-                        pct(bound),
-                        100.0 * (1.0 - self.config.alpha)
+                        100.0 * bound,
+                        level_pct(1.0 - self.config.alpha),
+                        100.0 * self.config.leak_margin
                     ),
                 ),
                 _ => (
                     Verdict::Inconclusive,
                     format!(
                         "{side} (weight 0) received none of {} responses, but at least {} \
-                         are needed to bound its share below {}",
+                         are needed to bound its share below the leak margin {:.3}% \
+                         (bound so far {:.3}%)",
                         look.n,
                         self.zero_n,
-                        pct(self.config.margin)
+                        100.0 * self.config.leak_margin,
+                        100.0 * bound
                     ),
                 ),
             };
         }
         let interval = format!(
-            "repeated {}% interval {} to {}",
-            100.0 * (1.0 - self.config.alpha),
+            "{} interval at each look (overall {} over all looks) {} to {}",
+            level_pct(1.0 - look.alpha),
+            level_pct(1.0 - self.config.alpha),
             pct(look.interval.low),
             pct(look.interval.high)
         );

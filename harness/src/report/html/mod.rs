@@ -52,6 +52,7 @@ struct RunPage<'a> {
     run: &'a RunResult,
     class: &'static str,
     checks: Vec<view::CheckView<'a>>,
+    states: Vec<view::StateView>,
     sample: Option<view::SampleView<'a>>,
     listener: String,
     ecs: String,
@@ -64,6 +65,7 @@ pub fn render(run: &RunResult) -> String {
         run,
         class: view::class(run.verdict),
         checks: run.checks.iter().map(view::CheckView::new).collect(),
+        states: view::states(),
         sample: run.sample.as_ref().map(view::SampleView::new),
         listener: t
             .listener_arn
@@ -123,8 +125,35 @@ mod tests {
     }
 
     #[test]
+    fn every_state_has_a_visible_badge_and_a_css_rule() {
+        let css = include_str!("templates/style.css");
+        for v in crate::result::Verdict::ALL {
+            for rule in [
+                format!(".badge.{}", v.token()),
+                format!(".banner.{}", v.token()),
+            ] {
+                assert!(css.contains(&rule), "no CSS rule {rule}");
+            }
+        }
+        let html = render(&fixtures::not_applicable());
+        assert!(
+            html.contains("<tr class=\"not-applicable\">"),
+            "N/A row not greyed"
+        );
+        assert!(html.contains("<section class=\"check not-applicable\" id=\"check-scale\">"));
+        assert!(html.contains(
+            "<span class=\"badge not-applicable\">NOT APPLICABLE</span></td>\n<td><span \
+             class=\"why\">Not applicable:</span> canary weight is 100"
+        ));
+        assert!(html.contains("<h1>PASS</h1>"));
+        let html = render(&fixtures::error());
+        assert!(html.contains("<header class=\"banner error\""));
+        assert!(html.contains("<b>Could not finish:</b> AWS: ECS services"));
+    }
+
+    #[test]
     fn page_is_self_contained() {
-        for run in [fixtures::pass(), fixtures::fail(), fixtures::inconclusive()] {
+        for (_, run) in fixtures::every_state() {
             let html = render(&run);
             for banned in [
                 "<script",

@@ -14,10 +14,41 @@ pub fn class(verdict: Verdict) -> &'static str {
     verdict.token()
 }
 
+/// One entry of the verdict-state legend under the checks table.
+pub struct StateView {
+    pub label: &'static str,
+    pub class: &'static str,
+    pub meaning: &'static str,
+}
+
+/// The five verdict states, worst first, with what each means for the reader (the
+/// definitions are those of [`Verdict`]).
+pub fn states() -> Vec<StateView> {
+    Verdict::ALL
+        .iter()
+        .rev()
+        .map(|&v| StateView {
+            label: v.label(),
+            class: class(v),
+            meaning: match v {
+                Verdict::Fail => "the evidence shows a deviation (exit 1)",
+                Verdict::Error => "a read or probe failed, the check could not finish (exit 4)",
+                Verdict::Inconclusive => "not enough evidence either way (exit 3)",
+                Verdict::Pass => "the deployment does what is configured (exit 0)",
+                Verdict::NotApplicable => "the check cannot apply here; left out of the verdict",
+            },
+        })
+        .collect()
+}
+
 /// One check's section.
 pub struct CheckView<'a> {
     pub check: &'a CheckResult,
     pub class: &'static str,
+    /// NOT_APPLICABLE: shown greyed, the summary as the reason.
+    pub not_applicable: bool,
+    /// ERROR: the summary is the failed read or probe.
+    pub errored: bool,
     pub anchor: String,
     pub title: String,
     pub split: Option<SplitView<'a>>,
@@ -32,6 +63,8 @@ impl<'a> CheckView<'a> {
         let mut v = CheckView {
             check,
             class: class(check.verdict),
+            not_applicable: check.verdict == Verdict::NotApplicable,
+            errored: check.verdict == Verdict::Error,
             anchor: check
                 .name
                 .chars()

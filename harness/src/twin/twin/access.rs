@@ -114,6 +114,8 @@ impl Twin {
             cluster: Some(self.seeded.cluster.clone()),
             stable_service: Some(self.seeded.stable_service.clone()),
             canary_service: Some(self.seeded.canary_service.clone()),
+            stable_target_group: Some(self.seeded.stable_target_group_arn.clone()),
+            canary_target_group: Some(self.seeded.canary_target_group_arn.clone()),
             aws_endpoint_url: Some(self.endpoint_url.clone()),
             aws_region: Some(REGION.into()),
             aws_profile: Some(PROFILE.into()),

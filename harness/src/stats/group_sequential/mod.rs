@@ -29,13 +29,21 @@
 //! outside `[L, H]`, and its probability is largest just outside an edge; a wrong FAIL
 //! needs the truth inside, and its probability is largest at an edge (the count is
 //! stochastically monotone in the true share). `α'` is the largest nominal level (to
-//! [`CALIBRATION_STEPS`] halvings of a log-scale bracket) for which, at each edge
+//! [`CALIBRATION_TOLERANCE`] on `ln α'`) for which, at each edge
 //! inside `(0, 1)`, both `P(PASS)` and `P(FAIL)` are at most `α/2` — the guarantee a
 //! single `(1 − α)` interval gives on each side. The bracket starts at the Bonferroni
 //! level `α/K` (valid whatever the correlation of the looks) and at `α`; the
 //! calibrated level lies between and is far nearer `α/K` than `α` only when the looks
 //! are few and far apart. Looks are highly correlated (consecutive counts share most
 //! of their requests), which is what the union bound throws away and this recovers.
+//!
+//! The root is found by the Illinois variant of regula falsi (Dowell & Jarratt 1971,
+//! BIT 11) on `ln(edge error) − ln(α/2)` against `ln α'`, which is close to linear
+//! (the edge error is roughly proportional to a power of `α'`), so a handful of exact
+//! recursions replace the dozen-plus of plain bisection; the bracket always keeps a
+//! level known to be valid as its lower end (at first the Bonferroni level), and
+//! bisection takes over when interpolation stalls on the steps of this discrete
+//! function.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -44,9 +52,14 @@ use statrs::distribution::{Binomial, Discrete, DiscreteCDF};
 
 use super::equivalence::Band;
 
-/// Bisection steps on `ln α'` when calibrating (bracket `[ln(α/K), ln α]`: 2^-14 of
-/// its width is far below any effect on the error rate).
-pub const CALIBRATION_STEPS: u32 = 14;
+/// Width of the final bracket on `ln α'` when calibrating: `α'` within 1 % of the
+/// largest valid level (the edge errors move by about as much, i.e. ≤ 1 % of `α/2`).
+pub const CALIBRATION_TOLERANCE: f64 = 0.01;
+/// Interpolation steps before the calibration falls back to bisection.
+const REGULA_FALSI_STEPS: u32 = 4;
+/// Assumed slope of `ln(edge error)` against `ln α'` before two points are known; a
+/// little below the typical ≈ 0.9 so the first probe lands on the valid side.
+const SLOPE_GUESS: f64 = 0.8;
 /// Probability mass below which a tail of the carried distribution is dropped.
 const NEGLIGIBLE_MASS: f64 = 1e-16;
 /// Standard deviations of a binomial increment kept on each side of its mean.
@@ -149,61 +162,97 @@ fn increment(dn: u64, p: f64) -> (u64, Vec<f64>) {
     (from, (from..=to).map(|k| dist.pmf(k)).collect())
 }
 
-/// Exact probability of PASS and FAIL and the expected sample size when the true share
-/// is `truth` and the looks use `rules` (Armitage–McPherson–Rowe recursion).
-pub fn operating(rules: &[LookRule], truth: f64) -> Operating {
-    // mass[i] = P(count = offset + i and no verdict yet).
-    let (mut offset, mut mass) = (0u64, vec![1.0f64]);
-    let (mut prev, mut pass, mut fail, mut expected) = (0u64, 0.0, 0.0, 0.0);
-    for rule in rules {
-        let (inc_from, inc) = increment(rule.n.saturating_sub(prev), truth);
-        let mut next = vec![0.0; mass.len() + inc.len() - 1];
-        for (i, &m) in mass.iter().enumerate() {
+/// The Armitage–McPherson–Rowe recursion between looks, one look at a time, so that a
+/// caller can read the operating characteristics after every look (for a budget that
+/// ended there) or stop early.
+#[derive(Debug, Clone)]
+pub struct Recursion {
+    truth: f64,
+    /// `mass[i] = P(count = offset + i and no verdict yet)`.
+    offset: u64,
+    mass: Vec<f64>,
+    prev: u64,
+    pass: f64,
+    fail: f64,
+    /// `Σ P(stop at look k) · n_k` over the looks so far.
+    stopped_n: f64,
+}
+
+impl Recursion {
+    /// Before the first look, with true share `truth`.
+    pub fn new(truth: f64) -> Self {
+        Recursion {
+            truth,
+            offset: 0,
+            mass: vec![1.0],
+            prev: 0,
+            pass: 0.0,
+            fail: 0.0,
+            stopped_n: 0.0,
+        }
+    }
+
+    /// The operating characteristics of a schedule whose budget ends at the last look
+    /// applied (the open runs end INCONCLUSIVE there).
+    pub fn current(&self) -> Operating {
+        let open: f64 = self.mass.iter().sum();
+        Operating {
+            pass: self.pass.clamp(0.0, 1.0),
+            fail: self.fail.clamp(0.0, 1.0),
+            expected_n: self.stopped_n + open * self.prev as f64,
+        }
+    }
+
+    /// Applies one look (at `rule.n > ` the previous look) and returns [`Self::current`].
+    pub fn look(&mut self, rule: &LookRule) -> Operating {
+        let (inc_from, inc) = increment(rule.n.saturating_sub(self.prev), self.truth);
+        let mut next = vec![0.0; self.mass.len() + inc.len() - 1];
+        for (i, &m) in self.mass.iter().enumerate() {
             if m == 0.0 {
                 continue;
             }
-            for (j, &q) in inc.iter().enumerate() {
-                next[i + j] += m * q;
+            for (out, &q) in next[i..i + inc.len()].iter_mut().zip(&inc) {
+                *out += m * q;
             }
         }
-        offset += inc_from;
+        self.offset += inc_from;
         let mut stopped = 0.0;
         for (i, m) in next.iter_mut().enumerate() {
-            let x = offset + i as u64;
-            let passes = rule.pass.0 <= x && x <= rule.pass.1;
-            let fails = x >= rule.fail_above || x < rule.fail_below;
-            if passes {
-                pass += *m;
-            } else if fails {
-                fail += *m;
+            let x = self.offset + i as u64;
+            if rule.pass.0 <= x && x <= rule.pass.1 {
+                self.pass += *m;
+            } else if x >= rule.fail_above || x < rule.fail_below {
+                self.fail += *m;
             } else {
                 continue;
             }
             stopped += *m;
             *m = 0.0;
         }
-        expected += stopped * rule.n as f64;
+        self.stopped_n += stopped * rule.n as f64;
         // Trim the negligible tails so the vector stays a few standard deviations wide.
         let first = next.iter().position(|&m| m > NEGLIGIBLE_MASS);
         let last = next.iter().rposition(|&m| m > NEGLIGIBLE_MASS);
         match (first, last) {
             (Some(a), Some(b)) => {
-                offset += a as u64;
-                mass = next[a..=b].to_vec();
+                self.offset += a as u64;
+                self.mass = next[a..=b].to_vec();
             }
-            _ => {
-                mass = vec![0.0];
-            }
+            _ => self.mass = vec![0.0],
         }
-        prev = rule.n;
+        self.prev = rule.n;
+        self.current()
     }
-    let open: f64 = mass.iter().sum();
-    expected += open * prev as f64;
-    Operating {
-        pass: pass.clamp(0.0, 1.0),
-        fail: fail.clamp(0.0, 1.0),
-        expected_n: expected,
+}
+
+/// Exact probability of PASS and FAIL and the expected sample size when the true share
+/// is `truth` and the looks use `rules` ([`Recursion`] over all of them).
+pub fn operating(rules: &[LookRule], truth: f64) -> Operating {
+    let mut r = Recursion::new(truth);
+    for rule in rules {
+        r.look(rule);
     }
+    r.current()
 }
 
 /// The stopping rules of every look at nominal level `nominal`.
@@ -215,16 +264,24 @@ pub fn rules(looks: &[u64], band: Band, nominal: f64) -> Vec<LookRule> {
 }
 
 /// The largest error probability of either kind at the band edges inside `(0, 1)`.
+/// The two edges are independent recursions and run on two threads.
 pub fn edge_error(looks: &[u64], band: Band, nominal: f64) -> f64 {
     let rules = rules(looks, band, nominal);
-    [band.low(), band.high()]
-        .into_iter()
-        .filter(|&e| e > 0.0 && e < 1.0)
-        .map(|e| {
+    let error_at = |e: f64| {
+        if e > 0.0 && e < 1.0 {
             let op = operating(&rules, e);
             op.pass.max(op.fail)
-        })
-        .fold(0.0, f64::max)
+        } else {
+            0.0
+        }
+    };
+    std::thread::scope(|scope| {
+        let high = scope.spawn(|| error_at(band.high()));
+        let low = error_at(band.low());
+        // A panic in the recursion is a bug; surface it on this thread.
+        let high = high.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        low.max(high)
+    })
 }
 
 type Key = (u64, u64, u64, Vec<u64>);
@@ -245,18 +302,15 @@ pub fn calibrate(looks: &[u64], band: Band, alpha: f64) -> f64 {
         return a;
     }
     let target = alpha / 2.0;
-    let ok = |a: f64| edge_error(looks, band, a) <= target;
+    // ln(edge error / target): ≤ 0 exactly when the level is valid.
+    let excess = |ln_a: f64| (edge_error(looks, band, ln_a.exp()).max(1e-300) / target).ln();
     let k = looks.len().max(1) as f64;
-    let nominal = if ok(alpha) {
+    let at_alpha = excess(alpha.ln());
+    let nominal = if at_alpha <= 0.0 {
         alpha
     } else {
         // ln(α/K) is valid by Boole's inequality (each side of each look errs ≤ α'/2).
-        let (mut lo, mut hi) = ((alpha / k).ln(), alpha.ln());
-        for _ in 0..CALIBRATION_STEPS {
-            let mid = 0.5 * (lo + hi);
-            if ok(mid.exp()) { lo = mid } else { hi = mid }
-        }
-        lo.exp()
+        largest_valid((alpha / k).ln(), (alpha.ln(), at_alpha), excess).exp()
     };
     cache
         .lock()
@@ -265,88 +319,47 @@ pub fn calibrate(looks: &[u64], band: Band, alpha: f64) -> f64 {
     nominal
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::stats::binomial::clopper_pearson;
-    use crate::stats::equivalence::{Decision, decide};
-    use proptest::prelude::*;
-
-    const BAND: Band = Band {
-        center: 0.1,
-        margin: 0.02,
-    };
-
-    #[test]
-    fn rules_agree_with_the_interval_rule() {
-        for n in [50u64, 333, 1000, 4321] {
-            for nominal in [0.01, 0.0013, 0.0002] {
-                let r = LookRule::new(n, BAND, nominal);
-                for x in 0..=n {
-                    let by_rule = if r.pass.0 <= x && x <= r.pass.1 {
-                        Decision::Inside
-                    } else if x >= r.fail_above || x < r.fail_below {
-                        Decision::Outside
-                    } else {
-                        Decision::Undecided
-                    };
-                    let by_interval = decide(clopper_pearson(x, n, nominal), BAND);
-                    assert_eq!(by_rule, by_interval, "n={n} x={x} a={nominal}");
-                }
+/// The largest `x` in `[lo, hi.0]` (to [`CALIBRATION_TOLERANCE`]) with `f(x) ≤ 0`, for
+/// `f` non-decreasing with `f(lo) ≤ 0 < f(hi)`. While `f` is known at the upper end
+/// only, the probe assumes slope [`SLOPE_GUESS`]; then Illinois regula falsi;
+/// bisection after [`REGULA_FALSI_STEPS`] (the function is a step function near its
+/// root, where interpolation stalls). Returns the lower end of the final bracket.
+fn largest_valid(lo: f64, hi: (f64, f64), f: impl Fn(f64) -> f64) -> f64 {
+    let (mut a, mut fa) = (lo, None::<f64>);
+    let (mut b, mut fb) = hi;
+    // Which end moved last: +1 the upper, −1 the lower (Illinois halves the other's f).
+    let mut last = 0i8;
+    let mut steps = 0;
+    while b - a > CALIBRATION_TOLERANCE {
+        let width = b - a;
+        let guess = match fa {
+            _ if steps >= REGULA_FALSI_STEPS => None,
+            None => Some(b - fb / SLOPE_GUESS),
+            Some(fa) if fa < 0.0 => Some(b - fb * width / (fb - fa)),
+            Some(_) => None,
+        };
+        // Keep the probe inside the bracket so that it always shrinks.
+        let x = guess.map_or(0.5 * (a + b), |x| {
+            x.clamp(a + 0.01 * width, b - 0.01 * width)
+        });
+        steps += 1;
+        let fx = f(x);
+        if fx <= 0.0 {
+            (a, fa) = (x, Some(fx));
+            if last == -1 {
+                fb *= 0.5;
             }
+            last = -1;
+        } else {
+            (b, fb) = (x, fx);
+            if last == 1 {
+                fa = fa.map(|v| 0.5 * v);
+            }
+            last = 1;
         }
     }
-
-    #[test]
-    fn one_look_is_the_exact_fixed_sample_test() {
-        // One look: P(PASS) equals the binomial mass of the pass range.
-        let n = 4000;
-        let rule = LookRule::new(n, BAND, 0.01);
-        let op = operating(&[rule], 0.1);
-        let d = Binomial::new(0.1, n).unwrap();
-        let direct = d.cdf(rule.pass.1) - d.cdf(rule.pass.0 - 1);
-        assert!((op.pass - direct).abs() < 1e-9, "{} vs {direct}", op.pass);
-        assert!((op.expected_n - n as f64).abs() < 1e-6);
-    }
-
-    #[test]
-    fn calibration_beats_bonferroni_and_holds_the_edges() {
-        let looks: Vec<u64> = (0..20).map(|k| 1000 + 250 * k).collect();
-        let alpha = 0.01;
-        let a = calibrate(&looks, BAND, alpha);
-        let bonferroni = alpha / looks.len() as f64;
-        assert!(
-            a > 2.0 * bonferroni,
-            "calibrated {a} vs Bonferroni {bonferroni}"
-        );
-        assert!(a < alpha);
-        assert!(edge_error(&looks, BAND, a) <= alpha / 2.0);
-        // The next step up the bracket would break the guarantee (calibration is tight).
-        assert!(edge_error(&looks, BAND, a * 1.05) > alpha / 2.0 * 0.95);
-    }
-
-    #[test]
-    fn healthy_truth_passes_and_shifted_truth_fails() {
-        let looks: Vec<u64> = (1..=30).map(|k| 500 * k).collect();
-        let a = calibrate(&looks, BAND, 0.01);
-        let rules = rules(&looks, BAND, a);
-        let healthy = operating(&rules, 0.1);
-        assert!(healthy.pass > 0.99, "{healthy:?}");
-        let shifted = operating(&rules, 0.15);
-        assert!(shifted.fail > 0.99, "{shifted:?}");
-        assert!(shifted.expected_n < healthy.expected_n);
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig::with_cases(24))]
-        #[test]
-        fn probabilities_are_probabilities(truth in 0.0f64..1.0, first in 20u64..400) {
-            let looks: Vec<u64> = (1..=6).map(|k| first * k).collect();
-            let op = operating(&rules(&looks, BAND, 0.002), truth);
-            prop_assert!(op.pass >= 0.0 && op.fail >= 0.0);
-            prop_assert!(op.pass + op.fail <= 1.0 + 1e-9);
-            prop_assert!(op.expected_n >= first as f64 - 1e-6);
-            prop_assert!(op.expected_n <= (6 * first) as f64 + 1e-6);
-        }
-    }
+    a
 }
+
+#[cfg(test)]
+mod tests;
