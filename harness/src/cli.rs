@@ -31,6 +31,11 @@ pub enum Command {
     Twin(TwinArgs),
     /// Re-render HTML, JUnit and Markdown reports from a run folder's `report.json`.
     Report(ReportArgs),
+    /// The post-deploy gate: wait for the rollout, check that what was requested
+    /// (weights, image tags) is what runs, then verify. Exit 0 means go; any other
+    /// code means roll back.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Gate(Box<GateArgs>),
 }
 
 /// Inputs of `harness verify`. Flags win over `--config`, which wins over `--tf-outputs`.
@@ -240,4 +245,30 @@ pub struct TwinDownArgs {
 pub struct ReportArgs {
     /// A run folder holding `report.json`.
     pub run_dir: PathBuf,
+}
+
+/// Inputs of `harness gate`. The requested weights and tags default to the values in
+/// `--tf-outputs` (`stable_weight`, `canary_weight`, `stable_image_tag`,
+/// `canary_image_tag`), which is what `terraform apply` was asked to deploy.
+#[derive(Debug, Clone, Args)]
+pub struct GateArgs {
+    /// Image tag the stable service must run.
+    #[arg(long, value_name = "TAG")]
+    pub stable_tag: Option<String>,
+    /// Image tag the canary service must run.
+    #[arg(long, value_name = "TAG")]
+    pub canary_tag: Option<String>,
+    /// Listener weight requested for stable.
+    #[arg(long, value_name = "N")]
+    pub stable_weight: Option<i64>,
+    /// Listener weight requested for canary.
+    #[arg(long, value_name = "N")]
+    pub canary_weight: Option<i64>,
+    /// Longest wait, in seconds, for the ECS rollouts to finish and every routed
+    /// target to be healthy before judging.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub rollout_timeout: u64,
+    /// Verification options, as for `harness verify`.
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 }

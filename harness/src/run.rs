@@ -60,6 +60,7 @@ pub async fn run_async(cli: Cli) -> Result<Outcome> {
             TwinAction::Down(down) => crate::twin::down(down).await.map(|()| Outcome::success()),
             TwinAction::Weights(w) => crate::twin::weights(w).await.map(|()| Outcome::success()),
         },
+        Command::Gate(args) => crate::gate::run(*args).await,
         Command::Report(args) => {
             crate::report::rerender(&args.run_dir).map(|()| Outcome::success())
         }

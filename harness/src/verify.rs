@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::result::{
     CheckResult, RunResult, RunSettings, SCHEMA_VERSION, SampleSummary, Target, Verdict,
 };
-use crate::sample::{self, SamplerConfig};
+use crate::sample::{self, GATE_TOKEN_ENV, SamplerConfig};
 use errored::errored;
 
 /// Largest share of responses without `x-variant` that still lets a traffic check pass.
@@ -45,6 +45,10 @@ const DEFAULT_BATCH: u64 = 500;
 pub const HEALTH_ERROR_TOLERANCE: f64 = health::DEFAULT_ERROR_TOLERANCE;
 /// Tolerated slowdown of the canary median latency (ms).
 pub const HEALTH_LATENCY_TOLERANCE_MS: f64 = health::DEFAULT_LATENCY_TOLERANCE_MS;
+/// Status app-infra's WAF rate rules answer with (`waf.tf` custom response, with
+/// `x-waf-rule` naming the rule): a rate-limit block, never counted as an attack block
+/// or a canary error.
+pub const RATE_LIMIT_STATUS: &str = "429";
 /// Status that counts as "blocked by the WAF" (ALB WAF's default block answer).
 pub const WAF_BLOCK_STATUS: u16 = 403;
 /// Required share of the attack corpus blocked.
@@ -52,8 +56,25 @@ pub const WAF_MIN_BLOCK_RATE: f64 = 0.95;
 /// Benign requests the WAF may block.
 pub const WAF_MAX_FALSE_POSITIVES: u64 = 0;
 
+/// What a caller adds to a verification (the deploy gate, [`crate::gate`]).
+#[derive(Debug, Clone, Default)]
+pub struct Extra {
+    /// Checks decided before the traffic checks (e.g. the gate's `rollout`), reported
+    /// first and combined into the run's verdict.
+    pub checks: Vec<CheckResult>,
+    /// Releases (stable, canary) each variant must answer with in `x-release`, instead
+    /// of the image tags of the services' current task definitions (which a
+    /// circuit-breaker rollback has already turned back to the old release).
+    pub expected_releases: Option<(String, String)>,
+}
+
 /// Runs a verification and writes its reports.
 pub async fn run(args: VerifyArgs) -> Result<RunResult> {
+    run_with(args, Extra::default()).await
+}
+
+/// [`run`] with the gate's additions.
+pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
     let started_at = now();
     let cfg = config::resolve(&args)?;
     let endpoint = Endpoint::new(
@@ -87,7 +108,7 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
         _ => None,
     };
 
-    let mut checks = Vec::new();
+    let mut checks = extra.checks;
     let needs_sample = [CheckName::Split, CheckName::Scale, CheckName::Health]
         .into_iter()
         .any(|c| cfg.runs(c));
@@ -105,7 +126,7 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
     if let (Some(summary), Some(monitor)) = (&summary, monitor) {
         let mut result = monitor.finish(summary);
         if let Some(t) = &truth {
-            apply_release_findings(&mut result, summary, t);
+            apply_release_findings(&mut result, summary, t, extra.expected_releases.as_ref());
             result.warnings.extend(t.warnings.iter().cloned());
             if let Some(sdk) = &sdk {
                 listener::recheck(&mut result, sdk, &truth_req, t, &cfg.extras.request).await;
@@ -197,7 +218,7 @@ fn now() -> String {
         .unwrap_or_else(|_| String::from("unknown"))
 }
 
-fn truth_request(cfg: &VerifyConfig, endpoint: &Endpoint) -> TruthRequest {
+pub(crate) fn truth_request(cfg: &VerifyConfig, endpoint: &Endpoint) -> TruthRequest {
     TruthRequest {
         request: aws::RequestMatch::for_sample(&endpoint.url, &cfg.extras.request),
         listener_arn: cfg.listener_arn.clone(),
@@ -306,10 +327,24 @@ async fn scale_check(
 }
 
 /// Release mismatches fail the split check; uncomparable releases are warnings.
-fn apply_release_findings(result: &mut CheckResult, summary: &SampleSummary, truth: &Truth) {
+/// The expected releases are the gate's requested tags when given, else the image tags
+/// of the services' task definitions.
+fn apply_release_findings(
+    result: &mut CheckResult,
+    summary: &SampleSummary,
+    truth: &Truth,
+    expected: Option<&(String, String)>,
+) {
+    let (stable_tag, canary_tag) = match expected {
+        Some((s, c)) => (Some(s.as_str()), Some(c.as_str())),
+        None => (
+            truth.stable.image_tag.as_deref(),
+            truth.canary.image_tag.as_deref(),
+        ),
+    };
     for (variant, stats, tag) in [
-        ("stable", &summary.stable, truth.stable.image_tag.as_deref()),
-        ("canary", &summary.canary, truth.canary.image_tag.as_deref()),
+        ("stable", &summary.stable, stable_tag),
+        ("canary", &summary.canary, canary_tag),
     ] {
         let (failures, warnings) = release::compare(variant, stats, tag);
         if !failures.is_empty() {
@@ -328,11 +363,18 @@ fn guard_unattributed(check: &mut CheckResult, summary: &SampleSummary) {
         return;
     }
     let share = unattributed as f64 / answered as f64;
-    let note = format!(
+    let mut note = format!(
         "{unattributed} of {answered} responses ({:.1}%) carried no x-variant header (statuses {:?})",
         share * 100.0,
         summary.unattributed
     );
+    if let Some(limited) = summary.unattributed.get(RATE_LIMIT_STATUS) {
+        note.push_str(&format!(
+            "; {limited} were {RATE_LIMIT_STATUS} answers of the WAF's rate rule (a rate-limit \
+             block, not an attack block nor a canary error): give the gate its token in \
+             {GATE_TOKEN_ENV}"
+        ));
+    }
     if share > MAX_UNATTRIBUTED_SHARE && check.verdict == Verdict::Pass {
         check.verdict = Verdict::Inconclusive;
         check.summary = format!("{note}: cannot attribute the traffic. {}", check.summary);
@@ -395,5 +437,22 @@ mod tests {
         guard_unattributed(&mut c, &s);
         assert_eq!(c.verdict, Verdict::Pass);
         assert_eq!(c.warnings.len(), 1);
+    }
+
+    #[test]
+    fn rate_limit_answers_are_named_as_such() {
+        let mut s = SampleSummary::default();
+        s.stable.responses = 900;
+        s.unattributed.insert("429".into(), 100);
+        let mut c = pass();
+        guard_unattributed(&mut c, &s);
+        assert_eq!(c.verdict, Verdict::Inconclusive);
+        assert!(
+            c.summary
+                .contains("100 were 429 answers of the WAF's rate rule"),
+            "{}",
+            c.summary
+        );
+        assert!(c.summary.contains(GATE_TOKEN_ENV), "{}", c.summary);
     }
 }

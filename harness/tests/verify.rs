@@ -274,3 +274,73 @@ async fn plan_reads_the_weights_and_judges_the_budget() {
     assert!(msg.contains("--max-requests 3000"), "{msg}");
     assert!(!msg.contains('\n'), "{msg}");
 }
+
+/// `harness gate` on a world whose control plane and front agree (moto only reports
+/// COMPLETED rollouts and healthy targets; the rolled-back and unhealthy paths are SDK
+/// fixtures in `gate::rollout`): the requested deployment running is GO (exit 0); a
+/// requested canary tag that is not what runs (as after an ECS rollback) and requested
+/// weights the listener does not have both roll back (exit 1), named in the report's
+/// `rollout` check.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gate_goes_on_what_was_requested_and_rolls_back_otherwise() {
+    use harness::result::Verdict;
+    let w = world(Spec::healthy()).await;
+    let gate = |tags: (&str, &str), weights: (&str, &str)| {
+        let mut a = w.args(&[
+            "--stable-tag",
+            tags.0,
+            "--canary-tag",
+            tags.1,
+            "--stable-weight",
+            weights.0,
+            "--canary-weight",
+            weights.1,
+            "--rollout-timeout",
+            "0",
+        ]);
+        a[1] = "gate".into();
+        a
+    };
+    let (code, msg) = exit_of(gate(("v1", "v2"), ("90", "10"))).await;
+    assert_eq!(code, 0, "healthy rollout: {msg}");
+    let (code, msg) = exit_of(gate(("v1", "v3"), ("90", "10"))).await;
+    assert_eq!(code, 1, "canary v3 requested, v2 runs: {msg}");
+    let (code, msg) = exit_of(gate(("v1", "v2"), ("50", "50"))).await;
+    assert_eq!(code, 1, "50/50 requested, listener 90/10: {msg}");
+
+    let mut rollouts: Vec<(Verdict, String)> = std::fs::read_dir(w.dir.path().join("reports"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path().join("report.json"))
+        .filter(|p| p.is_file())
+        .map(|p| {
+            let run = harness::report::json::parse(&std::fs::read_to_string(p).unwrap()).unwrap();
+            let c = run
+                .checks
+                .iter()
+                .find(|c| c.name == "rollout")
+                .unwrap()
+                .clone();
+            (c.verdict, c.summary)
+        })
+        .collect();
+    rollouts.sort_by(|a, b| a.1.cmp(&b.1));
+    assert_eq!(rollouts.len(), 3, "{rollouts:?}");
+    let has = |v: Verdict, needle: &str| {
+        rollouts
+            .iter()
+            .any(|(rv, s)| *rv == v && s.contains(needle))
+    };
+    assert!(
+        has(Verdict::Pass, "stable runs v1, canary runs v2"),
+        "{rollouts:?}"
+    );
+    assert!(
+        has(Verdict::Fail, "runs image tag v2 but v3 was requested"),
+        "{rollouts:?}"
+    );
+    assert!(
+        has(Verdict::Fail, "listener weights are 90/10 but 50/50"),
+        "{rollouts:?}"
+    );
+}

@@ -106,7 +106,8 @@ pub(super) fn resolve(args: &VerifyArgs, file: &FileConfig, tf: &TfOutputs) -> R
     } else {
         &args.headers
     };
-    let request = RequestSpec::parse(path, headers)?;
+    let request = RequestSpec::parse(path, headers)?
+        .with_gate_token(std::env::var(crate::sample::GATE_TOKEN_ENV).ok())?;
     let changed_at = args
         .changed_at
         .as_deref()

@@ -1,5 +1,134 @@
 //! `harness gate`: the post-deploy gate the canary workflow runs after `terraform
-//! apply`. It decides go / roll back from what was *requested* (weights and image
-//! tags), not only from what the control plane says now: see [`rollout`].
+//! apply` (through `action.yml`). It decides go / roll back from what was *requested*
+//! (weights and image tags), not only from what the control plane says now:
+//!
+//! 1. read what was requested ([`requested`]: flags, else `--tf-outputs`);
+//! 2. wait (up to `--rollout-timeout`) until the ECS rollouts are done and every target
+//!    of a variant with weight > 0 is healthy, polling the control plane;
+//! 3. judge the `rollout` check ([`rollout`]: weights applied, no FAILED deployment, the
+//!    PRIMARY deployment runs the requested tag, targets healthy);
+//! 4. run `harness verify` (passing `--changed-at` through) with the rollout check in
+//!    its report and the requested tags as the releases each variant must answer with.
+//!
+//! Exit 0 means go; any other code means roll back (1 a check failed, 2 bad input,
+//! 3 not enough evidence, 4 an error stopped a check).
 
+pub mod requested;
 pub mod rollout;
+
+use std::time::{Duration, Instant};
+
+use crate::aws::{self, Truth};
+use crate::cli::GateArgs;
+use crate::config;
+use crate::endpoint::Endpoint;
+use crate::error::{Error, Result};
+use crate::run::Outcome;
+use crate::verify::{self, Extra};
+
+use rollout::{Observed, VariantRollout};
+
+/// Pause between two reads of the control plane while waiting for the rollout.
+pub const ROLLOUT_POLL: Duration = Duration::from_secs(5);
+
+/// `harness gate`.
+pub async fn run(args: GateArgs) -> Result<Outcome> {
+    let req = requested::resolve(&args)?;
+    let cfg = config::resolve(&args.verify)?;
+    if !cfg.has_aws_target() {
+        return Err(Error::Config(
+            "gate: needs the AWS target (--tf-outputs of app-infra, or --listener-arn, \
+             --cluster, --stable-service, --canary-service)"
+                .into(),
+        ));
+    }
+    let endpoint = Endpoint::new(
+        &cfg.url,
+        cfg.http_url.as_deref(),
+        &cfg.resolve,
+        cfg.ca_file.as_deref(),
+    )?;
+    let sdk = aws::load(&cfg.aws).await?;
+    let truth_req = verify::truth_request(&cfg, &endpoint);
+    let started = Instant::now();
+    let timeout = Duration::from_secs(args.rollout_timeout);
+    let obs = loop {
+        let truth = aws::read_truth(&sdk, &truth_req).await?;
+        let mut obs = observe(&sdk, &truth).await?;
+        obs.waited_s = started.elapsed().as_secs_f64();
+        if rollout::settled(&req, &obs) || started.elapsed() + ROLLOUT_POLL > timeout {
+            break obs;
+        }
+        if !cfg.quiet {
+            eprintln!(
+                "gate: waiting for the rollout ({:.0} s of {} s)",
+                obs.waited_s,
+                timeout.as_secs()
+            );
+        }
+        tokio::time::sleep(ROLLOUT_POLL).await;
+    };
+    let check = rollout::judge(&req, &obs);
+    let extra = Extra {
+        checks: vec![check],
+        expected_releases: Some((req.stable_tag.clone(), req.canary_tag.clone())),
+    };
+    let run = verify::run_with(args.verify, extra).await?;
+    let failing: Vec<String> = run
+        .checks
+        .iter()
+        .filter(|c| c.verdict.exit_code() != crate::exit::EXIT_OK)
+        .map(|c| format!("{} {}", c.name, c.verdict))
+        .collect();
+    let outcome = Outcome::from_run(&run);
+    if failing.is_empty() && outcome.exit_code() == crate::exit::EXIT_OK {
+        eprintln!("gate: GO (exit 0)");
+    } else {
+        eprintln!(
+            "gate: ROLL BACK (exit {}): {}",
+            outcome.exit_code(),
+            if failing.is_empty() {
+                "no applicable check".to_string()
+            } else {
+                failing.join(", ")
+            }
+        );
+    }
+    Ok(outcome)
+}
+
+/// One read of what the gate judges: weights, deployments with their image tags, and
+/// the targets registered in each variant's target groups.
+async fn observe(sdk: &aws_config::SdkConfig, truth: &Truth) -> Result<Observed> {
+    let ecs = aws_sdk_ecs::Client::new(sdk);
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(sdk);
+    let mut variants = Vec::new();
+    for svc in [&truth.stable, &truth.canary] {
+        let mut deployments = Vec::new();
+        for d in &svc.deployments {
+            let tag = if d.task_definition == svc.task_definition {
+                svc.image_tag.clone()
+            } else {
+                aws::task_image_tag(&ecs, &d.task_definition).await?
+            };
+            deployments.push((d.clone(), tag));
+        }
+        let mut targets = Vec::new();
+        for tg in &svc.target_group_arns {
+            targets.extend(aws::registered_targets(&elb, tg).await?);
+        }
+        variants.push(VariantRollout {
+            service: svc.name.clone(),
+            deployments,
+            targets,
+        });
+    }
+    let canary = variants.pop().unwrap_or_default();
+    let stable = variants.pop().unwrap_or_default();
+    Ok(Observed {
+        weights: (truth.stable_weight, truth.canary_weight),
+        stable,
+        canary,
+        waited_s: 0.0,
+    })
+}

@@ -13,5 +13,5 @@ mod runner;
 pub use accumulator::{Accumulator, Attribution, Outcome, RELEASE_HEADER, VARIANT_HEADER};
 pub use config::SamplerConfig;
 pub use rate::MIN_RPS;
-pub use request::{RESERVED_HEADERS, RequestSpec};
+pub use request::{GATE_TOKEN_ENV, GATE_TOKEN_HEADER, RESERVED_HEADERS, RequestSpec};
 pub use runner::sample;

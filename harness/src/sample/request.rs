@@ -20,6 +20,26 @@ pub const RESERVED_HEADERS: &[&str] = &[
     "te",
 ];
 
+/// Environment variable holding the gate's WAF token (a CI secret).
+pub const GATE_TOKEN_ENV: &str = "HARNESS_GATE_TOKEN";
+/// Header that carries the gate's token: app-infra's WAF counts requests carrying it by
+/// the gate's own rate limit instead of the per-client one (`waf.tf`).
+pub const GATE_TOKEN_HEADER: &str = "x-harness-gate";
+
+/// A header whose value is a secret: sent, never printed, never in a report or in the
+/// reproducing command line.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretHeader {
+    name: String,
+    value: String,
+}
+
+impl std::fmt::Debug for SecretHeader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: (redacted)", self.name)
+    }
+}
+
 /// Path and headers added to every sampled request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestSpec {
@@ -27,6 +47,8 @@ pub struct RequestSpec {
     pub path: Option<String>,
     /// Extra headers, in the order given (names lower-cased).
     pub headers: Vec<(String, String)>,
+    /// The gate's WAF token ([`GATE_TOKEN_ENV`]), sent as [`GATE_TOKEN_HEADER`].
+    pub secret: Option<SecretHeader>,
 }
 
 impl RequestSpec {
@@ -37,7 +59,30 @@ impl RequestSpec {
             .iter()
             .map(|h| parse_header(h))
             .collect::<Result<Vec<_>>>()?;
-        Ok(RequestSpec { path, headers })
+        Ok(RequestSpec {
+            path,
+            headers,
+            secret: None,
+        })
+    }
+
+    /// Adds the gate's WAF token (the value of [`GATE_TOKEN_ENV`], when set and not
+    /// empty) as [`GATE_TOKEN_HEADER`]. A value that cannot be a header value is a
+    /// configuration error that does not echo it.
+    pub fn with_gate_token(mut self, token: Option<String>) -> Result<Self> {
+        let Some(value) = token.filter(|t| !t.trim().is_empty()) else {
+            return Ok(self);
+        };
+        if HeaderValue::from_str(value.trim()).is_err() {
+            return Err(Error::Config(format!(
+                "{GATE_TOKEN_ENV}: not a valid header value (its value is not shown)"
+            )));
+        }
+        self.secret = Some(SecretHeader {
+            name: GATE_TOKEN_HEADER.to_string(),
+            value: value.trim().to_string(),
+        });
+        Ok(self)
     }
 
     /// The request path and query the sampler sends for `url`: the URL's path with
@@ -56,10 +101,17 @@ impl RequestSpec {
 
     /// The headers as hyper values (validated again; parse already checked them).
     pub fn hyper_headers(&self) -> Result<Vec<(HeaderName, HeaderValue)>> {
-        self.headers
+        let mut out = self
+            .headers
             .iter()
             .map(|(n, v)| typed(n, v, &format!("{n}:{v}")))
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        if let Some(s) = &self.secret {
+            let (n, mut v) = typed(&s.name, &s.value, &format!("{GATE_TOKEN_ENV} header"))?;
+            v.set_sensitive(true);
+            out.push((n, v));
+        }
+        Ok(out)
     }
 
     /// Whether a header of this name (case-insensitive) is sent.
@@ -67,6 +119,10 @@ impl RequestSpec {
         self.headers
             .iter()
             .any(|(n, _)| n.eq_ignore_ascii_case(name))
+            || self
+                .secret
+                .as_ref()
+                .is_some_and(|s| s.name.eq_ignore_ascii_case(name))
     }
 
     /// Command-line flags that reproduce this spec.
@@ -169,5 +225,38 @@ mod tests {
                 other => panic!("{path:?} {headers:?}: {other:?}"),
             }
         }
+    }
+
+    /// The gate's token is sent but never shown: not in the reproducing flags, not in
+    /// Debug output (reports and logs), not in the error for a bad value.
+    #[test]
+    fn the_gate_token_is_sent_and_never_shown() {
+        let token = "s3cret-token-0123456789abcdef0123456789";
+        let spec = RequestSpec::parse(None, &[])
+            .unwrap()
+            .with_gate_token(Some(token.into()))
+            .unwrap();
+        let sent = spec.hyper_headers().unwrap();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0].0.as_str(), GATE_TOKEN_HEADER);
+        assert_eq!(sent[0].1.to_str().unwrap(), token);
+        assert!(sent[0].1.is_sensitive());
+        assert!(spec.has_header(GATE_TOKEN_HEADER));
+        assert!(spec.flags().is_empty(), "{:?}", spec.flags());
+        assert!(!format!("{spec:?}").contains(token));
+        let unset = RequestSpec::parse(None, &[]).unwrap();
+        assert_eq!(unset.clone().with_gate_token(None).unwrap(), unset);
+        assert_eq!(
+            unset.clone().with_gate_token(Some(" ".into())).unwrap(),
+            unset
+        );
+        let err = unset
+            .with_gate_token(Some("bad\u{7f}value".into()))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(GATE_TOKEN_ENV) && !err.contains("bad"),
+            "{err}"
+        );
     }
 }
