@@ -2,7 +2,7 @@
 //! and tells `verify` whether health has its sample yet.
 
 use super::bounds::{Counts, Finding, error_bounds, shift_bounds};
-use super::plan::{Applicability, SUB_TESTS, applicability};
+use super::plan::{Applicability, SUB_TESTS, applicability, split};
 use super::{HealthConfig, QUANTILES};
 use crate::result::{HealthBounds, HealthEvidence, HistogramBucket, SampleSummary, Verdict};
 
@@ -256,10 +256,18 @@ pub fn more_requests(summary: &SampleSummary, config: &HealthConfig) -> Option<u
     let (weights, budget) = (config.weights?, config.budget?);
     let s = &summary.stable;
     let p = rate(s.count_5xx(), s.responses);
-    match applicability(weights, budget, config.alpha, config.error_tolerance, p) {
-        Applicability::Applicable { needed } if summary.requests < needed => {
-            Some(needed - summary.requests)
-        }
-        _ => None,
-    }
+    let Applicability::Applicable { needed } =
+        applicability(weights, budget, config.alpha, config.error_tolerance, p)
+    else {
+        return None;
+    };
+    // The plan is per-variant responses: wait until both are there, whatever the
+    // random split gave so far (at the expected counts alone P(PASS) would be ≈ ½ at
+    // 0 errors, where the plan is a sharp threshold).
+    let share = weights.1 as f64 / (weights.0 + weights.1) as f64;
+    let (need_s, need_c) = split(needed, share);
+    let short_s = need_s.saturating_sub(s.responses) as f64 / (1.0 - share);
+    let short_c = need_c.saturating_sub(summary.canary.responses) as f64 / share;
+    let more = short_s.max(short_c).ceil() as u64;
+    (more > 0).then_some(more)
 }

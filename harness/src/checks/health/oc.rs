@@ -137,19 +137,27 @@ pub fn simulate_sample(
     budget: u64,
     sc: &Scenario,
 ) -> SampleSummary {
-    let e = edges();
     let total = (weights.0.max(0) + weights.1.max(0)).max(1) as f64;
     let canary_requests = binomial(rng, budget, weights.1.max(0) as f64 / total);
     let edge = binomial(rng, canary_requests, sc.canary_edge_error);
-    let mut s = SampleSummary {
-        requests: budget,
-        ..SampleSummary::default()
-    };
-    s.canary.responses = canary_requests - edge;
-    s.stable.responses = budget - canary_requests;
+    let mut s = with_responses(rng, budget - canary_requests, canary_requests - edge, sc);
+    s.requests = budget;
     if edge > 0 {
         s.unattributed.insert("502".into(), edge);
     }
+    s
+}
+
+/// One simulated sample with exactly `stable` and `canary` attributed responses (as
+/// `verify` gathers them when it samples on to health's per-variant plan).
+pub fn with_responses(rng: &mut StdRng, stable: u64, canary: u64, sc: &Scenario) -> SampleSummary {
+    let e = edges();
+    let mut s = SampleSummary {
+        requests: stable + canary,
+        ..SampleSummary::default()
+    };
+    s.canary.responses = canary;
+    s.stable.responses = stable;
     s.stable.server_errors = binomial(rng, s.stable.responses, sc.stable_error);
     s.canary.server_errors = binomial(rng, s.canary.responses, sc.canary_error);
     let sp = bucket_probs(sc.median_ms, 1.0, 0.0, &e);
