@@ -95,12 +95,51 @@ pub fn normalized(hist: &[HistogramBucket]) -> Vec<HistogramBucket> {
     out
 }
 
+/// Relative slack under a bucket's lower edge inferred from a geometric grid, so that
+/// rounding of exported bounds (integer microseconds) never puts the edge above the
+/// true one.
+pub const GRID_SLACK: f64 = 1e-3;
+
+/// The ratio of a geometric (log-spaced) bucket grid, when `bounds` (positive, finite;
+/// any order) lie on one: the smallest ratio of neighbours, provided every
+/// neighbouring ratio is an integer power of it (within 1 % in the exponent). The
+/// sampler exports such a grid (ratio √2); `None` for any other.
+pub fn geometric_ratio(bounds: &[f64]) -> Option<f64> {
+    let mut b: Vec<f64> = bounds
+        .iter()
+        .copied()
+        .filter(|x| x.is_finite() && *x > 0.0)
+        .collect();
+    b.sort_by(f64::total_cmp);
+    b.dedup();
+    let ratios: Vec<f64> = b.windows(2).map(|w| w[1] / w[0]).collect();
+    let r = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    if !(r.is_finite() && r > 1.0 + 1e-9) {
+        return None;
+    }
+    ratios
+        .iter()
+        .all(|rho| {
+            let k = rho.ln() / r.ln();
+            (k - k.round()).abs() < 0.01
+        })
+        .then_some(r)
+}
+
 /// `(lower edge, upper edge)` of the bucket holding the `rank`-th smallest observation
 /// of a [`normalized`] histogram. Empty buckets are not exported, so the lower edge is
 /// the largest bucket bound below the upper edge among the histogram's own bounds and
 /// `grid` (bounds seen elsewhere on the same bucket grid, e.g. the other variant's),
-/// or 0: never above the true lower edge.
+/// or 0; where all these bounds lie on a geometric grid of ratio `r`
+/// ([`geometric_ratio`]) it is at least `upper / r` (less [`GRID_SLACK`]). Never
+/// above the true lower edge.
 pub fn bucket_of_rank(hist: &[HistogramBucket], rank: u64, grid: &[f64]) -> Option<(f64, f64)> {
+    let all: Vec<f64> = grid
+        .iter()
+        .copied()
+        .chain(hist.iter().map(|b| b.upper_ms))
+        .collect();
+    let ratio = geometric_ratio(&all);
     let mut seen = 0;
     let mut prev = 0.0;
     for b in hist {
@@ -111,7 +150,11 @@ pub fn bucket_of_rank(hist: &[HistogramBucket], rank: u64, grid: &[f64]) -> Opti
                 .copied()
                 .filter(|&g| g < b.upper_ms)
                 .fold(prev, f64::max);
-            return Some((below, b.upper_ms));
+            let from_ratio = match ratio {
+                Some(r) if b.upper_ms.is_finite() => b.upper_ms / r * (1.0 - GRID_SLACK),
+                _ => 0.0,
+            };
+            return Some((below.max(from_ratio), b.upper_ms));
         }
         prev = b.upper_ms;
     }
@@ -184,10 +227,10 @@ mod tests {
 
     #[test]
     fn bounds_read_bucket_edges() {
-        // 10 observations: 2 in (0, 1], 5 in (1, 2], 3 in (2, 4]. X₍₂₎ is in (0, 1],
-        // X₍₉₎ in (2, 4].
+        // 10 observations: 2 in (0, 1], 5 in (1, 2], 3 in (2, 4] (not a geometric grid
+        // with the bound 3 below). X₍₂₎ is in (0, 1], X₍₉₎ in (2, 4].
         let h = hist(&[(2.0, 5), (1.0, 2), (4.0, 3), (8.0, 0)]);
-        let b = quantile_bounds(&h, 0.5, 0.05);
+        let b = quantile_bounds_on_grid(&h, 0.5, 0.05, &[3.0]);
         assert_eq!(
             b,
             QuantileBounds {
@@ -198,8 +241,14 @@ mod tests {
         assert_eq!(quantile_estimate(&h, 0.5), 2.0);
         // A bound seen elsewhere on the grid (1.5) tightens the lower edge of (1, 2].
         let h = hist(&[(2.0, 5), (4.0, 5)]);
-        assert_eq!(quantile_bounds(&h, 0.5, 0.05).low, 0.0);
+        assert_eq!(quantile_bounds_on_grid(&h, 0.5, 0.05, &[3.5]).low, 0.0);
         assert_eq!(quantile_bounds_on_grid(&h, 0.5, 0.05, &[1.5, 3.0]).low, 1.5);
+        // On a geometric grid (ratio 2 here) the lower edge is upper / 2 (less the slack).
+        let h = hist(&[(1.0, 1), (2.0, 1), (8.0, 10)]);
+        assert_eq!(geometric_ratio(&[1.0, 2.0, 8.0]), Some(2.0));
+        assert_eq!(geometric_ratio(&[1.0, 2.0, 7.0]), None);
+        let lo = quantile_bounds(&h, 0.5, 0.05).low;
+        assert!((lo - 4.0 * (1.0 - GRID_SLACK)).abs() < 1e-12, "{lo}");
         let empty = quantile_bounds(&[], 0.5, 0.05);
         assert_eq!((empty.low, empty.high), (0.0, f64::INFINITY));
     }

@@ -28,7 +28,9 @@
 //! Before sampling, `p = 0` (the least any plan needs): when even that exceeds the
 //! budget, health is NOT_APPLICABLE at these weights and `verify` does not wait. After
 //! each batch, `verify` re-plans with the stable error rate observed so far (an
-//! internal pilot: Wittes & Brittain 1990, Statistics in Medicine 9(1), 65–72). The
+//! internal pilot: Wittes & Brittain 1990, Statistics in Medicine 9(1), 65–72) and
+//! samples on until each variant has its planned responses (the split of requests is
+//! random; at 0 errors the plan is a sharp threshold on the canary's count). The
 //! plan never looks at the canary's errors or latencies, so stopping on it does not
 //! inflate the error rates of the one final evaluation.
 
