@@ -41,10 +41,10 @@ use errored::errored;
 pub const MAX_UNATTRIBUTED_SHARE: f64 = 0.01;
 /// Batch size when no split monitor drives the looks.
 const DEFAULT_BATCH: u64 = 500;
-/// Tolerated excess of the canary 5xx+timeout rate over stable (absolute).
-pub const HEALTH_ERROR_TOLERANCE: f64 = 0.01;
+/// Tolerated excess of the canary 5xx rate over stable (absolute).
+pub const HEALTH_ERROR_TOLERANCE: f64 = health::DEFAULT_ERROR_TOLERANCE;
 /// Tolerated slowdown of the canary median latency (ms).
-pub const HEALTH_LATENCY_TOLERANCE_MS: f64 = 50.0;
+pub const HEALTH_LATENCY_TOLERANCE_MS: f64 = health::DEFAULT_LATENCY_TOLERANCE_MS;
 /// Status app-infra's WAF rate rules answer with (`waf.tf` custom response, with
 /// `x-waf-rule` naming the rule): a rate-limit block, never counted as an attack block
 /// or a canary error.
@@ -112,8 +112,12 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
     let needs_sample = [CheckName::Split, CheckName::Scale, CheckName::Health]
         .into_iter()
         .any(|c| cfg.runs(c));
+    // Health plans its sample from the configured weights (when read) and budget.
+    let weights = truth.as_ref().map(|t| (t.stable_weight, t.canary_weight));
+    let health_cfg = health::config(cfg.alpha, weights, cfg.max_requests);
+    let plan = cfg.runs(CheckName::Health).then_some(&health_cfg);
     let summary = if needs_sample {
-        let s = sample_target(&cfg, &endpoint, truth.as_ref(), monitor.as_mut()).await?;
+        let s = sample_target(&cfg, &endpoint, truth.as_ref(), monitor.as_mut(), plan).await?;
         Some(s)
     } else {
         None
@@ -139,14 +143,7 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
         });
     }
     if let (Some(summary), true) = (&summary, cfg.runs(CheckName::Health)) {
-        checks.push(health::evaluate(
-            summary,
-            &health::HealthConfig {
-                alpha: cfg.alpha,
-                error_tolerance: HEALTH_ERROR_TOLERANCE,
-                latency_tolerance_ms: HEALTH_LATENCY_TOLERANCE_MS,
-            },
-        ));
+        checks.push(health::evaluate(summary, &health_cfg));
     }
     if let Some(s) = &summary {
         for c in &mut checks {
@@ -235,14 +232,15 @@ pub(crate) fn truth_request(cfg: &VerifyConfig, endpoint: &Endpoint) -> TruthReq
     }
 }
 
-/// Samples the target. Stops when the split monitor has a verdict, when the first
-/// batch got no response at all (unreachable), or — for a weight-0 canary checked
-/// without the split test — once 0 hits bound the canary share below the leak margin.
+/// Samples the target. Stops when the split monitor has a verdict and health its plan,
+/// when the first batch got no response (unreachable), or — for a weight-0 canary
+/// checked without the split test — once 0 hits bound the canary share below the leak margin.
 async fn sample_target(
     cfg: &VerifyConfig,
     endpoint: &Endpoint,
     truth: Option<&Truth>,
     mut monitor: Option<&mut split::SplitMonitor>,
+    health_plan: Option<&health::HealthConfig>,
 ) -> Result<SampleSummary> {
     let batch_size = monitor
         .as_ref()
@@ -272,10 +270,12 @@ async fn sample_target(
         if zero_weight_only && (s.canary.responses > 0 || s.attributed() >= enough_for_zero) {
             return None;
         }
-        match monitor.as_mut() {
+        let split_next = match monitor.as_mut() {
             Some(m) => (!m.observe(s)).then(|| m.batch_size()),
-            None => Some(batch_size),
-        }
+            None => return Some(batch_size),
+        };
+        // Health sample continuation: after the split verdict, on to health's plan.
+        split_next.or_else(|| health_plan.and_then(|h| health::more_requests(s, h)))
     })
     .await?;
     if summary.attributed() + summary.unattributed_total() == 0 {

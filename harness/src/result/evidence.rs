@@ -170,6 +170,57 @@ pub struct HealthEvidence {
     pub error_test: String,
     /// Latency comparison.
     pub latency: LatencyComparison,
+    /// Confidence bounds and sample plan behind the verdict (absent in old reports).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bounds: Option<HealthBounds>,
+}
+
+/// Confidence bounds behind the health verdict: the canary must prove it is within
+/// the tolerances (`checks::health`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct HealthBounds {
+    /// Level of each one-sided sub-test bound (α / 3, Bonferroni).
+    pub alpha_per_test: f64,
+    /// Lower bound on canary − stable 5xx rate (Newcombe hybrid score).
+    pub error_diff_low: f64,
+    /// Upper bound on canary − stable 5xx rate.
+    pub error_diff_high: f64,
+    /// Upper bound on canary − stable 5xx rate when every edge error is the canary's.
+    pub worst_case_error_diff_high: f64,
+    /// Unattributed 5xx, timeouts and transport errors (no `x-variant`).
+    pub edge_errors: u64,
+    /// Bounds on the latency quantile shifts (median, p95).
+    pub latency: Vec<QuantileShift>,
+    /// Whether the budget at the configured weights gives health its sample.
+    pub applicable: bool,
+    /// Requests the sample plan needs at the configured weights (None: unknown or
+    /// beyond the planning range).
+    pub requests_needed: Option<u64>,
+    /// Request budget (`--max-requests`), when known.
+    pub budget: Option<u64>,
+    /// Stable error rate the plan assumed (the observed one).
+    pub plan_error_rate: f64,
+}
+
+/// Bounds on the shift of one latency quantile, canary − stable (ms).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QuantileShift {
+    /// The quantile (0.5, 0.95).
+    pub quantile: f64,
+    /// Stable's quantile estimate (bucket upper edge).
+    pub stable_ms: f64,
+    /// Canary's quantile estimate.
+    pub canary_ms: f64,
+    /// Lower bound on the shift (order statistics, Bonferroni over both variants);
+    /// None when stable's sample is too small for an upper bound on its quantile.
+    pub shift_low_ms: Option<f64>,
+    /// Upper bound on the shift; None when the sample is too small for one.
+    pub shift_high_ms: Option<f64>,
+    /// Tolerated shift for PASS: max(floor, share × stable's lower bound).
+    pub tolerance_ms: f64,
+    /// Shift the lower bound must exceed for FAIL: max(floor, share × stable's upper
+    /// bound); None when stable's quantile has no upper bound.
+    pub fail_tolerance_ms: Option<f64>,
 }
 
 /// One legacy/modern protocol probe.

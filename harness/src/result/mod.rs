@@ -9,9 +9,9 @@ mod sample;
 use serde::{Deserialize, Serialize};
 
 pub use evidence::{
-    ChangePointEvidence, Evidence, FalsePositive, HealthEvidence, LatencyComparison, PathPoint,
-    ProtocolProbe, RedirectEvidence, ScaleEvidence, SplitEvidence, TlsEvidence, WafCell,
-    WafEvidence, WebAclInfo,
+    ChangePointEvidence, Evidence, FalsePositive, HealthBounds, HealthEvidence, LatencyComparison,
+    PathPoint, ProtocolProbe, QuantileShift, RedirectEvidence, ScaleEvidence, SplitEvidence,
+    TlsEvidence, WafCell, WafEvidence, WebAclInfo,
 };
 pub use sample::{HistogramBucket, LatencySummary, SampleSummary, VariantStats};
 

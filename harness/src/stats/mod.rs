@@ -64,26 +64,29 @@
 //!   99 % power ([`sample_size`]).
 //!
 //! ## Canary health (`checks::health`)
-//! * Fewer than [`MIN_HEALTH_RESPONSES`] responses on either side → **INCONCLUSIVE**.
-//! * Errors are 5xx responses attributed to a variant. Timeouts and transport errors
-//!   carry no attribution header, so they cannot be attributed to a variant and are
-//!   not in either rate; when they (with unattributed 5xx) exceed
-//!   [`MAX_UNATTRIBUTED_SHARE`] of the requests the verdict is **INCONCLUSIVE**.
-//! * **FAIL** when the one-sided test of `p_canary − p_stable > tolerance` rejects at
-//!   `α` ([`proportions`]: Agresti–Caffo z test; Fisher's exact test when the
-//!   tolerance is 0).
-//! * **FAIL** when the one-sided Mann–Whitney U test ([`mann_whitney`]) on the two
-//!   latency histograms says canary is slower at `α` **and** the canary median exceeds
-//!   the stable median by more than the latency tolerance.
-//! * Otherwise **PASS**.
+//! The canary carries the burden of proof. Three one-sided pairs of confidence bounds
+//! on canary − stable differences, each at `1 − α/3` (Bonferroni): the 5xx rate
+//! ([`newcombe`]: Newcombe's hybrid score interval) and the median and p95 latency
+//! shifts ([`quantile`]: exact order-statistic bounds per variant at `1 − α/6`, read
+//! from the histograms). **PASS** when every upper bound is below its tolerance (1
+//! point; `max(50 ms, 20 % of stable's quantile)`), also with every edge error
+//! (unattributed 5xx, timeout, transport error) given to the canary; **FAIL** when a
+//! lower bound exceeds its tolerance; **NOT_APPLICABLE** when only one variant gets
+//! traffic, or when nothing is shown and the request budget at the configured
+//! weights cannot give the planned sample; otherwise **INCONCLUSIVE**. The full rule
+//! and the sample plan are in `checks::health` and `checks::health::plan`.
+//! [`proportions`] and [`mann_whitney`] p-values are reported for information.
 
 pub mod binomial;
 pub mod change_point;
 pub mod equivalence;
 pub mod group_sequential;
 pub mod mann_whitney;
+pub mod newcombe;
 pub mod proportions;
+pub mod quantile;
 pub mod sample_size;
+pub mod sampling;
 pub mod sequential;
 pub mod srm;
 pub mod weights;
@@ -101,7 +104,8 @@ pub use weights::shares;
 /// traffic verdict becomes INCONCLUSIVE.
 pub const MAX_UNATTRIBUTED_SHARE: f64 = 0.01;
 
-/// Fewest responses per variant for the health comparison to say anything.
+/// Fewest responses per variant the earlier health rule required (kept for
+/// compatibility; health now plans its sample, see `checks::health::plan`).
 pub const MIN_HEALTH_RESPONSES: u64 = 100;
 
 /// Standard normal quantile `Φ⁻¹(p)`.

@@ -141,6 +141,22 @@ pub fn plan(cfg: &VerifyConfig, weights: Option<(i64, i64)>) -> (Vec<CheckPlan>,
             }
         });
     }
+    if cfg.runs(CheckName::Health) {
+        let tol = crate::checks::health::DEFAULT_ERROR_TOLERANCE;
+        let (expected, note) = crate::checks::health::plan::describe(
+            (stable, canary),
+            cfg.max_requests,
+            cfg.alpha,
+            tol,
+        );
+        let max = expected.map(|_| cfg.max_requests);
+        out.push(CheckPlan {
+            check: "health".into(),
+            requests_expected: expected,
+            requests_max: max,
+            note,
+        });
+    }
     if cfg.runs(CheckName::Split) {
         problem = monitor.err();
     }
@@ -221,7 +237,8 @@ mod tests {
         );
         let text = render(&plans, 200.0);
         assert!(text.contains("100 s"), "{text}");
-        assert_eq!(text.lines().count(), 3, "{text}");
+        assert_eq!(text.lines().count(), 4, "{text}");
+        assert!(text.contains("health") && text.contains("7,290"), "{text}");
     }
 
     #[test]
