@@ -15,7 +15,19 @@ use crate::error::Result;
 pub type Section = fn(u64) -> Result<String>;
 
 /// Every section, in README order.
-pub const SECTIONS: [Section; 1] = [split::split_section];
+pub const SECTIONS: [Section; 2] = [split::split_section, health_section];
+
+/// The health table ([`crate::checks::health::oc`]) at the defaults: budget 20,000,
+/// α = 0.01.
+pub fn health_section(runs: u64) -> Result<String> {
+    use crate::checks::health::oc;
+    let (budget, alpha) = (crate::checks::split::DEFAULT_MAX_REQUESTS, 0.01);
+    Ok(oc::table_markdown_from(
+        &oc::rows(budget, alpha, runs),
+        budget,
+        alpha,
+    ))
+}
 
 /// All sections, separated by blank lines.
 pub fn document(runs: u64) -> Result<String> {

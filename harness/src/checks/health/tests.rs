@@ -229,7 +229,16 @@ fn canary_failing_at_the_edge_does_not_pass() {
 #[test]
 fn power_table() {
     let rows = oc::rows(20_000, 0.01, oc::OC_RUNS);
-    println!("{}", oc::table_markdown_from(&rows, 20_000, 0.01));
+    let md = oc::table_markdown_from(&rows, 20_000, 0.01);
+    println!("{md}");
+    // The README's health table is this table (regenerate it with the `oc_table`
+    // example, which prints every section of `crate::oc`).
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md"))
+        .expect("README.md");
+    assert!(
+        readme.contains(&md),
+        "README's health table is stale: rerun `cargo run -p harness --release --example oc_table`"
+    );
     for r in &rows {
         let healthy = &r.tallies[0];
         if let Applicability::Applicable { .. } = r.at_healthy_rate {
