@@ -126,7 +126,7 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
     if let (Some(summary), Some(monitor)) = (&summary, monitor) {
         let mut result = monitor.finish(summary);
         if let Some(t) = &truth {
-            apply_release_findings(&mut result, summary, t, extra.expected_releases.as_ref());
+            release::apply(&mut result, summary, t, extra.expected_releases.as_ref());
             result.warnings.extend(t.warnings.iter().cloned());
             if let Some(sdk) = &sdk {
                 listener::recheck(&mut result, sdk, &truth_req, t, &cfg.extras.request).await;
@@ -326,35 +326,6 @@ async fn scale_check(
     }))
 }
 
-/// Release mismatches fail the split check; uncomparable releases are warnings.
-/// The expected releases are the gate's requested tags when given, else the image tags
-/// of the services' task definitions.
-fn apply_release_findings(
-    result: &mut CheckResult,
-    summary: &SampleSummary,
-    truth: &Truth,
-    expected: Option<&(String, String)>,
-) {
-    let (stable_tag, canary_tag) = match expected {
-        Some((s, c)) => (Some(s.as_str()), Some(c.as_str())),
-        None => (
-            truth.stable.image_tag.as_deref(),
-            truth.canary.image_tag.as_deref(),
-        ),
-    };
-    for (variant, stats, tag) in [
-        ("stable", &summary.stable, stable_tag),
-        ("canary", &summary.canary, canary_tag),
-    ] {
-        let (failures, warnings) = release::compare(variant, stats, tag);
-        if !failures.is_empty() {
-            result.verdict = Verdict::Fail;
-            result.summary = format!("{} {}", failures.join("; "), result.summary);
-        }
-        result.warnings.extend(warnings);
-    }
-}
-
 /// A traffic check cannot PASS when too many responses carried no attribution.
 fn guard_unattributed(check: &mut CheckResult, summary: &SampleSummary) {
     let unattributed = summary.unattributed_total();
@@ -404,55 +375,4 @@ fn print_summary(result: &RunResult, dir: &std::path::Path) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::result::Evidence;
-
-    fn pass() -> CheckResult {
-        CheckResult {
-            name: "split".into(),
-            verdict: Verdict::Pass,
-            summary: "ok".into(),
-            warnings: vec![],
-            evidence: Evidence::None,
-        }
-    }
-
-    #[test]
-    fn unattributed_above_threshold_is_inconclusive() {
-        let mut s = SampleSummary::default();
-        s.stable.responses = 90;
-        s.unattributed.insert("200".into(), 10);
-        let mut c = pass();
-        guard_unattributed(&mut c, &s);
-        assert_eq!(c.verdict, Verdict::Inconclusive);
-        // A FAIL stays a FAIL.
-        let mut f = pass();
-        f.verdict = Verdict::Fail;
-        guard_unattributed(&mut f, &s);
-        assert_eq!(f.verdict, Verdict::Fail);
-        // Below the threshold: a warning only.
-        s.stable.responses = 10_000;
-        let mut c = pass();
-        guard_unattributed(&mut c, &s);
-        assert_eq!(c.verdict, Verdict::Pass);
-        assert_eq!(c.warnings.len(), 1);
-    }
-
-    #[test]
-    fn rate_limit_answers_are_named_as_such() {
-        let mut s = SampleSummary::default();
-        s.stable.responses = 900;
-        s.unattributed.insert("429".into(), 100);
-        let mut c = pass();
-        guard_unattributed(&mut c, &s);
-        assert_eq!(c.verdict, Verdict::Inconclusive);
-        assert!(
-            c.summary
-                .contains("100 were 429 answers of the WAF's rate rule"),
-            "{}",
-            c.summary
-        );
-        assert!(c.summary.contains(GATE_TOKEN_ENV), "{}", c.summary);
-    }
-}
+mod tests;

@@ -7,7 +7,8 @@
 //! the configured split is not what users get). Missing `x-release` headers, an
 //! untagged/digest image, or the moving tag `latest` cannot be compared: a warning.
 
-use crate::result::VariantStats;
+use crate::aws::Truth;
+use crate::result::{CheckResult, SampleSummary, VariantStats, Verdict};
 
 /// Image tags that name no release.
 const MOVING_TAGS: &[&str] = &["latest"];
@@ -49,6 +50,35 @@ pub(crate) fn compare(
         ));
     }
     (failures, warnings)
+}
+
+/// Release mismatches fail the split check; uncomparable releases are warnings.
+/// The expected releases are the gate's requested tags when given, else the image tags
+/// of the services' task definitions.
+pub(super) fn apply(
+    result: &mut CheckResult,
+    summary: &SampleSummary,
+    truth: &Truth,
+    expected: Option<&(String, String)>,
+) {
+    let (stable_tag, canary_tag) = match expected {
+        Some((s, c)) => (Some(s.as_str()), Some(c.as_str())),
+        None => (
+            truth.stable.image_tag.as_deref(),
+            truth.canary.image_tag.as_deref(),
+        ),
+    };
+    for (variant, stats, tag) in [
+        ("stable", &summary.stable, stable_tag),
+        ("canary", &summary.canary, canary_tag),
+    ] {
+        let (failures, warnings) = compare(variant, stats, tag);
+        if !failures.is_empty() {
+            result.verdict = Verdict::Fail;
+            result.summary = format!("{} {}", failures.join("; "), result.summary);
+        }
+        result.warnings.extend(warnings);
+    }
 }
 
 #[cfg(test)]
