@@ -89,12 +89,14 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
     } else {
         None
     };
+    // Wait out the settle time first: the weights that count are the ones in force
+    // once the change has reached every node.
+    let settled = listener::settle(&cfg.extras, cfg.quiet).await;
     let truth_req = truth_request(&cfg, &endpoint);
     let truth = match (&sdk, cfg.has_aws_target()) {
         (Some(sdk), true) => Some(aws::read_truth(sdk, &truth_req).await?),
         _ => None,
     };
-    let settled = listener::settle(&cfg.extras, cfg.quiet).await;
 
     let mut monitor = match (&truth, cfg.runs(CheckName::Split)) {
         (Some(t), true) => Some(split::SplitMonitor::new(split::SplitConfig {

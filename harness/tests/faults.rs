@@ -77,3 +77,106 @@ async fn healthy_twin_passes_and_each_fault_fails_its_check() {
     }
     assert!(wrong.is_empty(), "faults not detected: {wrong:?}");
 }
+
+/// The operating point of the promotion tests: α = 0.001 and a budget of 60,000 requests
+/// (the twin samples at 2,000/s). At it the exact chance that a healthy split does not
+/// PASS, from the monitor's own design (group-sequential recursion), is 1.2e-11 at
+/// 99/1, 2.8e-11 at 90/10 and 3.0e-9 at 50/50; at 100/0 the leak test fails only on a
+/// canary hit, and the healthy edge routes none (nginx `down`). A starved canary at 99/1
+/// is FAILed with probability 1 − P, computed below. Health on the healthy twin sees no
+/// errors and loopback latencies far inside its 50 ms tolerance; TLS and WAF are
+/// deterministic. The change-point test's false alarm (≤ 1e-4 per run by construction)
+/// only restarts the test. The test recomputes the split figures and asserts each is
+/// below 1e-4 before driving the twin.
+const PROMOTION_ALPHA: f64 = 0.001;
+const PROMOTION_BUDGET: u64 = 60_000;
+
+/// P(not PASS | healthy) and P(not FAIL | share `starved`) of the split design.
+fn split_error_rates(stable: i64, canary: i64, starved: f64) -> (f64, f64) {
+    use harness::checks::split::{SplitConfig, SplitMonitor};
+    use harness::stats::group_sequential::{operating, rules};
+    let m = SplitMonitor::new(SplitConfig {
+        alpha: PROMOTION_ALPHA,
+        max_requests: PROMOTION_BUDGET,
+        ..SplitConfig::new(stable, canary)
+    })
+    .unwrap();
+    let healthy = 1.0 - m.healthy_operating().pass;
+    let starved = match m.nominal_level() {
+        Some(level) => 1.0 - operating(&rules(&m.planned_looks(), m.band(), level), starved).fail,
+        None => 0.0,
+    };
+    (healthy, starved)
+}
+
+/// Default checks (what the gate runs) at every step of a promotion: each exits 0, and
+/// a check that cannot apply says so instead of blocking the gate (scale away from
+/// canary weight 0, health where one variant gets no traffic or the budget cannot
+/// give it its planned sample). A canary starved by the edge at listener 99/1 exits 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_promotion_step_passes_with_the_default_checks() {
+    use Verdict::{NotApplicable as Na, Pass};
+    // (weights, expected verdicts of split, scale, health, tls, waf)
+    let steps: [(&str, [Verdict; 5]); 4] = [
+        ("100/0", [Pass, Pass, Na, Pass, Pass]),
+        ("99/1", [Pass, Na, Na, Pass, Pass]),
+        ("90/10", [Pass, Na, Pass, Pass, Pass]),
+        ("50/50", [Pass, Na, Pass, Pass, Pass]),
+    ];
+    for (w, _) in &steps {
+        let (s, c) = w.split_once('/').unwrap();
+        let (healthy, _) = split_error_rates(s.parse().unwrap(), c.parse().unwrap(), 0.0);
+        assert!(healthy < 1e-4, "{w}: P(not PASS | healthy) = {healthy:e}");
+    }
+    let (_, starved) = split_error_rates(99, 1, 0.0);
+    assert!(starved < 1e-4, "99/1 starved: P(not FAIL) = {starved:e}");
+
+    let (alpha, budget) = (PROMOTION_ALPHA.to_string(), PROMOTION_BUDGET.to_string());
+    let tmp = tempfile::tempdir().unwrap();
+    let mut wrong = Vec::new();
+    for (w, want) in &steps {
+        let dir = tmp.path().join(w.replace('/', "-"));
+        let args = ["--weights", w, "--alpha", &alpha, "--max-requests", &budget];
+        let (code, run) = local(&dir, &args).await;
+        let got: Vec<(String, Verdict)> = run
+            .checks
+            .iter()
+            .map(|c| (c.name.clone(), c.verdict))
+            .collect();
+        for c in &run.checks {
+            println!("{w}: {} {} — {}", c.name, c.verdict, c.summary);
+        }
+        let names = ["split", "scale", "health", "tls", "waf"];
+        let expected: Vec<(String, Verdict)> = names
+            .iter()
+            .map(|n| n.to_string())
+            .zip(want.iter().copied())
+            .collect();
+        if code != 0 || got != expected {
+            wrong.push(format!("{w}: exit {code}, {got:?}"));
+        }
+    }
+    let dir = tmp.path().join("starved");
+    let args = [
+        "--weights",
+        "99/1",
+        "--fault",
+        "canary-starved",
+        "--alpha",
+        &alpha,
+        "--max-requests",
+        &budget,
+    ];
+    let (code, run) = local(&dir, &args).await;
+    println!(
+        "canary-starved 99/1: exit {code}, split {}",
+        verdict_of(&run, "split")
+    );
+    if code != 1 || verdict_of(&run, "split") != Verdict::Fail {
+        wrong.push(format!(
+            "canary-starved: exit {code}, split {}",
+            verdict_of(&run, "split")
+        ));
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}

@@ -107,3 +107,110 @@ async fn canary_starved_gives_the_canary_no_traffic_at_listener_weight_1() {
     assert_eq!(share, 0.0, "the starved canary got traffic");
     twin.stop().await.unwrap();
 }
+
+/// A promotion step 90/10 → 50/50 applied while the harness runs, the way `terraform
+/// apply` and an ALB do it: the listener changes at once, the edge 3 s later.
+///
+/// 1. Without `--changed-at`, sampling starts during the lag: the first ~3 s follow the
+///    old weights. The change-point test finds the step (10 % → 50 % over thousands of
+///    requests: its power is 1 − 1e-11 at level 1e-11 in the unit tests), the data
+///    before it are left out, and the split PASSes on the data after it, with the time
+///    to converge reported. Chance of a wrong verdict: a healthy 50/50 restarted within
+///    the remaining budget fails to PASS with probability ≈ 3e-9 (design, α = 0.001,
+///    60,000 requests; asserted below), and no verdict can be taken on the 3 s before
+///    the step (a verdict needs 10 s of change-free data).
+/// 2. With `--changed-at` (the apply's end) and `--settle` longer than the lag, the
+///    harness waits, samples only converged traffic and PASSes with nothing to leave
+///    out (same design figure).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_weight_change_during_the_run_gives_the_right_verdict() {
+    use harness::checks::split::{SplitConfig, SplitMonitor};
+    use harness::result::{Evidence, Verdict};
+    let design = SplitMonitor::new(SplitConfig {
+        alpha: 0.001,
+        max_requests: 60_000,
+        ..SplitConfig::new(50, 50)
+    })
+    .unwrap()
+    .healthy_operating();
+    assert!(1.0 - design.pass < 1e-4, "{design:?}");
+
+    let spec = TwinSpec::healthy("90/10".parse::<Weights>().unwrap(), image().await);
+    let twin = Twin::start(spec).await.unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let user = |extra: &[&str]| {
+        let mut a = vec![
+            "harness".to_string(),
+            "verify".into(),
+            "--quiet".into(),
+            "--checks".into(),
+            "split".into(),
+            "--alpha".into(),
+            "0.001".into(),
+            "--max-requests".into(),
+            "60000".into(),
+            "--report-dir".into(),
+            tmp.path().display().to_string(),
+        ];
+        a.extend(extra.iter().map(|s| s.to_string()));
+        match <harness::cli::Cli as clap::Parser>::parse_from(a).command {
+            harness::cli::Command::Verify(v) => {
+                harness::twin::merge_verify_args(twin.verify_args(), &v)
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    let split_of = |run: &harness::result::RunResult| {
+        let c = run
+            .checks
+            .iter()
+            .find(|c| c.name == "split")
+            .unwrap()
+            .clone();
+        let ev = match &c.evidence {
+            Evidence::Split(e) => e.clone(),
+            other => panic!("{other:?}"),
+        };
+        (c, ev)
+    };
+
+    // 1. The change lands during sampling.
+    let lag = Duration::from_secs(3);
+    let args = user(&[]);
+    let (change, run) = tokio::join!(twin.set_weights("50/50".parse().unwrap(), lag), async {
+        // Start once the listener says 50/50 (it changes first, as with an ALB).
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        harness::verify::run(args).await
+    });
+    change.unwrap();
+    let (split, ev) = split_of(&run.unwrap());
+    println!("moving: {} — {}", split.verdict, split.summary);
+    assert_eq!(split.verdict, Verdict::Pass, "{}", split.summary);
+    assert_eq!(
+        (ev.stable_weight, ev.canary_weight),
+        (50, 50),
+        "judged against the new weights"
+    );
+    let converged = ev.time_to_converge_s.expect("converged");
+    assert!(
+        converged > 0.5 && !ev.change_points.is_empty(),
+        "the burn-in was not found: {ev:?}"
+    );
+
+    // 2. Back to 90/10, with --changed-at and a settle longer than the lag.
+    let changed_at = time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let args = user(&["--changed-at", &changed_at, "--settle", "5"]);
+    let (change, run) = tokio::join!(
+        twin.set_weights("90/10".parse().unwrap(), Duration::from_secs(2)),
+        harness::verify::run(args)
+    );
+    change.unwrap();
+    let (split, ev) = split_of(&run.unwrap());
+    println!("settled: {} — {}", split.verdict, split.summary);
+    assert_eq!(split.verdict, Verdict::Pass, "{}", split.summary);
+    assert_eq!((ev.stable_weight, ev.canary_weight), (90, 10));
+    assert!(ev.change_points.is_empty(), "{ev:?}");
+    twin.stop().await.unwrap();
+}

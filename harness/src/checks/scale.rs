@@ -109,13 +109,14 @@ fn judge_zero(i: &ScaleInput, upper: f64) -> (Verdict, String, Vec<String>) {
             vec![],
         );
     }
-    let confidence = (1.0 - i.alpha) * 100.0;
+    // Shown with the digits α needs (99 %, 99.9 %, ...), never rounded up to 100 %.
+    let confidence = format!("{}", ((1.0 - i.alpha) * 1e6).round() / 1e4);
     if upper > i.leak_margin {
         let needed = stats::zero_weight_n(i.leak_margin, i.alpha);
         let summary = format!(
             "canary scaled to zero in ECS and ELB and 0 of {} responses came from it, but \
              {needed} are needed to bound its share below the leak margin {:.3}% \
-             (bound so far {:.3}% at {confidence:.0}% confidence)",
+             (bound so far {:.3}% at {confidence}% confidence)",
             i.n,
             i.leak_margin * 100.0,
             upper * 100.0,
@@ -123,7 +124,7 @@ fn judge_zero(i: &ScaleInput, upper: f64) -> (Verdict, String, Vec<String>) {
         return (Verdict::Inconclusive, summary, vec![]);
     }
     let summary = format!(
-        "canary scaled to zero: 0/0/0 tasks, no registered targets, 0 of {} responses (canary share ≤ {:.3}% at {confidence:.0}% confidence, leak margin {:.3}%)",
+        "canary scaled to zero: 0/0/0 tasks, no registered targets, 0 of {} responses (canary share ≤ {:.3}% at {confidence}% confidence, leak margin {:.3}%)",
         i.n,
         upper * 100.0,
         i.leak_margin * 100.0,
