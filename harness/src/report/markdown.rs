@@ -70,15 +70,19 @@ pub fn render(run: &RunResult) -> String {
             let _ = writeln!(
                 out,
                 "\nSplit: configured **{}**, observed **{}** ({} of {}), interval [{}, {}], \
-                 band [{}, {}].",
+                 band [{}, {}]{}.",
                 pct(s.configured_share),
                 pct(s.observed_share),
                 s.canary_hits,
                 s.n,
                 pct(s.ci_low),
                 pct(s.ci_high),
-                pct(s.configured_share - s.margin),
-                pct(s.configured_share + s.margin)
+                pct(s.band().0),
+                pct(s.band().1),
+                match s.converge_text() {
+                    t if t.is_empty() => String::new(),
+                    t => format!(", time to converge {t}"),
+                }
             );
         }
     }

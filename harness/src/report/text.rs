@@ -114,7 +114,7 @@ pub fn evidence_text(check: &CheckResult) -> String {
             out,
             "configured {} ({}/{}), observed {} ({} of {}), interval [{}, {}] by {}, \
              equivalence band [{}, {}], SRM p = {}, unattributed {}, fixed-n design would \
-             need {}{}",
+             need {}{}{}",
             pct(s.configured_share),
             s.stable_weight,
             s.canary_weight,
@@ -124,14 +124,18 @@ pub fn evidence_text(check: &CheckResult) -> String {
             pct(s.ci_low),
             pct(s.ci_high),
             s.method,
-            pct(s.configured_share - s.margin),
-            pct(s.configured_share + s.margin),
+            pct(s.band().0),
+            pct(s.band().1),
             p_value(s.srm_p_value),
             pct(s.unattributed_share),
             s.fixed_n_required,
             s.zero_side_upper_bound
                 .map(|u| format!(", zero side share <= {}", pct(u)))
                 .unwrap_or_default(),
+            match s.converge_text() {
+                t if t.is_empty() => String::new(),
+                t => format!(", time to converge {t}"),
+            },
         ),
         Evidence::Scale(s) => writeln!(
             out,

@@ -111,16 +111,16 @@ impl<'a> SplitView<'a> {
     fn new(e: &'a SplitEvidence) -> Self {
         SplitView {
             e,
-            band_low: e.configured_share - e.margin,
-            band_high: e.configured_share + e.margin,
+            band_low: e.band().0,
+            band_high: e.band().1,
             interval_svg: svg::interval_plot(
                 e.configured_share,
-                e.margin,
+                e.decision_margin(),
                 e.observed_share,
                 e.ci_low,
                 e.ci_high,
             ),
-            path_svg: svg::path_plot(&e.path, e.configured_share, e.margin),
+            path_svg: svg::path_plot(&e.path, e.configured_share, e.decision_margin()),
             looks: e.path.len(),
             drawn: e.path.len().min(svg::MAX_PATH_POINTS),
         }
