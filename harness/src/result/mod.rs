@@ -5,6 +5,7 @@
 
 mod evidence;
 mod sample;
+mod split;
 
 use serde::{Deserialize, Serialize};
 
