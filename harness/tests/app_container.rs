@@ -10,6 +10,10 @@ use testcontainers::{ContainerAsync, GenericImage, ImageExt};
 
 /// Issue 2's image size target.
 const MAX_IMAGE_BYTES: u64 = 15 * 1000 * 1000;
+/// Seconds the app keeps serving after SIGTERM (production: the target group's
+/// deregistration delay, 30 s; short here).
+const SHUTDOWN_DELAY_S: u64 = 2;
+
 /// Latency injected on `GET /` so a request is still in flight when SIGTERM lands.
 const DELAY_MS: u64 = 1200;
 
@@ -36,6 +40,7 @@ async fn run(image: &AppImage) -> ContainerAsync<GenericImage> {
         .with_env_var("RELEASE", "it-7f3a")
         .with_env_var("FAULT_DELAY_MS", DELAY_MS.to_string())
         .with_env_var("DRAIN_TIMEOUT_SECS", "10")
+        .with_env_var("SHUTDOWN_DELAY_SECS", SHUTDOWN_DELAY_S.to_string())
         .with_startup_timeout(Duration::from_secs(30))
         .start()
         .await
@@ -136,6 +141,14 @@ async fn app_image_serves_and_drains_on_sigterm() {
         }
     }
     assert!(saw_503, "health never answered 503 during the drain");
+    // Deregistration: the load balancer still routes here until its deregistration
+    // delay ends, so new requests are still served (before, the port closed at once).
+    let late = http.get(format!("{app}/")).send().await;
+    assert_eq!(
+        late.map(|r| r.status().as_u16()).ok(),
+        Some(200),
+        "a request during the shutdown delay was not served"
+    );
 
     let resp = in_flight
         .await
@@ -156,7 +169,7 @@ async fn app_image_serves_and_drains_on_sigterm() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert_eq!(exit, 0, "exit code after drain");
-    assert!(signalled.elapsed() < Duration::from_secs(10));
+    assert!(signalled.elapsed() < Duration::from_secs(SHUTDOWN_DELAY_S + 10));
 
     // One JSON access-log line per request on stdout.
     let logs = String::from_utf8(container.stdout_to_vec().await.unwrap()).unwrap();
