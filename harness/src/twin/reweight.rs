@@ -114,21 +114,14 @@ pub async fn weights(args: TwinWeightsArgs) -> Result<()> {
         credentials_file: Some(PathBuf::from(get("AWS_SHARED_CREDENTIALS_FILE")?)),
     })
     .await?;
-    let ecs = aws_sdk_ecs::Client::new(&sdk);
-    let services = aws::describe_services(
-        &ecs,
-        &get("TWIN_CLUSTER")?,
-        &[&get("TWIN_STABLE_SERVICE")?, &get("TWIN_CANARY_SERVICE")?],
-    )
-    .await?;
-    let tg = |i: usize| {
-        services
-            .get(i)
-            .and_then(|s| s.target_group_arns.first().cloned())
-            .ok_or_else(|| Error::Runtime("twin service without a target group".into()))
-    };
+    // The target groups come from the twin's outputs: its services name none, as
+    // app-infra's do not.
+    let (stable_tg, canary_tg) = (
+        get("TWIN_STABLE_TARGET_GROUP")?,
+        get("TWIN_CANARY_TARGET_GROUP")?,
+    );
     let started = Instant::now();
-    set_listener_weights(&sdk, &get("TWIN_LISTENER_ARN")?, &tg(0)?, &tg(1)?, w).await?;
+    set_listener_weights(&sdk, &get("TWIN_LISTENER_ARN")?, &stable_tg, &canary_tg, w).await?;
     let listener = started.elapsed();
     eprintln!(
         "twin weights: listener {w} after {:.3} s; edge follows in {:.1} s",

@@ -97,6 +97,16 @@ impl Twin {
             ("TWIN_CLUSTER", self.seeded.cluster.clone()),
             ("TWIN_STABLE_SERVICE", self.seeded.stable_service.clone()),
             ("TWIN_CANARY_SERVICE", self.seeded.canary_service.clone()),
+            // The services name no target group (as app-infra's): Terraform's outputs
+            // do, and so does the twin.
+            (
+                "TWIN_STABLE_TARGET_GROUP",
+                self.seeded.stable_target_group_arn.clone(),
+            ),
+            (
+                "TWIN_CANARY_TARGET_GROUP",
+                self.seeded.canary_target_group_arn.clone(),
+            ),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
