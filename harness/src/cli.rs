@@ -180,7 +180,7 @@ pub struct LocalArgs {
     /// Run a whole promotion on the twin instead of one verification: 100/0 on v1, a
     /// canary v2 at 90/10, 50/50, promote v2 at 100/0, with `harness gate`'s decision
     /// at each step and deploy-canary's rollback when it says roll back.
-    #[arg(long, conflicts_with = "keep")]
+    #[arg(long, conflicts_with_all = ["keep", "weights"])]
     pub promotion_flow: bool,
     /// With --promotion-flow: the step (1-4) at which the one --fault is injected.
     #[arg(long, value_name = "N", requires = "promotion_flow")]

@@ -41,8 +41,33 @@ pub const SETTLE_S: u64 = 5;
 /// Longest wait of each gate run for the rollout (the twin's is done at once).
 pub const ROLLOUT_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// What a finished flow decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flow {
+    /// One report per gate run, in order (the rollback's labelled `rollback`).
+    pub reports: Vec<StepReport>,
+    /// The wrong decisions ([`plan::wrong`]); empty when every one was right.
+    pub wrong: Vec<String>,
+}
+
+impl Flow {
+    /// 0 when every decision was the right one, else 1.
+    pub fn outcome(&self) -> Outcome {
+        Outcome::with_code(if self.wrong.is_empty() {
+            crate::exit::EXIT_OK
+        } else {
+            crate::exit::EXIT_CHECK_FAILED
+        })
+    }
+}
+
 /// `harness local --promotion-flow`.
 pub async fn run(args: LocalArgs) -> Result<Outcome> {
+    Ok(run_flow(args).await?.outcome())
+}
+
+/// The flow of [`run`], with every gate run's report.
+pub async fn run_flow(args: LocalArgs) -> Result<Flow> {
     let inj = plan::injection(&args.faults, args.at_step)?;
     prereq::check().await?;
     let say = |msg: &str| {
@@ -79,12 +104,12 @@ pub async fn run(args: LocalArgs) -> Result<Outcome> {
         _ = tokio::signal::ctrl_c() => Err(Error::Runtime("interrupted (Ctrl-C)".into())),
     };
     let stopped = twin.stop().await;
-    let outcome = result?;
+    let flow = result?;
     stopped?;
-    Ok(outcome)
+    Ok(flow)
 }
 
-async fn flow(twin: &mut Twin, user: &VerifyArgs, inj: Option<Injection>) -> Result<Outcome> {
+async fn flow(twin: &mut Twin, user: &VerifyArgs, inj: Option<Injection>) -> Result<Flow> {
     let mut reports = Vec::new();
     let mut stable_release = plan::FROM_RELEASE;
     for step in plan::steps() {
@@ -122,13 +147,11 @@ async fn flow(twin: &mut Twin, user: &VerifyArgs, inj: Option<Injection>) -> Res
     let wrong = plan::wrong(&reports, inj);
     if wrong.is_empty() {
         println!("promotion flow: every gate decision was the right one (exit 0)");
-        Ok(Outcome::with_code(crate::exit::EXIT_OK))
-    } else {
-        for w in &wrong {
-            println!("promotion flow: wrong decision: {w}");
-        }
-        Ok(Outcome::with_code(crate::exit::EXIT_CHECK_FAILED))
     }
+    for w in &wrong {
+        println!("promotion flow: wrong decision: {w}");
+    }
+    Ok(Flow { reports, wrong })
 }
 
 /// Runs the gate for `step` and prints its line.
