@@ -177,6 +177,14 @@ pub struct LocalArgs {
     /// Leave the twin running after the verification (stop it with `harness twin down`).
     #[arg(long)]
     pub keep: bool,
+    /// Run a whole promotion on the twin instead of one verification: 100/0 on v1, a
+    /// canary v2 at 90/10, 50/50, promote v2 at 100/0, with `harness gate`'s decision
+    /// at each step and deploy-canary's rollback when it says roll back.
+    #[arg(long, conflicts_with_all = ["keep", "weights"])]
+    pub promotion_flow: bool,
+    /// With --promotion-flow: the step (1-4) at which the one --fault is injected.
+    #[arg(long, value_name = "N", requires = "promotion_flow")]
+    pub at_step: Option<u32>,
     /// Verification options passed to `verify` (target options are filled in by the twin).
     #[command(flatten)]
     pub verify: VerifyArgs,

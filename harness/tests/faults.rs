@@ -180,3 +180,134 @@ async fn every_promotion_step_passes_with_the_default_checks() {
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
 }
+
+/// P(health does not FAIL) under `canary-errors` at 90/10, bounded over every canary
+/// sample size the run can stop at. Sampling stops for health once the plan's
+/// responses are in (`required_responses`, computed from stable's error rate only,
+/// smallest at stable rate 0) and never goes past the budget, so the canary has
+/// n_c ∈ [planned, budget] responses. Health FAILs when Newcombe's one-sided lower
+/// bound of (canary − stable) 5xx rate at 1 − α/3 exceeds the tolerance; for each n_c
+/// the smallest canary 5xx count k*(n_c) doing so is found with the check's own
+/// `error_bounds`, with stable given a 1% error rate over its planned responses (ten
+/// times the reference rate; the healthy stable answered none), which only lowers the
+/// bound. The canary's 5xx count is Binomial(n_c, CANARY_ERROR_RATE) (the app draws
+/// each `GET /` independently), so P(not FAIL) ≤ max over n_c of P(X < k*(n_c)).
+fn canary_errors_miss_bound(stable: i64, canary: i64) -> f64 {
+    use harness::checks::health::{self, Counts, Finding};
+    use statrs::distribution::{Binomial, DiscreteCDF};
+    let rate = 0.3; // spec::CANARY_ERROR_RATE (the twin's constant, not exported)
+    let share = canary as f64 / (stable + canary) as f64;
+    let tolerance = health::DEFAULT_ERROR_TOLERANCE;
+    let a = PROMOTION_ALPHA / health::plan::SUB_TESTS;
+    let (n_s, n_c0) =
+        health::required_responses(share, PROMOTION_ALPHA, tolerance, 0.0).expect("plannable");
+    let stable_counts = Counts {
+        errors: n_s / 100,
+        n: n_s,
+    };
+    let mut worst: f64 = 0.0;
+    for n_c in n_c0..=PROMOTION_BUDGET {
+        let fails = |k: u64| {
+            health::error_bounds(Counts { errors: k, n: n_c }, stable_counts, a, tolerance).finding
+                == Finding::Beyond
+        };
+        assert!(fails(n_c), "n_c {n_c}: all errors must FAIL");
+        let (mut lo, mut hi) = (0, n_c);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if fails(mid) { hi = mid } else { lo = mid }
+        }
+        let miss = Binomial::new(rate, n_c).unwrap().cdf(hi - 1);
+        worst = worst.max(miss);
+    }
+    worst
+}
+
+/// `harness local --promotion-flow`: the healthy promotion says GO at all four steps;
+/// `--fault canary-errors --at-step 2` says GO at step 1, ROLL BACK at step 2 (health
+/// FAIL), and GO after deploy-canary's rollback (100/0 on v1). Operating point α =
+/// 0.001, 60,000 requests: a healthy split is not PASSed with probability 2.8e-11 at
+/// 90/10 and 3.0e-9 at 50/50 (recomputed and asserted below), at 100/0 only on a
+/// canary hit the healthy edge never routes. Health on the healthy twin: neither variant
+/// answers a 5xx and loopback latencies (≈ 5 ms) sit far inside the 50 ms tolerance, as
+/// in `every_promotion_step_passes_with_the_default_checks`; TLS, WAF and rollout are
+/// deterministic. The canary-errors miss chance is bounded by
+/// [`canary_errors_miss_bound`] and asserted below 1e-4 before the twin is driven.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promotion_flow_goes_and_rolls_back_a_failing_canary() {
+    use harness::cli::Command;
+    use harness::twin::promotion::{self, Flow};
+    for (s, c) in [(90, 10), (50, 50)] {
+        let (healthy, _) = split_error_rates(s, c, 0.0);
+        assert!(
+            healthy < 1e-4,
+            "{s}/{c}: P(not PASS | healthy) = {healthy:e}"
+        );
+    }
+    let miss = canary_errors_miss_bound(90, 10);
+    println!("canary-errors at 90/10: P(health not FAIL) <= {miss:e}");
+    assert!(miss < 1e-4, "canary-errors: P(not FAIL) <= {miss:e}");
+
+    let (alpha, budget) = (PROMOTION_ALPHA.to_string(), PROMOTION_BUDGET.to_string());
+    let tmp = tempfile::tempdir().unwrap();
+    let flow = |dir: &str, extra: &[&str]| {
+        let mut args: Vec<String> = ["harness", "local", "--promotion-flow", "--quiet"]
+            .into_iter()
+            .map(String::from)
+            .collect();
+        args.extend([
+            "--alpha".into(),
+            alpha.clone(),
+            "--max-requests".into(),
+            budget.clone(),
+        ]);
+        args.extend([
+            "--report-dir".into(),
+            tmp.path().join(dir).display().to_string(),
+        ]);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let Command::Local(local) = Cli::parse_from(&args).command else {
+            panic!("not a local command");
+        };
+        async move { promotion::run_flow(*local).await.unwrap() }
+    };
+    let summary = |f: &Flow| -> Vec<(String, bool)> {
+        f.reports.iter().map(|r| (r.label.clone(), r.go)).collect()
+    };
+
+    let healthy = flow("healthy", &[]).await;
+    let yes = |l: &str, go: bool| (l.to_string(), go);
+    assert_eq!(
+        summary(&healthy),
+        vec![
+            yes("1", true),
+            yes("2", true),
+            yes("3", true),
+            yes("4", true)
+        ],
+        "{healthy:#?}"
+    );
+    assert!(healthy.wrong.is_empty());
+    assert_eq!(healthy.outcome().exit_code(), 0);
+
+    let faulted = flow(
+        "canary-errors",
+        &["--fault", "canary-errors", "--at-step", "2"],
+    )
+    .await;
+    assert_eq!(
+        summary(&faulted),
+        vec![yes("1", true), yes("2", false), yes("rollback", true)],
+        "{faulted:#?}"
+    );
+    assert!(
+        faulted.reports[1].decision.contains("health FAIL"),
+        "{faulted:#?}"
+    );
+    assert_eq!(
+        faulted.reports[2].tags,
+        ("v1".to_string(), "v2".to_string()),
+        "rollback keeps stable on v1"
+    );
+    assert_eq!(faulted.outcome().exit_code(), 0, "{:?}", faulted.wrong);
+}

@@ -19,22 +19,70 @@ pub mod rollout;
 use std::time::{Duration, Instant};
 
 use crate::aws::{self, Truth};
-use crate::cli::GateArgs;
+use crate::cli::{GateArgs, VerifyArgs};
 use crate::config;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
+use crate::result::RunResult;
 use crate::run::Outcome;
 use crate::verify::{self, Extra};
 
+pub use rollout::Requested;
 use rollout::{Observed, VariantRollout};
 
 /// Pause between two reads of the control plane while waiting for the rollout.
 pub const ROLLOUT_POLL: Duration = Duration::from_secs(5);
 
+/// What one gate run decided.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// The verification run, the `rollout` check first.
+    pub run: RunResult,
+    /// Its exit code (0 = go).
+    pub outcome: Outcome,
+    /// `NAME VERDICT` of every check that did not pass (NOT_APPLICABLE included only
+    /// when it is not exit 0, which it never is).
+    pub failing: Vec<String>,
+}
+
+impl Decision {
+    /// Whether the gate says go: exit 0 and no check with a non-zero exit.
+    pub fn go(&self) -> bool {
+        self.failing.is_empty() && self.outcome.exit_code() == crate::exit::EXIT_OK
+    }
+
+    /// `GO (exit 0)` or `ROLL BACK (exit N): check VERDICT, ...`.
+    pub fn line(&self) -> String {
+        if self.go() {
+            "GO (exit 0)".to_string()
+        } else {
+            format!(
+                "ROLL BACK (exit {}): {}",
+                self.outcome.exit_code(),
+                if self.failing.is_empty() {
+                    "no applicable check".to_string()
+                } else {
+                    self.failing.join(", ")
+                }
+            )
+        }
+    }
+}
+
 /// `harness gate`.
 pub async fn run(args: GateArgs) -> Result<Outcome> {
     let req = requested::resolve(&args)?;
-    let cfg = config::resolve(&args.verify)?;
+    let timeout = Duration::from_secs(args.rollout_timeout);
+    let decision = decide(args.verify, &req, timeout).await?;
+    eprintln!("gate: {}", decision.line());
+    Ok(decision.outcome)
+}
+
+/// The gate on a resolved request: waits up to `timeout` for the rollout, judges the
+/// `rollout` check, and runs `verify` with the requested releases. Used by
+/// `harness gate` and by the twin's promotion flow (`harness local --promotion-flow`).
+pub async fn decide(verify: VerifyArgs, req: &Requested, timeout: Duration) -> Result<Decision> {
+    let cfg = config::resolve(&verify)?;
     if !cfg.has_aws_target() {
         return Err(Error::Config(
             "gate: needs the AWS target (--tf-outputs of app-infra, or --listener-arn, \
@@ -51,12 +99,11 @@ pub async fn run(args: GateArgs) -> Result<Outcome> {
     let sdk = aws::load(&cfg.aws).await?;
     let truth_req = verify::truth_request(&cfg, &endpoint);
     let started = Instant::now();
-    let timeout = Duration::from_secs(args.rollout_timeout);
     let obs = loop {
         let truth = aws::read_truth(&sdk, &truth_req).await?;
         let mut obs = observe(&sdk, &truth).await?;
         obs.waited_s = started.elapsed().as_secs_f64();
-        if rollout::settled(&req, &obs) || started.elapsed() + ROLLOUT_POLL > timeout {
+        if rollout::settled(req, &obs) || started.elapsed() + ROLLOUT_POLL > timeout {
             break obs;
         }
         if !cfg.quiet {
@@ -68,12 +115,12 @@ pub async fn run(args: GateArgs) -> Result<Outcome> {
         }
         tokio::time::sleep(ROLLOUT_POLL).await;
     };
-    let check = rollout::judge(&req, &obs);
+    let check = rollout::judge(req, &obs);
     let extra = Extra {
         checks: vec![check],
         expected_releases: Some((req.stable_tag.clone(), req.canary_tag.clone())),
     };
-    let run = verify::run_with(args.verify, extra).await?;
+    let run = verify::run_with(verify, extra).await?;
     let failing: Vec<String> = run
         .checks
         .iter()
@@ -81,20 +128,11 @@ pub async fn run(args: GateArgs) -> Result<Outcome> {
         .map(|c| format!("{} {}", c.name, c.verdict))
         .collect();
     let outcome = Outcome::from_run(&run);
-    if failing.is_empty() && outcome.exit_code() == crate::exit::EXIT_OK {
-        eprintln!("gate: GO (exit 0)");
-    } else {
-        eprintln!(
-            "gate: ROLL BACK (exit {}): {}",
-            outcome.exit_code(),
-            if failing.is_empty() {
-                "no applicable check".to_string()
-            } else {
-                failing.join(", ")
-            }
-        );
-    }
-    Ok(outcome)
+    Ok(Decision {
+        run,
+        outcome,
+        failing,
+    })
 }
 
 /// One read of what the gate judges: weights, deployments with their image tags, and

@@ -216,6 +216,36 @@ pub async fn start_all(spec: &TwinSpec, twin_id: &str, keep: bool) -> Result<Vec
     Ok(ok)
 }
 
+/// Starts the `v.replicas` containers of one variant concurrently (a variant's new
+/// release or configuration); on any failure the ones already started are removed.
+pub async fn start_variant(
+    spec: &TwinSpec,
+    variant: Variant,
+    v: &VariantSpec,
+    twin_id: &str,
+    keep: bool,
+) -> Result<Vec<Target>> {
+    let jobs = (0..v.replicas).map(|_| start_one(spec, variant, v, twin_id, keep));
+    let results = futures::future::join_all(jobs).await;
+    let mut ok = Vec::new();
+    let mut first_err = None;
+    for r in results {
+        match r {
+            Ok(t) => ok.push(t),
+            Err(e) => {
+                first_err.get_or_insert(e);
+            }
+        }
+    }
+    if let Some(e) = first_err {
+        for t in ok {
+            let _ = t.remove().await;
+        }
+        return Err(e);
+    }
+    Ok(ok)
+}
+
 /// The container's IP on its Docker network, read with `docker inspect`.
 /// (testcontainers' `get_bridge_ip_address` looks the network up by the container's
 /// `NetworkMode`, which Docker 20.10 reports as "default", a name it then does not find.)

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use super::modsec;
 use super::nginx::{self, EdgeLayout, Upstream};
 use super::process;
-use super::spec::TwinSpec;
+use super::spec::{TwinSpec, WafMode};
 
 /// The nginx binary (Debian's).
 pub const NGINX: &str = "nginx";
@@ -182,6 +182,53 @@ impl Edge {
     pub async fn reload(&self, spec: &TwinSpec) -> Result<()> {
         let conf = nginx::render(spec, &self.layout, &self.upstreams);
         reload_with(&self.layout.prefix, &self.conf, &conf, self.pid).await
+    }
+
+    /// Replaces the upstream servers (a variant's containers were replaced) and reloads
+    /// nginx from `spec`, without dropping requests.
+    pub async fn reload_upstreams(
+        &mut self,
+        spec: &TwinSpec,
+        upstreams: Vec<Upstream>,
+    ) -> Result<()> {
+        let previous = std::mem::replace(&mut self.upstreams, upstreams);
+        let reloaded = self.reload(spec).await;
+        if reloaded.is_err() {
+            self.upstreams = previous;
+        }
+        reloaded
+    }
+
+    /// Sets ModSecurity's engine to `mode` in the running edge's rules file
+    /// (`SecRuleEngine On` or `DetectionOnly`) and reloads nginx from `spec`.
+    pub async fn set_waf_mode(&self, spec: &TwinSpec, mode: WafMode) -> Result<()> {
+        let path = &self.layout.modsecurity_rules;
+        let rules = std::fs::read_to_string(path)
+            .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        let engine = match mode {
+            WafMode::Blocking => "On",
+            WafMode::DetectionOnly => "DetectionOnly",
+        };
+        let mut found = false;
+        let text: String = rules
+            .lines()
+            .map(|l| {
+                if l.trim_start().starts_with("SecRuleEngine ") {
+                    found = true;
+                    format!("SecRuleEngine {engine}\n")
+                } else {
+                    format!("{l}\n")
+                }
+            })
+            .collect();
+        if !found {
+            return Err(Error::Runtime(format!(
+                "{}: no SecRuleEngine line to set",
+                path.display()
+            )));
+        }
+        write(path, &text)?;
+        self.reload(spec).await
     }
 
     /// Leaves nginx running after this handle is gone (for `twin up`).

@@ -14,6 +14,7 @@ pub mod moto;
 mod nginx;
 mod prereq;
 mod process;
+pub mod promotion;
 pub mod reweight;
 pub mod seed;
 mod seed_ecs;
@@ -60,8 +61,17 @@ pub async fn image_for_twin() -> Result<String> {
     Ok(format!("{}:{}", built.name, built.tag))
 }
 
-/// `harness local`: twin up, verify, report, twin down.
+/// `harness local`: twin up, verify, report, twin down (or, with `--promotion-flow`,
+/// a whole promotion with the gate at each step: [`promotion`]).
 pub async fn local(args: LocalArgs) -> Result<Outcome> {
+    if args.promotion_flow {
+        return promotion::run(args).await;
+    }
+    if let Some(n) = args.at_step {
+        return Err(Error::Config(format!(
+            "--at-step {n}: only with --promotion-flow"
+        )));
+    }
     local::local(args).await
 }
 

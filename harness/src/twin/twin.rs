@@ -21,7 +21,10 @@ use super::state::{self, TwinState};
 use super::{prereq, process};
 
 mod access;
+mod release;
 mod weights;
+
+pub use release::Rollout;
 
 /// Region the control plane is seeded in.
 pub const REGION: &str = "us-east-1";

@@ -14,10 +14,21 @@ impl Twin {
     /// A positive weight for a variant without containers is refused before anything
     /// moves.
     pub async fn set_weights(&self, w: Weights, edge_lag: Duration) -> Result<WeightChange> {
+        self.set_planes(w, w, edge_lag).await
+    }
+
+    /// [`Twin::set_weights`] with different weights for the two planes: the listener
+    /// gets `w` and the edge `edge` (e.g. a canary starved by the edge).
+    pub async fn set_planes(
+        &self,
+        w: Weights,
+        edge: Weights,
+        edge_lag: Duration,
+    ) -> Result<WeightChange> {
         let spec = self.spec();
         for (name, weight, replicas) in [
-            ("stable", w.stable, spec.stable.replicas),
-            ("canary", w.canary, spec.canary.replicas),
+            ("stable", w.stable.max(edge.stable), spec.stable.replicas),
+            ("canary", w.canary.max(edge.canary), spec.canary.replicas),
         ] {
             if weight > 0 && replicas == 0 {
                 return Err(Error::Config(format!(
@@ -44,7 +55,7 @@ impl Twin {
             s.canary.listener_weight = w.canary;
         }
         tokio::time::sleep(edge_lag.saturating_sub(started.elapsed())).await;
-        self.set_edge_weights(w.stable, w.canary).await?;
+        self.set_edge_weights(edge.stable, edge.canary).await?;
         Ok(WeightChange {
             listener,
             edge: started.elapsed(),
