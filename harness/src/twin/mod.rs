@@ -20,12 +20,14 @@ mod seed_ecs;
 mod seed_waf;
 mod spec;
 mod state;
+pub mod terraform;
 #[allow(clippy::module_inception)]
 mod twin;
 mod updown;
+pub mod waf_rate;
 
 pub use certs::{Pki, PkiPaths};
-pub use containers::{APP_PORT, HEALTH_PORT, Target};
+pub use containers::Target;
 pub use edge::Edge;
 pub use fault::Fault;
 pub use local::merge_verify_args;

@@ -7,6 +7,8 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use super::spec::{TwinSpec, VariantSpec};
+use super::terraform::RateRule;
+use super::waf_rate;
 
 /// Path of Debian's ModSecurity dynamic module.
 pub const MODSECURITY_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_modsecurity_module.so";
@@ -64,6 +66,10 @@ pub struct EdgeLayout {
     pub https_port: u16,
     /// HTTP listener port on 127.0.0.1.
     pub http_port: u16,
+    /// Status of the HTTP listener's redirect (Terraform's `redirect.status_code`).
+    pub redirect_status: u16,
+    /// WAF rate rules whose denials get their declared status and header.
+    pub waf_rate: Vec<RateRule>,
     /// Whether nginx runs as root (then workers must be told to stay root to write the
     /// temp folders; as another user the `user` directive is ignored).
     pub as_root: bool,
@@ -226,6 +232,7 @@ pub fn render(spec: &TwinSpec, layout: &EdgeLayout, upstreams: &[Upstream]) -> S
     let _ = writeln!(c, "        ssl_ciphers {ciphers};");
     let _ = writeln!(c, "        ssl_prefer_server_ciphers on;");
     c.push_str(proxy);
+    c.push_str(&waf_rate::render_nginx(&layout.waf_rate));
     let _ = writeln!(c, "    }}");
 
     let _ = writeln!(c, "    server {{");
@@ -234,12 +241,13 @@ pub fn render(spec: &TwinSpec, layout: &EdgeLayout, upstreams: &[Upstream]) -> S
     if spec.redirect {
         let _ = writeln!(
             c,
-            "        location / {{ return 301 https://$host:{}$request_uri; }}",
-            layout.https_port
+            "        location / {{ return {} https://$host:{}$request_uri; }}",
+            layout.redirect_status, layout.https_port
         );
     } else {
         c.push_str(proxy);
     }
+    c.push_str(&waf_rate::render_nginx(&layout.waf_rate));
     let _ = writeln!(c, "    }}");
     let _ = writeln!(c, "}}");
     c
@@ -259,6 +267,8 @@ mod tests {
             modsecurity_rules: "/tmp/t/modsecurity/main.conf".into(),
             https_port: 18443,
             http_port: 18080,
+            redirect_status: 301,
+            waf_rate: Vec::new(),
             as_root: false,
         }
     }

@@ -18,11 +18,9 @@ use aws_sdk_elasticloadbalancingv2::types::{
 };
 
 use super::seed_ecs::service;
+use super::terraform::Declared;
 use crate::aws::sdk_error;
 use crate::error::{Error, Result};
-
-/// Container port of the app (target groups and port mappings).
-pub(super) const APP_PORT: i32 = 8080;
 
 /// What to create in the control plane.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +61,9 @@ pub struct SeedPlan {
     pub redirect_http: bool,
     /// Whether a WebACL is created and associated with the ALB.
     pub waf: bool,
+    /// What Terraform declares (ports, health check, listeners, redirect, WAF rate
+    /// rules); `None`: read from [`super::terraform::app_infra_dir`] at seed time.
+    pub declared: Option<Declared>,
 }
 
 /// Identifiers of what was seeded.
@@ -93,6 +94,11 @@ pub struct Seeded {
 /// Creates everything in `plan` in the control plane `sdk` points at.
 pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded> {
     validate(plan)?;
+    let declared = match &plan.declared {
+        Some(d) => d.clone(),
+        None => Declared::load_default()?,
+    };
+    let d = &declared;
     let region = sdk
         .region()
         .map(|r| r.as_ref().to_owned())
@@ -118,6 +124,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
         .to_owned();
     let stable_tg = target_group(
         &elb,
+        d,
         &format!("{}-stable", plan.name),
         &vpc_id,
         &plan.stable_targets,
@@ -125,6 +132,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
     .await?;
     let canary_tg = target_group(
         &elb,
+        d,
         &format!("{}-canary", plan.name),
         &vpc_id,
         &plan.canary_targets,
@@ -158,7 +166,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
         .create_listener()
         .load_balancer_arn(&load_balancer_arn)
         .protocol(ProtocolEnum::Https)
-        .port(443)
+        .port(i32::from(d.https_port))
         .ssl_policy(&plan.ssl_policy)
         .default_actions(forward_action(
             &stable_tg,
@@ -186,8 +194,10 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
             .redirect_config(
                 RedirectActionConfig::builder()
                     .protocol("HTTPS")
-                    .port("443")
-                    .status_code(RedirectActionStatusCodeEnum::Http301)
+                    .port(d.redirect_port.to_string())
+                    .status_code(RedirectActionStatusCodeEnum::from(
+                        format!("HTTP_{}", d.redirect_status).as_str(),
+                    ))
                     .build(),
             )
             .build()
@@ -203,7 +213,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
         elb.create_listener()
             .load_balancer_arn(&load_balancer_arn)
             .protocol(ProtocolEnum::Http)
-            .port(80)
+            .port(i32::from(d.http_port))
             .default_actions(http_action)
             .send()
             .await
@@ -212,7 +222,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
     )?;
 
     let web_acl_arn = if plan.waf {
-        Some(super::seed_waf::web_acl(sdk, &plan.name, &load_balancer_arn).await?)
+        Some(super::seed_waf::web_acl(sdk, &plan.name, &load_balancer_arn, &d.rate_rules).await?)
     } else {
         None
     };
@@ -245,6 +255,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
             &cluster,
             svc,
             &format!("{}:{tag}", plan.name),
+            &[d.app_port, d.health_port],
             desired,
             running,
         )
@@ -315,6 +326,7 @@ async fn network(
 
 async fn target_group(
     elb: &aws_sdk_elasticloadbalancingv2::Client,
+    d: &Declared,
     name: &str,
     vpc_id: &str,
     targets: &[(String, u16)],
@@ -323,10 +335,16 @@ async fn target_group(
         .create_target_group()
         .name(name)
         .protocol(ProtocolEnum::Http)
-        .port(APP_PORT)
+        .port(i32::from(d.app_port))
         .vpc_id(vpc_id)
         .target_type(TargetTypeEnum::Ip)
-        .health_check_path("/healthz")
+        .health_check_path(&d.health_path)
+        .health_check_port(d.health_check_port.to_string())
+        .matcher(
+            aws_sdk_elasticloadbalancingv2::types::Matcher::builder()
+                .http_code(&d.health_matcher)
+                .build(),
+        )
         .send()
         .await
         .map_err(|e| sdk_error("seed: create target group", e))?
