@@ -308,3 +308,75 @@ async fn bad_weights_and_faults_are_usage_errors() {
         assert_eq!(err.exit_code(), 2);
     }
 }
+
+/// The WAF's client rate rule (Terraform's `rate-limit-per-ip`, limit scaled down to
+/// [`SCALED_LIMIT`] per window through the twin's option) blocks a plain client above
+/// the limit with 429 and `x-waf-rule: rate-limit-per-ip`, while `harness verify`
+/// (which the twin hands its gate token) sends more than the limit without a single
+/// 429. Deterministic counting: ModSecurity counts every request of the window (one
+/// nginx worker) and the window (600 s) outlasts the test, so the outcome has no
+/// randomness: its chance of being wrong is 0 (< 1e-4).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waf_rate_rule_blocks_clients_not_the_gate() {
+    const SCALED_LIMIT: u64 = 200;
+    let spec = TwinSpec::healthy("90/10".parse::<Weights>().unwrap(), image().await);
+    let opts = harness::twin::TwinOptions {
+        waf_rate: harness::twin::waf_rate::RateOverrides {
+            client_limit: Some(SCALED_LIMIT),
+            gate_limit: None,
+            window_s: Some(600),
+        },
+        ..Default::default()
+    };
+    let twin = Twin::start_with(spec, opts).await.unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let user = <Cli as clap::Parser>::parse_from([
+        "harness",
+        "verify",
+        "--quiet",
+        "--checks",
+        "split",
+        "--margin",
+        "0.1",
+        "--max-requests",
+        "2000",
+        "--report-dir",
+        &tmp.path().display().to_string(),
+    ]);
+    let harness::cli::Command::Verify(v) = user.command else {
+        panic!("not verify")
+    };
+    let args = harness::twin::merge_verify_args(twin.verify_args(), &v);
+    assert!(args.gate_token.is_some(), "the twin hands out its token");
+    let run = harness::verify::run(args).await.unwrap();
+    let sample = run.sample.expect("a sample");
+    assert!(
+        sample.requests > SCALED_LIMIT,
+        "verify sent {} requests, not above the limit",
+        sample.requests
+    );
+    assert_eq!(
+        sample.unattributed.get("429"),
+        None,
+        "the gate was rate-limited: {:?}",
+        sample.unattributed
+    );
+
+    let c = client(&twin);
+    let url = twin.url();
+    for i in 1..=2 * SCALED_LIMIT {
+        let r = c.get(&url).send().await.unwrap();
+        let rule = r
+            .headers()
+            .get("x-waf-rule")
+            .map(|v| v.to_str().unwrap().to_string());
+        if i <= SCALED_LIMIT {
+            assert_eq!(r.status(), 200, "request {i} within the limit");
+            assert_eq!(rule, None);
+        } else {
+            assert_eq!(r.status(), 429, "request {i} above the limit");
+            assert_eq!(rule.as_deref(), Some("rate-limit-per-ip"));
+        }
+    }
+    twin.stop().await.unwrap();
+}

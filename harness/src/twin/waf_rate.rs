@@ -159,7 +159,7 @@ pub fn render_modsec(limits: &RateLimits) -> String {
         );
         let _ = writeln!(
             c,
-            "SecRule TX:{var} \"@eq 1\" \"id:{},phase:1,deny,status:{},log,msg:'{}',chain\"\n    SecRule IP:{var} \"@gt {}\"",
+            "SecRule TX:{var} \"@eq 1\" \"id:{},phase:1,deny,status:{},log,msg:'{}',chain\"\n    SecRule IP:{var} \"@gt {}\" \"t:none\"",
             next(),
             status(i),
             r.name,
@@ -202,7 +202,7 @@ mod tests {
             "{ms}"
         );
         assert!(ms.contains("msg:'rate-limit-per-ip'"));
-        assert!(ms.contains("SecRule IP:rl_0 \"@gt 2000\""));
+        assert!(ms.contains("SecRule IP:rl_0 \"@gt 2000\" \"t:none\""));
         assert!(ms.contains("SecRule IP:rl_1 \"@gt 100000\""));
         assert!(ms.contains("expirevar:ip.rl_0=300"));
         let small = RateLimits::new(
