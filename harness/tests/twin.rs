@@ -310,15 +310,18 @@ async fn bad_weights_and_faults_are_usage_errors() {
 }
 
 /// The WAF's client rate rule (Terraform's `rate-limit-per-ip`, limit scaled down to
-/// [`SCALED_LIMIT`] per window through the twin's option) blocks a plain client above
-/// the limit with 429 and `x-waf-rule: rate-limit-per-ip`, while `harness verify`
-/// (which the twin hands its gate token) sends more than the limit without a single
-/// 429. Deterministic counting: ModSecurity counts every request of the window (one
-/// nginx worker) and the window (600 s) outlasts the test, so the outcome has no
-/// randomness: its chance of being wrong is 0 (< 1e-4).
+/// `SCALED_LIMIT` per window through the twin's option, from 2000 per 300 s) blocks a
+/// plain client above the limit with 429 and `x-waf-rule: rate-limit-per-ip`, while
+/// `harness verify` (which the twin hands its gate token) sends more than the limit
+/// without a single 429. The scaled limit is below the split check's first look
+/// (`MIN_FIRST_LOOK` requests), so every verify run sends more than it. Deterministic
+/// counting: ModSecurity counts every request of the window (one nginx worker) and the
+/// window (600 s) outlasts the test, so the outcome has no randomness: its chance of
+/// being wrong is 0 (< 1e-4).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waf_rate_rule_blocks_clients_not_the_gate() {
-    const SCALED_LIMIT: u64 = 200;
+    const SCALED_LIMIT: u64 = 40;
+    const { assert!(SCALED_LIMIT < harness::checks::split::MIN_FIRST_LOOK) };
     let spec = TwinSpec::healthy("90/10".parse::<Weights>().unwrap(), image().await);
     let opts = harness::twin::TwinOptions {
         waf_rate: harness::twin::waf_rate::RateOverrides {
@@ -347,9 +350,14 @@ async fn waf_rate_rule_blocks_clients_not_the_gate() {
         panic!("not verify")
     };
     let args = harness::twin::merge_verify_args(twin.verify_args(), &v);
-    assert!(args.gate_token.is_some(), "the twin hands out its token");
+    let token = args
+        .gate_token
+        .clone()
+        .expect("the twin hands out its token")
+        .0;
     let run = harness::verify::run(args).await.unwrap();
     let sample = run.sample.expect("a sample");
+    eprintln!("verify: {} requests, {}", sample.requests, run.verdict);
     assert!(
         sample.requests > SCALED_LIMIT,
         "verify sent {} requests, not above the limit",
@@ -378,5 +386,13 @@ async fn waf_rate_rule_blocks_clients_not_the_gate() {
             assert_eq!(rule.as_deref(), Some("rate-limit-per-ip"));
         }
     }
+    // The same client with the token is exempt from the client limit.
+    let r = c
+        .get(&url)
+        .header("x-harness-gate", &token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200, "a gate request was rate-limited");
     twin.stop().await.unwrap();
 }
