@@ -18,7 +18,10 @@ const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
 #[path = "support/twin_util.rs"]
 mod twin_util;
 
-use twin_util::{alive, canary_share, client, containers_of, image, listener_weights};
+use twin_util::{
+    alive, assert_declared_target_group, canary_share, client, containers_of, image,
+    listener_weights,
+};
 
 fn assert_gone(state: &TwinState) {
     assert!(containers_of(&state.id).is_empty(), "containers left");
@@ -332,23 +335,10 @@ async fn waf_rate_rule_blocks_clients_not_the_gate() {
         ..Default::default()
     };
     let twin = Twin::start_with(spec, opts).await.unwrap();
+    assert_declared_target_group(&twin).await;
     let tmp = tempfile::tempdir().unwrap();
-    let user = <Cli as clap::Parser>::parse_from([
-        "harness",
-        "verify",
-        "--quiet",
-        "--checks",
-        "split",
-        "--margin",
-        "0.1",
-        "--max-requests",
-        "2000",
-        "--report-dir",
-        &tmp.path().display().to_string(),
-    ]);
-    let harness::cli::Command::Verify(v) = user.command else {
-        panic!("not verify")
-    };
+    let dir = tmp.path().display().to_string();
+    let v = twin_util::verify_flags(&["--checks", "split", "--margin", "0.1"], &dir);
     let args = harness::twin::merge_verify_args(twin.verify_args(), &v);
     let token = args
         .gate_token

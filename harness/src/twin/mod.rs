@@ -17,10 +17,12 @@ mod process;
 pub mod reweight;
 pub mod seed;
 mod seed_ecs;
+mod seed_tg;
 mod seed_waf;
 mod spec;
 mod state;
 pub mod terraform;
+mod tls_policy;
 #[allow(clippy::module_inception)]
 mod twin;
 mod updown;

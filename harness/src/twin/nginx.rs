@@ -14,13 +14,7 @@ use super::waf_rate;
 pub const MODSECURITY_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_modsecurity_module.so";
 /// Idle keep-alive connections nginx holds to the targets.
 pub const UPSTREAM_KEEPALIVE: u32 = 32;
-/// TLS 1.2 ciphers of ELBSecurityPolicy-TLS13-1-2-2021-06 (OpenSSL names).
-pub const ALB_TLS12_CIPHERS: &str = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:\
-ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:\
-ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384";
-/// Cipher string when TLS 1.0/1.1 are enabled: OpenSSL 3 refuses them (SHA-1
-/// signatures) above security level 0.
-pub const LEGACY_CIPHERS: &str = "DEFAULT:@SECLEVEL=0";
+pub use super::tls_policy::{ALB_TLS12_CIPHERS, LEGACY_CIPHERS};
 
 /// Which variant a target container belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -14,10 +14,11 @@
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, ForwardActionConfig, LoadBalancerSchemeEnum,
     LoadBalancerTypeEnum, ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum,
-    TargetDescription, TargetGroupTuple, TargetTypeEnum,
+    TargetGroupTuple,
 };
 
 use super::seed_ecs::service;
+use super::seed_tg::target_group;
 use super::terraform::Declared;
 use crate::aws::sdk_error;
 use crate::error::{Error, Result};
@@ -322,55 +323,6 @@ async fn network(
         )
         .await?;
     Ok((vpc_id, subnets, sg))
-}
-
-async fn target_group(
-    elb: &aws_sdk_elasticloadbalancingv2::Client,
-    d: &Declared,
-    name: &str,
-    vpc_id: &str,
-    targets: &[(String, u16)],
-) -> Result<String> {
-    let arn = elb
-        .create_target_group()
-        .name(name)
-        .protocol(ProtocolEnum::Http)
-        .port(i32::from(d.app_port))
-        .vpc_id(vpc_id)
-        .target_type(TargetTypeEnum::Ip)
-        .health_check_path(&d.health_path)
-        .health_check_port(d.health_check_port.to_string())
-        .matcher(
-            aws_sdk_elasticloadbalancingv2::types::Matcher::builder()
-                .http_code(&d.health_matcher)
-                .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| sdk_error("seed: create target group", e))?
-        .target_groups()
-        .first()
-        .and_then(|t| t.target_group_arn())
-        .ok_or_else(|| Error::Aws(format!("seed: target group {name} returned no ARN")))?
-        .to_owned();
-    if !targets.is_empty() {
-        let descs = targets
-            .iter()
-            .map(|(ip, port)| {
-                TargetDescription::builder()
-                    .id(ip)
-                    .port(i32::from(*port))
-                    .build()
-            })
-            .collect();
-        elb.register_targets()
-            .target_group_arn(&arn)
-            .set_targets(Some(descs))
-            .send()
-            .await
-            .map_err(|e| sdk_error("seed: register targets", e))?;
-    }
-    Ok(arn)
 }
 
 /// A forward action with both target groups and their weights.

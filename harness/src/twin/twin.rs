@@ -84,6 +84,7 @@ impl Twin {
             .clone()
             .unwrap_or_else(terraform::app_infra_dir);
         let declared = Declared::load(&tf_dir)?;
+        super::tls_policy::ciphers_for_policy(&declared.ssl_policy).map_err(Error::Config)?;
         let rate = RateLimits::new(&declared, opts.waf_rate, waf_rate::new_token());
         prereq::check().await?;
         if !containers::image_exists(&spec.image).await {

@@ -18,6 +18,11 @@ use hcl::{Block, Body, Expression, ObjectKey, Value};
 
 use crate::error::{Error, Result};
 
+mod waf;
+
+use waf::waf_rules;
+pub use waf::{GateScope, RateRule};
+
 /// Environment variable naming another app-infra folder (default: the repository's).
 pub const TERRAFORM_DIR_ENV: &str = "HARNESS_TERRAFORM_DIR";
 /// Window of a WAFv2 rate-based rule without `evaluation_window_sec` (AWS default).
@@ -29,34 +34,6 @@ pub fn app_infra_dir() -> PathBuf {
         Some(d) if !d.is_empty() => PathBuf::from(d),
         _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../terraform/app-infra"),
     }
-}
-
-/// Which requests a rate rule counts, by the gate header.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GateScope {
-    /// Every request.
-    All,
-    /// Requests whose gate header is not the token (the client limit).
-    ExceptGate,
-    /// Only requests whose gate header is the token (the gate's own limit).
-    OnlyGate,
-}
-
-/// One WAF rate-based rule.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RateRule {
-    /// Rule name (`rate-limit-per-ip`).
-    pub name: String,
-    /// Requests per window per IP before blocking.
-    pub limit: u64,
-    /// Window in seconds.
-    pub window_s: u64,
-    /// Status of the custom response (429).
-    pub response_code: u16,
-    /// Custom response header `(name, value)`, if any.
-    pub header: Option<(String, String)>,
-    /// Which requests the rule counts.
-    pub scope: GateScope,
 }
 
 /// What the twin takes from Terraform.
@@ -92,12 +69,12 @@ pub struct Declared {
     pub gate_header: String,
 }
 
-struct Stack {
+pub(super) struct Stack {
     blocks: Vec<(PathBuf, Block)>,
     ctx: Context<'static>,
 }
 
-fn bad(file: &Path, what: &str, why: impl std::fmt::Display) -> Error {
+pub(super) fn bad(file: &Path, what: &str, why: impl std::fmt::Display) -> Error {
     let name = file.file_name().map(Path::new).unwrap_or(file);
     Error::Config(format!("Terraform {}: {what}: {why}", name.display()))
 }
@@ -148,7 +125,7 @@ impl Stack {
         Ok(Stack { blocks, ctx })
     }
 
-    fn resource(&self, kind: &str, name: &str) -> Result<(&Path, &Body)> {
+    pub(super) fn resource(&self, kind: &str, name: &str) -> Result<(&Path, &Body)> {
         self.blocks
             .iter()
             .find(|(_, b)| {
@@ -159,13 +136,18 @@ impl Stack {
             .ok_or_else(|| Error::Config(format!("Terraform: no resource {kind}.{name} declared")))
     }
 
-    fn value(&self, file: &Path, what: &str, expr: Option<&Expression>) -> Result<Value> {
+    pub(super) fn value(
+        &self,
+        file: &Path,
+        what: &str,
+        expr: Option<&Expression>,
+    ) -> Result<Value> {
         let expr = expr.ok_or_else(|| bad(file, what, "not declared"))?;
         expr.evaluate(&self.ctx)
             .map_err(|e| bad(file, what, format!("cannot evaluate ({e})")))
     }
 
-    fn number(&self, file: &Path, what: &str, expr: Option<&Expression>) -> Result<u64> {
+    pub(super) fn number(&self, file: &Path, what: &str, expr: Option<&Expression>) -> Result<u64> {
         match self.value(file, what, expr)? {
             Value::Number(n) if n.as_u64().is_some() => Ok(n.as_u64().unwrap_or_default()),
             Value::String(s) => s
@@ -175,7 +157,12 @@ impl Stack {
         }
     }
 
-    fn string(&self, file: &Path, what: &str, expr: Option<&Expression>) -> Result<String> {
+    pub(super) fn string(
+        &self,
+        file: &Path,
+        what: &str,
+        expr: Option<&Expression>,
+    ) -> Result<String> {
         match self.value(file, what, expr)? {
             Value::String(s) => Ok(s),
             Value::Number(n) => Ok(n.to_string()),
@@ -184,17 +171,17 @@ impl Stack {
     }
 }
 
-fn attr<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
+pub(super) fn attr<'a>(body: &'a Body, key: &str) -> Option<&'a Expression> {
     body.attributes().find(|a| a.key() == key).map(|a| a.expr())
 }
 
-fn block<'a>(body: &'a Body, ident: &str) -> Option<&'a Body> {
+pub(super) fn block<'a>(body: &'a Body, ident: &str) -> Option<&'a Body> {
     body.blocks()
         .find(|b| b.identifier() == ident)
         .map(|b| b.body())
 }
 
-fn path<'a>(body: &'a Body, idents: &[&str]) -> Option<&'a Body> {
+pub(super) fn path<'a>(body: &'a Body, idents: &[&str]) -> Option<&'a Body> {
     idents.iter().try_fold(body, |b, i| block(b, i))
 }
 
@@ -252,6 +239,13 @@ impl Declared {
             "redirect.port",
         )?;
 
+        if ![app_port, health_port].contains(&health_check_port) {
+            return Err(bad(
+                f,
+                "health_check.port",
+                format!("{health_check_port} is not a port the task definition maps"),
+            ));
+        }
         let (rate_rules, gate_header) = waf_rules(&s)?;
         Ok(Declared {
             dir: dir.to_path_buf(),
@@ -316,77 +310,6 @@ fn port_mappings(s: &Stack) -> Result<(u16, u16)> {
 
 fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
     v.as_object().and_then(|o| o.get(key))
-}
-
-fn waf_rules(s: &Stack) -> Result<(Vec<RateRule>, String)> {
-    let (f, acl) = s.resource("aws_wafv2_web_acl", "main")?;
-    let mut rules = Vec::new();
-    let mut gate_header = None;
-    let mut ordered: Vec<(u64, &Body)> = Vec::new();
-    for r in acl.blocks().filter(|b| b.identifier() == "rule") {
-        let prio = s.number(f, "rule.priority", attr(r.body(), "priority"))?;
-        ordered.push((prio, r.body()));
-    }
-    ordered.sort_by_key(|(p, _)| *p);
-    for (_, r) in ordered {
-        let Some(stmt) = path(r, &["statement", "rate_based_statement"]) else {
-            continue;
-        };
-        let name = s.string(f, "rule.name", attr(r, "name"))?;
-        let at = |k: &str| format!("rule {name}: {k}");
-        let limit = s.number(f, &at("limit"), attr(stmt, "limit"))?;
-        let window_s = match attr(stmt, "evaluation_window_sec") {
-            Some(e) => s.number(f, &at("evaluation_window_sec"), Some(e))?,
-            None => DEFAULT_WAF_WINDOW_S,
-        };
-        let custom = path(r, &["action", "block", "custom_response"])
-            .ok_or_else(|| bad(f, &at("action.block.custom_response"), "not declared"))?;
-        let code = s.number(f, &at("response_code"), attr(custom, "response_code"))?;
-        let response_code = u16::try_from(code)
-            .map_err(|_| bad(f, &at("response_code"), format!("{code} is not a status")))?;
-        let header = match block(custom, "response_header") {
-            Some(h) => Some((
-                s.string(f, &at("response_header.name"), attr(h, "name"))?,
-                s.string(f, &at("response_header.value"), attr(h, "value"))?,
-            )),
-            None => None,
-        };
-        let scope_down = block(stmt, "scope_down_statement");
-        let (scope, matcher) = match scope_down {
-            None => (GateScope::All, None),
-            Some(sd) => match path(sd, &["not_statement", "statement", "byte_match_statement"]) {
-                Some(m) => (GateScope::ExceptGate, Some(m)),
-                None => match block(sd, "byte_match_statement") {
-                    Some(m) => (GateScope::OnlyGate, Some(m)),
-                    None => {
-                        return Err(bad(f, &at("scope_down_statement"), "not a header match"));
-                    }
-                },
-            },
-        };
-        if let Some(m) = matcher {
-            let h = path(m, &["field_to_match", "single_header"]).and_then(|h| attr(h, "name"));
-            let h = s.string(f, &at("field_to_match.single_header.name"), h)?;
-            if gate_header.as_ref().is_some_and(|g| g != &h) {
-                return Err(bad(
-                    f,
-                    &at("single_header"),
-                    "rules name different gate headers",
-                ));
-            }
-            gate_header = Some(h);
-        }
-        rules.push(RateRule {
-            name,
-            limit,
-            window_s,
-            response_code,
-            header,
-            scope,
-        });
-    }
-    let gate_header = gate_header.unwrap_or_else(|| crate::sample::GATE_TOKEN_HEADER.into());
-    Ok((rules, gate_header))
 }
 
 #[cfg(test)]
