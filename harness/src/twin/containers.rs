@@ -21,6 +21,7 @@ use super::nginx::{Upstream, Variant};
 use super::spec::{TwinSpec, VariantSpec};
 use super::state::{LABEL_KEEP, LABEL_OWNER, LABEL_TWIN};
 use super::terraform::Declared;
+
 /// How long a container may take to answer its health check with 200.
 pub const HEALTHY_TIMEOUT: Duration = Duration::from_secs(20);
 /// Drain time given to the app on SIGTERM (short: the twin is thrown away).
