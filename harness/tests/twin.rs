@@ -316,21 +316,23 @@ async fn bad_weights_and_faults_are_usage_errors() {
 /// `SCALED_LIMIT` per window through the twin's option, from 2000 per 300 s) blocks a
 /// plain client above the limit with 429 and `x-waf-rule: rate-limit-per-ip`, while
 /// `harness verify` (which the twin hands its gate token) sends more than the limit
-/// without a single 429. The scaled limit is below the split check's first look
-/// (`MIN_FIRST_LOOK` requests), so every verify run sends more than it. Deterministic
-/// counting: ModSecurity counts every request of the window (one nginx worker) and the
-/// window (600 s) outlasts the test, so the outcome has no randomness: its chance of
-/// being wrong is 0 (< 1e-4).
+/// without a single 429; once the window (`WINDOW_S`) has passed the client is served
+/// again. The scaled limit is below the split check's first look (`MIN_FIRST_LOOK`
+/// requests), so every verify run sends more than it. Deterministic counting:
+/// ModSecurity counts every request (one nginx worker); the only timing assumption is
+/// that the client's 81 sequential loopback requests take less than `WINDOW_S − 1` s
+/// (they take well under 1 s), so the chance of a wrong outcome is < 1e-4.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waf_rate_rule_blocks_clients_not_the_gate() {
     const SCALED_LIMIT: u64 = 40;
+    const WINDOW_S: u64 = 10;
     const { assert!(SCALED_LIMIT < harness::checks::split::MIN_FIRST_LOOK) };
     let spec = TwinSpec::healthy("90/10".parse::<Weights>().unwrap(), image().await);
     let opts = harness::twin::TwinOptions {
         waf_rate: harness::twin::waf_rate::RateOverrides {
             client_limit: Some(SCALED_LIMIT),
             gate_limit: None,
-            window_s: Some(600),
+            window_s: Some(WINDOW_S),
         },
         ..Default::default()
     };
@@ -384,5 +386,9 @@ async fn waf_rate_rule_blocks_clients_not_the_gate() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200, "a gate request was rate-limited");
+    // A new window serves the client again.
+    tokio::time::sleep(Duration::from_secs(WINDOW_S)).await;
+    let r = c.get(&url).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the window did not end");
     twin.stop().await.unwrap();
 }

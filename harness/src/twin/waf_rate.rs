@@ -8,21 +8,24 @@
 //! out; it is never printed.
 //!
 //! Implementation: ModSecurity v3 persistent collections. `initcol:ip=%{REMOTE_ADDR}`
-//! opens the client's collection; the first counted request of a window creates
-//! `ip.rl_N = 0` with `expirevar:ip.rl_N=<window>`; every counted request adds 1; a
-//! request that makes the count exceed the limit is denied with an internal status
-//! (`460 + N`) that nginx's `error_page` turns into the declared status and header
-//! (ModSecurity v3 cannot add response headers to a denial). Blocked requests count too,
-//! as on AWS.
+//! opens the client's collection; the first counted request opens a window
+//! (`ip.rl_N = 0`, `ip.rl_N_start = TIME_EPOCH`), and a counted request arriving when
+//! the window is `window` seconds old or more opens a new one; every counted request
+//! adds 1; a request that makes the count exceed the limit is denied with an internal
+//! status (`460 + N`) that nginx's `error_page` turns into the declared status and
+//! header (ModSecurity v3 cannot add response headers to a denial). Blocked requests
+//! count too, as on AWS. (`expirevar` is not used: libmodsecurity 3.0.9's in-memory
+//! collections never expired a variable in a check on this machine.)
 //!
 //! Timing semantics and tolerance: the twin's window is *fixed*, opened by the first
-//! counted request and closed `window` seconds later (± 1 s: ModSecurity's expiry has
-//! one-second resolution), while AWS WAF counts over a *sliding* window re-evaluated
-//! every few seconds and may let a flood run for up to ~30 s before blocking. So the
-//! twin blocks exactly the `limit + 1`-th request of a window, and AWS blocks around
-//! it. libmodsecurity 3.0.9 as built by Debian (no LMDB) keeps collections in memory
-//! per worker process: the edge runs one worker (`worker_processes 1`), and an
-//! `nginx -s reload` (weight change) starts a new worker with zeroed counts.
+//! counted request and closed `window` seconds later (resolution 1 s: `TIME_EPOCH` is
+//! in whole seconds, so a window lasts between `window − 1` and `window` seconds),
+//! while AWS WAF counts over a *sliding* window re-evaluated every few seconds and may
+//! let a flood run for up to ~30 s before blocking. So the twin blocks exactly the
+//! `limit + 1`-th request of a window, and AWS blocks around it. libmodsecurity 3.0.9
+//! as built by Debian (no LMDB) keeps collections in memory per worker process: the
+//! edge runs one worker (`worker_processes 1`), and an `nginx -s reload` (weight
+//! change) starts a new worker with zeroed counts.
 
 use std::fmt::Write as _;
 
@@ -146,9 +149,21 @@ pub fn render_modsec(limits: &RateLimits) -> String {
         };
         let _ = writeln!(c, "# {} ({} per {} s)", r.name, r.limit, r.window_s);
         let _ = writeln!(c, "{counts},setvar:tx.{var}=1\"");
+        // Open a window on the first counted request, and a new one once the current
+        // is `window` seconds old (age = TIME_EPOCH - start).
         let _ = writeln!(
             c,
-            "SecRule TX:{var} \"@eq 1\" \"id:{},phase:1,pass,nolog,chain\"\n    SecRule &IP:{var} \"@eq 0\" \"setvar:ip.{var}=0,expirevar:ip.{var}={}\"",
+            "SecRule TX:{var} \"@eq 1\" \"id:{},phase:1,pass,nolog,chain\"\n    SecRule &IP:{var}_start \"@eq 0\" \"setvar:ip.{var}=0,setvar:ip.{var}_start=%{{TIME_EPOCH}}\"",
+            next()
+        );
+        let _ = writeln!(
+            c,
+            "SecRule TX:{var} \"@eq 1\" \"id:{},phase:1,pass,nolog,setvar:tx.{var}_age=%{{TIME_EPOCH}},setvar:tx.{var}_age=-%{{ip.{var}_start}}\"",
+            next()
+        );
+        let _ = writeln!(
+            c,
+            "SecRule TX:{var} \"@eq 1\" \"id:{},phase:1,pass,nolog,chain\"\n    SecRule TX:{var}_age \"@ge {}\" \"setvar:ip.{var}=0,setvar:ip.{var}_start=%{{TIME_EPOCH}}\"",
             next(),
             r.window_s
         );
@@ -159,7 +174,7 @@ pub fn render_modsec(limits: &RateLimits) -> String {
         );
         let _ = writeln!(
             c,
-            "SecRule TX:{var} \"@eq 1\" \"id:{},phase:1,deny,status:{},log,msg:'{}',chain\"\n    SecRule IP:{var} \"@gt {}\" \"t:none\"",
+            "SecRule TX:{var} \"@eq 1\" \"id:{},phase:1,deny,status:{},log,noauditlog,msg:'{}',chain\"\n    SecRule IP:{var} \"@gt {}\" \"t:none\"",
             next(),
             status(i),
             r.name,
@@ -204,7 +219,7 @@ mod tests {
         assert!(ms.contains("msg:'rate-limit-per-ip'"));
         assert!(ms.contains("SecRule IP:rl_0 \"@gt 2000\" \"t:none\""));
         assert!(ms.contains("SecRule IP:rl_1 \"@gt 100000\""));
-        assert!(ms.contains("expirevar:ip.rl_0=300"));
+        assert!(ms.contains("SecRule TX:rl_0_age \"@ge 300\""), "{ms}");
         let small = RateLimits::new(
             &d,
             RateOverrides {
@@ -217,7 +232,7 @@ mod tests {
         let ms = render_modsec(&small);
         assert!(ms.contains("SecRule IP:rl_0 \"@gt 200\""));
         assert!(ms.contains("SecRule IP:rl_1 \"@gt 100000\""));
-        assert!(ms.contains("expirevar:ip.rl_1=60"));
+        assert!(ms.contains("SecRule TX:rl_1_age \"@ge 60\""));
         let ng = render_nginx(&small.rules);
         assert!(ng.contains("error_page 460 @waf_rate_0;"), "{ng}");
         assert!(ng.contains("add_header x-waf-rule rate-limit-per-ip always; return 429;"));
