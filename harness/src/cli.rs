@@ -161,6 +161,20 @@ pub struct VerifyArgs {
     /// is too small for the split test).
     #[arg(long)]
     pub plan: bool,
+    /// The gate's WAF token when a caller (the local twin) supplies it; preferred over
+    /// `HARNESS_GATE_TOKEN`. Not a flag: a token on a command line would leak.
+    #[arg(skip)]
+    pub gate_token: Option<GateToken>,
+}
+
+/// A gate token whose `Debug` does not show it.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct GateToken(pub String);
+
+impl std::fmt::Debug for GateToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("GateToken(<redacted>)")
+    }
 }
 
 /// Inputs of `harness local`.

@@ -12,8 +12,11 @@
 
 #[path = "support/infra.rs"]
 mod infra;
+#[path = "support/twin_tf.rs"]
+mod twin_tf;
 
 use infra::*;
+use twin_tf::local_number;
 
 #[test]
 fn deploy_variables_exist_with_descriptions_and_validation() {
@@ -241,28 +244,6 @@ fn canary_desired_count_is_zero_exactly_when_its_weight_is_zero() {
     }
 }
 
-/// The value of `local.NAME` in a stack, evaluated (locals may refer to each other).
-fn local_number(blocks: &[Block], name: &str) -> i64 {
-    let mut ctx = hcl::eval::Context::new();
-    let mut locals = hcl::Map::new();
-    // Evaluate repeatedly so locals that refer to other locals resolve (a few rounds
-    // suffice for the short chains in app-infra).
-    for _ in 0..4 {
-        ctx.declare_var("local", hcl::Value::Object(locals.clone()));
-        for block in all(blocks, "locals") {
-            for a in block.body().attributes() {
-                if let Ok(v) = a.expr().evaluate(&ctx) {
-                    locals.insert(a.key().to_string(), v);
-                }
-            }
-        }
-    }
-    locals
-        .get(name)
-        .and_then(|v| v.as_i64())
-        .unwrap_or_else(|| panic!("local.{name} is not a number in the stack"))
-}
-
 /// ECS sends SIGTERM while the ALB still routes to the target for its deregistration
 /// delay: the app must keep serving that long, then drain, and ECS must not SIGKILL it
 /// before (stopTimeout > delay + drain, at most ECS's 120 s cap). The app's own default
@@ -387,4 +368,11 @@ fn gate_has_its_own_rate_limit_and_rate_blocks_are_recognisable() {
             "{wf}: the harness gets no gate token"
         );
     }
+}
+
+/// The twin is built from what Terraform declares and follows a changed copy
+/// (`support/twin_tf.rs`).
+#[test]
+fn the_twin_renders_what_terraform_declares_and_follows_changes() {
+    twin_tf::assert_twin_follows_terraform();
 }

@@ -106,8 +106,12 @@ pub(super) fn resolve(args: &VerifyArgs, file: &FileConfig, tf: &TfOutputs) -> R
     } else {
         &args.headers
     };
-    let request = RequestSpec::parse(path, headers)?
-        .with_gate_token(std::env::var(crate::sample::GATE_TOKEN_ENV).ok())?;
+    let request = RequestSpec::parse(path, headers)?.with_gate_token(
+        args.gate_token
+            .as_ref()
+            .map(|t| t.0.clone())
+            .or_else(|| std::env::var(crate::sample::GATE_TOKEN_ENV).ok()),
+    )?;
     let changed_at = args
         .changed_at
         .as_deref()

@@ -128,3 +128,24 @@ fn command_line_round_trips_through_clap() {
     let cfg2 = merge(&again, FileConfig::default(), TfOutputs::default()).unwrap();
     assert_eq!(cfg2.command_line(), line);
 }
+
+/// A token handed over in `VerifyArgs` (by the local twin) is sent as the gate header
+/// and wins over `HARNESS_GATE_TOKEN`; it shows in no flag and no `Debug` output.
+#[test]
+fn a_handed_over_gate_token_is_sent_and_never_shown() {
+    let token = "t0ken-handed-over-by-the-twin-0123456789";
+    let a = VerifyArgs {
+        gate_token: Some(crate::cli::GateToken(token.into())),
+        ..args()
+    };
+    let cfg = merge(&a, FileConfig::default(), TfOutputs::default()).unwrap();
+    let headers = cfg.extras.request.hyper_headers().unwrap();
+    let sent: Vec<_> = headers
+        .iter()
+        .filter(|(n, _)| n.as_str() == crate::sample::GATE_TOKEN_HEADER)
+        .map(|(_, v)| v.to_str().unwrap().to_string())
+        .collect();
+    assert_eq!(sent, vec![token.to_string()]);
+    assert!(!format!("{a:?} {cfg:?}").contains(token));
+    assert!(!cfg.command_line().contains(token));
+}

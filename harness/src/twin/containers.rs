@@ -20,13 +20,9 @@ use crate::error::{Error, Result};
 use super::nginx::{Upstream, Variant};
 use super::spec::{TwinSpec, VariantSpec};
 use super::state::{LABEL_KEEP, LABEL_OWNER, LABEL_TWIN};
+use super::terraform::Declared;
 
-/// Port the app listens on inside the container (unprivileged: the image runs as
-/// non-root).
-pub const APP_PORT: u16 = 8000;
-/// Health port inside the container.
-pub const HEALTH_PORT: u16 = 8081;
-/// How long a container may take to answer `/health` with 200.
+/// How long a container may take to answer its health check with 200.
 pub const HEALTHY_TIMEOUT: Duration = Duration::from_secs(20);
 /// Drain time given to the app on SIGTERM (short: the twin is thrown away).
 pub const DRAIN_TIMEOUT_SECS: u32 = 1;
@@ -94,19 +90,25 @@ pub async fn image_exists(image: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Ports and health path are Terraform's (the task definition's `portMappings`, the
+/// target group's health check); Docker ≥ 20.10 lets the non-root app bind port 80
+/// (`net.ipv4.ip_unprivileged_port_start = 0` in the container, as the task definition
+/// sets).
 async fn start_one(
     spec: &TwinSpec,
+    declared: &Declared,
     variant: Variant,
     v: &VariantSpec,
     twin_id: &str,
     keep: bool,
 ) -> Result<Target> {
     let (name, tag) = split_image(&spec.image);
+    let (app_port, health_port) = (declared.app_port, declared.health_port);
     let mut req = GenericImage::new(name, tag)
-        .with_exposed_port(APP_PORT.tcp())
-        .with_exposed_port(HEALTH_PORT.tcp())
-        .with_env_var("APP_PORT", APP_PORT.to_string())
-        .with_env_var("HEALTH_PORT", HEALTH_PORT.to_string())
+        .with_exposed_port(app_port.tcp())
+        .with_exposed_port(health_port.tcp())
+        .with_env_var("APP_PORT", app_port.to_string())
+        .with_env_var("HEALTH_PORT", health_port.to_string())
         .with_env_var("VARIANT", variant.as_str())
         .with_env_var("RELEASE", v.release.clone())
         .with_env_var("DRAIN_TIMEOUT_SECS", DRAIN_TIMEOUT_SECS.to_string())
@@ -131,8 +133,10 @@ async fn start_one(
     })?;
     let id = container.id().to_string();
     let ports = async {
-        let app = container.get_host_port_ipv4(APP_PORT.tcp()).await?;
-        let health = container.get_host_port_ipv4(HEALTH_PORT.tcp()).await?;
+        let app = container.get_host_port_ipv4(app_port.tcp()).await?;
+        let health = container
+            .get_host_port_ipv4(declared.health_check_port.tcp())
+            .await?;
         Ok::<_, testcontainers::TestcontainersError>((app, health))
     }
     .await
@@ -153,21 +157,21 @@ async fn start_one(
         ip,
         container: Some(container),
     };
-    if let Err(e) = wait_healthy(target.health_port).await {
+    if let Err(e) = wait_healthy(target.health_port, &declared.health_path).await {
         let _ = target.remove().await;
         return Err(e);
     }
     Ok(target)
 }
 
-/// Polls `GET /health` on the mapped port until 200 (the mapped port accepts TCP
+/// Polls `GET <path>` on the mapped port until 200 (the mapped port accepts TCP
 /// before the app listens, so only an HTTP answer counts).
-async fn wait_healthy(port: u16) -> Result<()> {
+async fn wait_healthy(port: u16, path: &str) -> Result<()> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
         .build()
         .map_err(|e| Error::Runtime(format!("http client: {e}")))?;
-    let url = format!("http://127.0.0.1:{port}/health");
+    let url = format!("http://127.0.0.1:{port}{path}");
     let deadline = Instant::now() + HEALTHY_TIMEOUT;
     loop {
         if let Ok(r) = client.get(&url).send().await
@@ -186,14 +190,19 @@ async fn wait_healthy(port: u16) -> Result<()> {
 
 /// Starts every stable and canary replica of `spec` concurrently. On any failure the
 /// ones already started are removed.
-pub async fn start_all(spec: &TwinSpec, twin_id: &str, keep: bool) -> Result<Vec<Target>> {
+pub async fn start_all(
+    spec: &TwinSpec,
+    declared: &Declared,
+    twin_id: &str,
+    keep: bool,
+) -> Result<Vec<Target>> {
     let mut jobs = Vec::new();
     for (variant, v) in [
         (Variant::Stable, &spec.stable),
         (Variant::Canary, &spec.canary),
     ] {
         for _ in 0..v.replicas {
-            jobs.push(start_one(spec, variant, v, twin_id, keep));
+            jobs.push(start_one(spec, declared, variant, v, twin_id, keep));
         }
     }
     let results = futures::future::join_all(jobs).await;
@@ -220,12 +229,13 @@ pub async fn start_all(spec: &TwinSpec, twin_id: &str, keep: bool) -> Result<Vec
 /// release or configuration); on any failure the ones already started are removed.
 pub async fn start_variant(
     spec: &TwinSpec,
+    declared: &Declared,
     variant: Variant,
     v: &VariantSpec,
     twin_id: &str,
     keep: bool,
 ) -> Result<Vec<Target>> {
-    let jobs = (0..v.replicas).map(|_| start_one(spec, variant, v, twin_id, keep));
+    let jobs = (0..v.replicas).map(|_| start_one(spec, declared, variant, v, twin_id, keep));
     let results = futures::future::join_all(jobs).await;
     let mut ok = Vec::new();
     let mut first_err = None;

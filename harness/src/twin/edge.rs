@@ -14,6 +14,8 @@ use super::modsec;
 use super::nginx::{self, EdgeLayout, Upstream};
 use super::process;
 use super::spec::{TwinSpec, WafMode};
+use super::terraform::Declared;
+use super::waf_rate::{self, RateLimits};
 
 /// The nginx binary (Debian's).
 pub const NGINX: &str = "nginx";
@@ -49,9 +51,13 @@ fn running_as_root() -> bool {
 
 impl Edge {
     /// Writes the ModSecurity and nginx configs under `dir` and starts nginx on two
-    /// free loopback ports; returns once both listeners accept connections.
+    /// free loopback ports; returns once both listeners accept connections. The
+    /// redirect and the WAF rate rules are Terraform's (`declared`, `rate`).
+    #[allow(clippy::too_many_arguments)]
     pub async fn start(
         spec: &TwinSpec,
+        declared: &Declared,
+        rate: &RateLimits,
         dir: &Path,
         cert: &Path,
         key: &Path,
@@ -76,8 +82,17 @@ impl Edge {
                 modsec::CRS_RULES_DIR
             ))
         })?;
+        let rate_file = msdir.join("rate-limit.conf");
+        write(&rate_file, &waf_rate::render_modsec(rate))?;
+        use std::os::unix::fs::PermissionsExt;
+        // It holds the gate token.
+        std::fs::set_permissions(&rate_file, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| Error::io("restricting the rate rules file", e))?;
         let rules = msdir.join("main.conf");
-        write(&rules, &modsec::render(spec.waf, &msdir, &extras, &crs))?;
+        write(
+            &rules,
+            &modsec::render(spec.waf, &msdir, &extras, Some(&rate_file), &crs),
+        )?;
 
         let mut last_err = None;
         for _ in 0..PORT_ATTEMPTS {
@@ -88,6 +103,8 @@ impl Edge {
                 modsecurity_rules: rules.clone(),
                 https_port: process::free_port().map_err(|e| Error::io("picking a port", e))?,
                 http_port: process::free_port().map_err(|e| Error::io("picking a port", e))?,
+                redirect_status: declared.redirect_status,
+                waf_rate: rate.rules.clone(),
                 as_root: running_as_root(),
             };
             match Edge::spawn(spec, layout, upstreams.clone(), outlive_parent).await {

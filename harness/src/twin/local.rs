@@ -93,6 +93,7 @@ pub async fn local(args: LocalArgs) -> Result<Outcome> {
         TwinOptions {
             dir: Some(dir),
             detached: true,
+            ..TwinOptions::default()
         }
     } else {
         TwinOptions::default()

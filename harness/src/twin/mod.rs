@@ -18,15 +18,19 @@ pub mod promotion;
 pub mod reweight;
 pub mod seed;
 mod seed_ecs;
+mod seed_tg;
 mod seed_waf;
 mod spec;
 mod state;
+pub mod terraform;
+mod tls_policy;
 #[allow(clippy::module_inception)]
 mod twin;
 mod updown;
+pub mod waf_rate;
 
 pub use certs::{Pki, PkiPaths};
-pub use containers::{APP_PORT, HEALTH_PORT, Target};
+pub use containers::Target;
 pub use edge::Edge;
 pub use fault::Fault;
 pub use local::merge_verify_args;

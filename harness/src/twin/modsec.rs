@@ -35,8 +35,15 @@ pub fn crs_rule_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Renders the main ModSecurity rules file: engine settings, CRS setup, the AWS extras,
-/// the CRS rules. `dir` holds the audit log and ModSecurity's temp/data folders.
-pub fn render(mode: WafMode, dir: &Path, extras: &Path, crs_rules: &[PathBuf]) -> String {
+/// the CRS rules. `dir` holds the audit log and ModSecurity's temp/data folders;
+/// `rate` (the WAF rate rules, [`super::waf_rate`]) is included before the CRS.
+pub fn render(
+    mode: WafMode,
+    dir: &Path,
+    extras: &Path,
+    rate: Option<&Path>,
+    crs_rules: &[PathBuf],
+) -> String {
     let d = dir.display();
     let engine = match mode {
         WafMode::Blocking => "On",
@@ -73,6 +80,9 @@ pub fn render(mode: WafMode, dir: &Path, extras: &Path, crs_rules: &[PathBuf]) -
     let _ = writeln!(c, "SecTmpDir {d}/tmp");
     let _ = writeln!(c, "SecDataDir {d}/tmp");
     let _ = writeln!(c, "SecUnicodeMapFile {UNICODE_MAP} 20127");
+    if let Some(rate) = rate {
+        let _ = writeln!(c, "Include {}", rate.display());
+    }
     let _ = writeln!(c, "Include {CRS_SETUP}");
     let _ = writeln!(c, "Include {CRS_BEFORE}");
     let _ = writeln!(c, "Include {}", extras.display());
@@ -94,6 +104,7 @@ mod tests {
             WafMode::Blocking,
             Path::new("/t/m"),
             Path::new("/t/m/x.conf"),
+            Some(Path::new("/t/m/rate.conf")),
             &rules,
         );
         assert!(on.contains("SecRuleEngine On\n"));
@@ -105,10 +116,12 @@ mod tests {
         let extras = on.find("/t/m/x.conf").unwrap();
         let crs = on.find("REQUEST-901").unwrap();
         assert!(setup < extras && extras < crs);
+        assert!(on.find("Include /t/m/rate.conf").unwrap() < setup);
         let off = render(
             WafMode::DetectionOnly,
             Path::new("/t/m"),
             Path::new("/x"),
+            None,
             &rules,
         );
         assert!(off.contains("SecRuleEngine DetectionOnly\n"));

@@ -7,18 +7,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use super::spec::{TwinSpec, VariantSpec};
+use super::terraform::RateRule;
+use super::waf_rate;
 
 /// Path of Debian's ModSecurity dynamic module.
 pub const MODSECURITY_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_modsecurity_module.so";
 /// Idle keep-alive connections nginx holds to the targets.
 pub const UPSTREAM_KEEPALIVE: u32 = 32;
-/// TLS 1.2 ciphers of ELBSecurityPolicy-TLS13-1-2-2021-06 (OpenSSL names).
-pub const ALB_TLS12_CIPHERS: &str = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:\
-ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:\
-ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-AES256-SHA384:ECDHE-RSA-AES256-SHA384";
-/// Cipher string when TLS 1.0/1.1 are enabled: OpenSSL 3 refuses them (SHA-1
-/// signatures) above security level 0.
-pub const LEGACY_CIPHERS: &str = "DEFAULT:@SECLEVEL=0";
+pub use super::tls_policy::{ALB_TLS12_CIPHERS, LEGACY_CIPHERS};
 
 /// Which variant a target container belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -64,6 +60,10 @@ pub struct EdgeLayout {
     pub https_port: u16,
     /// HTTP listener port on 127.0.0.1.
     pub http_port: u16,
+    /// Status of the HTTP listener's redirect (Terraform's `redirect.status_code`).
+    pub redirect_status: u16,
+    /// WAF rate rules whose denials get their declared status and header.
+    pub waf_rate: Vec<RateRule>,
     /// Whether nginx runs as root (then workers must be told to stay root to write the
     /// temp folders; as another user the `user` directive is ignored).
     pub as_root: bool,
@@ -226,6 +226,7 @@ pub fn render(spec: &TwinSpec, layout: &EdgeLayout, upstreams: &[Upstream]) -> S
     let _ = writeln!(c, "        ssl_ciphers {ciphers};");
     let _ = writeln!(c, "        ssl_prefer_server_ciphers on;");
     c.push_str(proxy);
+    c.push_str(&waf_rate::render_nginx(&layout.waf_rate));
     let _ = writeln!(c, "    }}");
 
     let _ = writeln!(c, "    server {{");
@@ -234,12 +235,13 @@ pub fn render(spec: &TwinSpec, layout: &EdgeLayout, upstreams: &[Upstream]) -> S
     if spec.redirect {
         let _ = writeln!(
             c,
-            "        location / {{ return 301 https://$host:{}$request_uri; }}",
-            layout.https_port
+            "        location / {{ return {} https://$host:{}$request_uri; }}",
+            layout.redirect_status, layout.https_port
         );
     } else {
         c.push_str(proxy);
     }
+    c.push_str(&waf_rate::render_nginx(&layout.waf_rate));
     let _ = writeln!(c, "    }}");
     let _ = writeln!(c, "}}");
     c
@@ -259,6 +261,8 @@ mod tests {
             modsecurity_rules: "/tmp/t/modsecurity/main.conf".into(),
             https_port: 18443,
             http_port: 18080,
+            redirect_status: 301,
+            waf_rate: Vec::new(),
             as_root: false,
         }
     }

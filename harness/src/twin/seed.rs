@@ -14,15 +14,14 @@
 use aws_sdk_elasticloadbalancingv2::types::{
     Action, ActionTypeEnum, Certificate, ForwardActionConfig, LoadBalancerSchemeEnum,
     LoadBalancerTypeEnum, ProtocolEnum, RedirectActionConfig, RedirectActionStatusCodeEnum,
-    TargetDescription, TargetGroupTuple, TargetTypeEnum,
+    TargetGroupTuple,
 };
 
 use super::seed_ecs::service;
+use super::seed_tg::target_group;
+use super::terraform::Declared;
 use crate::aws::sdk_error;
 use crate::error::{Error, Result};
-
-/// Container port of the app (target groups and port mappings).
-pub(super) const APP_PORT: i32 = 8080;
 
 /// What to create in the control plane.
 #[derive(Debug, Clone, Default)]
@@ -63,6 +62,9 @@ pub struct SeedPlan {
     pub redirect_http: bool,
     /// Whether a WebACL is created and associated with the ALB.
     pub waf: bool,
+    /// What Terraform declares (ports, health check, listeners, redirect, WAF rate
+    /// rules); `None`: read from [`super::terraform::app_infra_dir`] at seed time.
+    pub declared: Option<Declared>,
 }
 
 /// Identifiers of what was seeded.
@@ -93,6 +95,11 @@ pub struct Seeded {
 /// Creates everything in `plan` in the control plane `sdk` points at.
 pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded> {
     validate(plan)?;
+    let declared = match &plan.declared {
+        Some(d) => d.clone(),
+        None => Declared::load_default()?,
+    };
+    let d = &declared;
     let region = sdk
         .region()
         .map(|r| r.as_ref().to_owned())
@@ -118,6 +125,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
         .to_owned();
     let stable_tg = target_group(
         &elb,
+        d,
         &format!("{}-stable", plan.name),
         &vpc_id,
         &plan.stable_targets,
@@ -125,6 +133,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
     .await?;
     let canary_tg = target_group(
         &elb,
+        d,
         &format!("{}-canary", plan.name),
         &vpc_id,
         &plan.canary_targets,
@@ -158,7 +167,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
         .create_listener()
         .load_balancer_arn(&load_balancer_arn)
         .protocol(ProtocolEnum::Https)
-        .port(443)
+        .port(i32::from(d.https_port))
         .ssl_policy(&plan.ssl_policy)
         .default_actions(forward_action(
             &stable_tg,
@@ -186,8 +195,10 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
             .redirect_config(
                 RedirectActionConfig::builder()
                     .protocol("HTTPS")
-                    .port("443")
-                    .status_code(RedirectActionStatusCodeEnum::Http301)
+                    .port(d.redirect_port.to_string())
+                    .status_code(RedirectActionStatusCodeEnum::from(
+                        format!("HTTP_{}", d.redirect_status).as_str(),
+                    ))
                     .build(),
             )
             .build()
@@ -203,7 +214,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
         elb.create_listener()
             .load_balancer_arn(&load_balancer_arn)
             .protocol(ProtocolEnum::Http)
-            .port(80)
+            .port(i32::from(d.http_port))
             .default_actions(http_action)
             .send()
             .await
@@ -212,7 +223,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
     )?;
 
     let web_acl_arn = if plan.waf {
-        Some(super::seed_waf::web_acl(sdk, &plan.name, &load_balancer_arn).await?)
+        Some(super::seed_waf::web_acl(sdk, &plan.name, &load_balancer_arn, &d.rate_rules).await?)
     } else {
         None
     };
@@ -245,6 +256,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
             &cluster,
             svc,
             &format!("{}:{tag}", plan.name),
+            &[d.app_port, d.health_port],
             desired,
             running,
         )
@@ -311,48 +323,6 @@ async fn network(
         )
         .await?;
     Ok((vpc_id, subnets, sg))
-}
-
-async fn target_group(
-    elb: &aws_sdk_elasticloadbalancingv2::Client,
-    name: &str,
-    vpc_id: &str,
-    targets: &[(String, u16)],
-) -> Result<String> {
-    let arn = elb
-        .create_target_group()
-        .name(name)
-        .protocol(ProtocolEnum::Http)
-        .port(APP_PORT)
-        .vpc_id(vpc_id)
-        .target_type(TargetTypeEnum::Ip)
-        .health_check_path("/healthz")
-        .send()
-        .await
-        .map_err(|e| sdk_error("seed: create target group", e))?
-        .target_groups()
-        .first()
-        .and_then(|t| t.target_group_arn())
-        .ok_or_else(|| Error::Aws(format!("seed: target group {name} returned no ARN")))?
-        .to_owned();
-    if !targets.is_empty() {
-        let descs = targets
-            .iter()
-            .map(|(ip, port)| {
-                TargetDescription::builder()
-                    .id(ip)
-                    .port(i32::from(*port))
-                    .build()
-            })
-            .collect();
-        elb.register_targets()
-            .target_group_arn(&arn)
-            .set_targets(Some(descs))
-            .send()
-            .await
-            .map_err(|e| sdk_error("seed: register targets", e))?;
-    }
-    Ok(arn)
 }
 
 /// A forward action with both target groups and their weights.

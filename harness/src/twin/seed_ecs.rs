@@ -6,7 +6,6 @@
 
 use aws_sdk_ecs::types::{ContainerDefinition, PortMapping};
 
-use super::seed::APP_PORT;
 use crate::aws::sdk_error;
 use crate::error::Result;
 
@@ -14,15 +13,21 @@ use crate::error::Result;
 const CONTAINER_MEMORY_MIB: i32 = 512;
 
 /// Registers a task definition for `image` and creates the service `name` with the
-/// given desired count, reaching `running` through moto's update semantics.
+/// given desired count, reaching `running` through moto's update semantics. `ports`
+/// are the container ports Terraform's task definition maps (app, health).
 pub(super) async fn service(
     ecs: &aws_sdk_ecs::Client,
     cluster: &str,
     name: &str,
     image: &str,
+    ports: &[u16],
     desired: i32,
     running: i32,
 ) -> Result<()> {
+    let mappings = ports
+        .iter()
+        .map(|p| PortMapping::builder().container_port(i32::from(*p)).build())
+        .collect();
     let td = ecs
         .register_task_definition()
         .family(name)
@@ -32,7 +37,7 @@ pub(super) async fn service(
                 .image(image)
                 .memory(CONTAINER_MEMORY_MIB)
                 .essential(true)
-                .port_mappings(PortMapping::builder().container_port(APP_PORT).build())
+                .set_port_mappings(Some(mappings))
                 .build(),
         )
         .send()

@@ -10,8 +10,8 @@ use aws_sdk_wafv2::types::{
 use crate::aws::sdk_error;
 use crate::error::{Error, Result};
 
-/// Requests per 5 minutes per IP before the rate rule blocks (app-infra's value).
-const RATE_LIMIT: i64 = 2000;
+use super::terraform::RateRule;
+
 /// AWS managed rule groups, in priority order.
 const MANAGED_GROUPS: &[&str] = &[
     "AWSManagedRulesCommonRuleSet",
@@ -32,6 +32,7 @@ pub(crate) async fn web_acl(
     sdk: &aws_config::SdkConfig,
     name: &str,
     load_balancer_arn: &str,
+    rate_rules: &[RateRule],
 ) -> Result<String> {
     let waf = aws_sdk_wafv2::Client::new(sdk);
     let bad = |e: aws_sdk_wafv2::error::BuildError| Error::Runtime(format!("seed: WAF rule: {e}"));
@@ -62,30 +63,39 @@ pub(crate) async fn web_acl(
                 .map_err(bad)?,
         );
     }
-    rules.push(
-        Rule::builder()
-            .name("rate-limit")
-            .priority(MANAGED_GROUPS.len() as i32)
-            .statement(
-                Statement::builder()
-                    .rate_based_statement(
-                        RateBasedStatement::builder()
-                            .limit(RATE_LIMIT)
-                            .aggregate_key_type(RateBasedStatementAggregateKeyType::Ip)
-                            .build()
-                            .map_err(bad)?,
-                    )
-                    .build(),
-            )
-            .action(
-                RuleAction::builder()
-                    .block(BlockAction::builder().build())
-                    .build(),
-            )
-            .visibility_config(visibility("rate-limit")?)
-            .build()
-            .map_err(bad)?,
-    );
+    // Terraform's rate-based rules (names, limits), after the managed groups.
+    for (i, r) in rate_rules.iter().enumerate() {
+        let limit = i64::try_from(r.limit).map_err(|_| {
+            Error::Config(format!(
+                "seed: WAF rule {}: limit {} out of range",
+                r.name, r.limit
+            ))
+        })?;
+        rules.push(
+            Rule::builder()
+                .name(&r.name)
+                .priority((MANAGED_GROUPS.len() + i) as i32)
+                .statement(
+                    Statement::builder()
+                        .rate_based_statement(
+                            RateBasedStatement::builder()
+                                .limit(limit)
+                                .aggregate_key_type(RateBasedStatementAggregateKeyType::Ip)
+                                .build()
+                                .map_err(bad)?,
+                        )
+                        .build(),
+                )
+                .action(
+                    RuleAction::builder()
+                        .block(BlockAction::builder().build())
+                        .build(),
+                )
+                .visibility_config(visibility(&r.name)?)
+                .build()
+                .map_err(bad)?,
+        );
+    }
     let out = waf
         .create_web_acl()
         .name(format!("{name}-waf"))

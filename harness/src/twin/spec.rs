@@ -25,8 +25,6 @@ pub const CANARY_ERROR_RATE: f64 = 0.3;
 pub const CANARY_DELAY_MS: u64 = 250;
 /// Default host name of the twin (a DNS-like name pinned to 127.0.0.1).
 pub const DEFAULT_HOST: &str = "canary.twin.test";
-/// The listener's TLS policy (the Terraform's).
-pub const SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 /// Default stable replica count.
 pub const DEFAULT_STABLE_REPLICAS: u32 = 2;
 /// Default canary replica count (when its weight is not 0).

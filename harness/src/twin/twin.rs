@@ -16,8 +16,10 @@ use super::moto::MotoServer;
 use super::nginx::Variant;
 use super::seed::{self, SeedPlan, Seeded};
 use super::spec::CertProfile;
-use super::spec::{SSL_POLICY, TwinSpec, Weights};
+use super::spec::{TwinSpec, Weights};
 use super::state::{self, TwinState};
+use super::terraform::{self, Declared};
+use super::waf_rate::{self, RateLimits, RateOverrides};
 use super::{prereq, process};
 
 mod access;
@@ -40,6 +42,10 @@ pub struct TwinOptions {
     pub dir: Option<PathBuf>,
     /// Started by `twin up`: containers are labelled to survive the reaper.
     pub detached: bool,
+    /// app-infra folder the twin is built from; default [`terraform::app_infra_dir`].
+    pub terraform_dir: Option<PathBuf>,
+    /// Scaled-down WAF rate rules (tests); default: Terraform's limits and windows.
+    pub waf_rate: RateOverrides,
 }
 
 /// A running twin of production.
@@ -54,6 +60,8 @@ pub struct Twin {
     sdk: Option<aws_config::SdkConfig>,
     seeded: Seeded,
     endpoint_url: String,
+    declared: Declared,
+    rate: RateLimits,
     done: bool,
 }
 
@@ -74,6 +82,13 @@ impl Twin {
 
     /// [`Twin::start`] with explicit options.
     pub async fn start_with(spec: TwinSpec, opts: TwinOptions) -> Result<Twin> {
+        let tf_dir = opts
+            .terraform_dir
+            .clone()
+            .unwrap_or_else(terraform::app_infra_dir);
+        let declared = Declared::load(&tf_dir)?;
+        super::tls_policy::ciphers_for_policy(&declared.ssl_policy).map_err(Error::Config)?;
+        let rate = RateLimits::new(&declared, opts.waf_rate, waf_rate::new_token());
         prereq::check().await?;
         if !containers::image_exists(&spec.image).await {
             return Err(Error::Prerequisite(format!(
@@ -111,6 +126,8 @@ impl Twin {
             sdk: None,
             seeded: Seeded::default(),
             endpoint_url: String::new(),
+            declared,
+            rate,
             done: false,
         };
         twin.state.save()?;
@@ -121,7 +138,7 @@ impl Twin {
 
         // Containers and moto are independent: start them together.
         let (targets, moto) = tokio::join!(
-            containers::start_all(&spec, &id, opts.detached),
+            containers::start_all(&spec, &twin.declared, &id, opts.detached),
             MotoServer::start_with(opts.detached)
         );
         let moto_result = moto.map(|m| {
@@ -145,6 +162,8 @@ impl Twin {
         let upstreams = twin.targets.iter().map(Target::upstream).collect();
         let edge = Edge::start(
             &spec,
+            &twin.declared,
+            &twin.rate,
             &dir,
             &pki_paths.cert,
             &pki_paths.key,
@@ -178,7 +197,7 @@ impl Twin {
             self.targets
                 .iter()
                 .filter(|t| t.variant == v)
-                .map(|t| (t.ip.to_string(), containers::APP_PORT))
+                .map(|t| (t.ip.to_string(), self.declared.app_port))
                 .collect()
         };
         let (stable_targets, canary_targets) = (targets(Variant::Stable), targets(Variant::Canary));
@@ -209,11 +228,12 @@ impl Twin {
                 pki.key_pem.clone()
             },
             chain_pem: Some(pki.ca_pem.clone()),
-            ssl_policy: SSL_POLICY.into(),
+            ssl_policy: self.declared.ssl_policy.clone(),
             // The control plane always declares what the Terraform declares; faults
             // live at the edge (no-redirect, waf-off) so that the planes disagree.
             redirect_http: true,
             waf: true,
+            declared: Some(self.declared.clone()),
         }
     }
 

@@ -77,6 +77,7 @@ pub async fn up(args: TwinUpArgs) -> Result<()> {
     let opts = TwinOptions {
         dir: Some(dir),
         detached: true,
+        ..TwinOptions::default()
     };
     let twin = tokio::select! {
         t = Twin::start_with(spec, opts) => t?,

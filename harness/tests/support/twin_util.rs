@@ -108,3 +108,43 @@ pub async fn listener_weights(sdk: &aws_config::SdkConfig, listener_arn: &str) -
     };
     (w("stable"), w("canary"))
 }
+
+/// The control plane holds app-infra's target group settings (port 80, health check
+/// `/health` on 8080, deregistration delay 30 s), as the twin read them from Terraform.
+pub async fn assert_declared_target_group(twin: &Twin) {
+    let elb = aws_sdk_elasticloadbalancingv2::Client::new(twin.sdk_config().unwrap());
+    let arn = twin.seeded().stable_target_group_arn.clone();
+    let tgs = elb
+        .describe_target_groups()
+        .target_group_arns(&arn)
+        .send()
+        .await
+        .unwrap();
+    let tg = &tgs.target_groups()[0];
+    assert_eq!(tg.health_check_path(), Some("/health"));
+    assert_eq!(tg.health_check_port(), Some("8080"));
+    assert_eq!(tg.port(), Some(80));
+    let attrs = elb
+        .describe_target_group_attributes()
+        .target_group_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let delay = attrs
+        .attributes()
+        .iter()
+        .find(|a| a.key() == Some("deregistration_delay.timeout_seconds"))
+        .and_then(|a| a.value());
+    assert_eq!(delay, Some("30"));
+}
+
+/// `harness verify --quiet --max-requests 2000 --report-dir DIR FLAGS...` as parsed.
+pub fn verify_flags(flags: &[&str], report_dir: &str) -> harness::cli::VerifyArgs {
+    let mut a = vec!["harness", "verify", "--quiet", "--max-requests", "2000"];
+    a.extend(["--report-dir", report_dir]);
+    a.extend(flags);
+    match <harness::cli::Cli as clap::Parser>::parse_from(a).command {
+        harness::cli::Command::Verify(v) => *v,
+        other => panic!("not verify: {other:?}"),
+    }
+}

@@ -130,6 +130,7 @@ impl Twin {
             aws_region: Some(REGION.into()),
             aws_profile: Some(PROFILE.into()),
             aws_credentials_file: Some(self.state.dir.join(CREDENTIALS_FILE)),
+            gate_token: Some(crate::cli::GateToken(self.rate.token.clone())),
             ..VerifyArgs::default()
         }
     }

@@ -16,7 +16,7 @@ use aws_sdk_elasticloadbalancingv2::types::TargetDescription;
 use super::Twin;
 use crate::aws::sdk_error;
 use crate::error::{Error, Result};
-use crate::twin::containers::{self, APP_PORT, Target};
+use crate::twin::containers::{self, Target};
 use crate::twin::nginx::Variant;
 use crate::twin::seed_ecs;
 use crate::twin::spec::WafMode;
@@ -72,9 +72,15 @@ impl Twin {
             ),
         };
 
-        let new =
-            containers::start_variant(&spec, variant, &v, &self.state.id, self.state.detached)
-                .await?;
+        let new = containers::start_variant(
+            &spec,
+            &self.declared,
+            variant,
+            &v,
+            &self.state.id,
+            self.state.detached,
+        )
+        .await?;
         self.state
             .containers
             .extend(new.iter().map(|t| t.id.clone()));
@@ -85,7 +91,7 @@ impl Twin {
                 .map(|t| {
                     TargetDescription::builder()
                         .id(t.ip.to_string())
-                        .port(i32::from(APP_PORT))
+                        .port(i32::from(self.declared.app_port))
                         .build()
                 })
                 .collect()
@@ -110,7 +116,8 @@ impl Twin {
                 .map_err(|e| sdk_error("twin: delete ECS service", e))?;
             let image = format!("{}:{}", spec.name, to.release);
             let n = i32::try_from(to.replicas).unwrap_or(i32::MAX);
-            seed_ecs::service(&ecs, &cluster, &service, &image, n, n).await?;
+            let ports = [self.declared.app_port, self.declared.health_port];
+            seed_ecs::service(&ecs, &cluster, &service, &image, &ports, n, n).await?;
         } else {
             ecs.update_service()
                 .cluster(&cluster)
