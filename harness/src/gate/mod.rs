@@ -15,6 +15,7 @@
 
 pub mod requested;
 pub mod rollout;
+pub mod targets;
 
 use std::time::{Duration, Instant};
 
@@ -101,9 +102,13 @@ pub async fn decide(verify: VerifyArgs, req: &Requested, timeout: Duration) -> R
     let started = Instant::now();
     let obs = loop {
         let truth = aws::read_truth(&sdk, &truth_req).await?;
-        let mut obs = observe(&sdk, &truth).await?;
+        let mut obs = observe(&sdk, &truth, &truth_req.cluster).await?;
         obs.waited_s = started.elapsed().as_secs_f64();
-        if rollout::settled(req, &obs) || started.elapsed() + ROLLOUT_POLL > timeout {
+        if rollout::settled(req, &obs) {
+            break obs;
+        }
+        if started.elapsed() + ROLLOUT_POLL > timeout {
+            obs.timed_out = true;
             break obs;
         }
         if !cfg.quiet {
@@ -135,9 +140,9 @@ pub async fn decide(verify: VerifyArgs, req: &Requested, timeout: Duration) -> R
     })
 }
 
-/// One read of what the gate judges: weights, deployments with their image tags, and
-/// the targets registered in each variant's target groups.
-async fn observe(sdk: &aws_config::SdkConfig, truth: &Truth) -> Result<Observed> {
+/// One read of what the gate judges: weights, deployments with their image tags, the
+/// targets registered in each variant's target groups and its running tasks' addresses.
+async fn observe(sdk: &aws_config::SdkConfig, truth: &Truth, cluster: &str) -> Result<Observed> {
     let ecs = aws_sdk_ecs::Client::new(sdk);
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(sdk);
     let mut variants = Vec::new();
@@ -159,6 +164,8 @@ async fn observe(sdk: &aws_config::SdkConfig, truth: &Truth) -> Result<Observed>
             service: svc.name.clone(),
             deployments,
             targets,
+            task_ips: running_task_ips(&ecs, cluster, &svc.name).await?,
+            running: svc.running,
         });
     }
     let canary = variants.pop().unwrap_or_default();
@@ -168,5 +175,72 @@ async fn observe(sdk: &aws_config::SdkConfig, truth: &Truth) -> Result<Observed>
         stable,
         canary,
         waited_s: 0.0,
+        timed_out: false,
     })
+}
+
+/// ECS groups a service's tasks as `service:NAME`.
+const SERVICE_GROUP_PREFIX: &str = "service:";
+
+/// Private IPv4 addresses of the RUNNING tasks of `service` (ListTasks with
+/// `serviceName` and `desiredStatus` RUNNING, then DescribeTasks): the awsvpc ENI
+/// attachment's `privateIPv4Address`, else the containers' network interfaces. Tasks are
+/// kept only when their `lastStatus` is RUNNING and their group is the service's (moto
+/// ignores `serviceName` and lists every task of the cluster).
+async fn running_task_ips(
+    ecs: &aws_sdk_ecs::Client,
+    cluster: &str,
+    service: &str,
+) -> Result<Vec<String>> {
+    let arns: Vec<String> = ecs
+        .list_tasks()
+        .cluster(cluster)
+        .service_name(service)
+        .desired_status(aws_sdk_ecs::types::DesiredStatus::Running)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .await
+        .map_err(|e| aws::sdk_error(&format!("running tasks of ECS service {service}"), e))?;
+    let group = format!("{SERVICE_GROUP_PREFIX}{service}");
+    let mut ips = Vec::new();
+    // DescribeTasks takes at most 100 tasks per call.
+    for chunk in arns.chunks(100) {
+        let out = ecs
+            .describe_tasks()
+            .cluster(cluster)
+            .set_tasks(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| aws::sdk_error(&format!("tasks of ECS service {service}"), e))?;
+        for t in out.tasks() {
+            if t.group() != Some(group.as_str()) || t.last_status() != Some("RUNNING") {
+                continue;
+            }
+            ips.extend(task_ips(t));
+        }
+    }
+    ips.sort();
+    ips.dedup();
+    Ok(ips)
+}
+
+/// Addresses of one task: ENI attachments first, containers' interfaces otherwise.
+fn task_ips(t: &aws_sdk_ecs::types::Task) -> Vec<String> {
+    let from_eni: Vec<String> = t
+        .attachments()
+        .iter()
+        .flat_map(|a| a.details())
+        .filter(|kv| kv.name() == Some("privateIPv4Address"))
+        .filter_map(|kv| kv.value().map(str::to_owned))
+        .collect();
+    if !from_eni.is_empty() {
+        return from_eni;
+    }
+    t.containers()
+        .iter()
+        .flat_map(|c| c.network_interfaces())
+        .filter_map(|n| n.private_ipv4_address().map(str::to_owned))
+        .collect()
 }

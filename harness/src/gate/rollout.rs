@@ -10,10 +10,14 @@
 //!   definition primary again);
 //! - a PRIMARY deployment still `IN_PROGRESS` after the wait is INCONCLUSIVE;
 //! - every registered target of a variant with weight > 0 is healthy, and there is at
-//!   least one (ECS "stable" only means tasks RUNNING, not that the ALB routes to them).
+//!   least one (ECS "stable" only means tasks RUNNING, not that the ALB routes to them);
+//! - the registered targets of a variant with weight > 0 are exactly its running tasks'
+//!   addresses ([`super::targets`]: stale target FAIL, missing target INCONCLUSIVE
+//!   while waiting and FAIL after the timeout).
 //!
 //! Pure: the I/O (reads, waiting) is in [`super`].
 
+use super::targets;
 use crate::aws::{DeploymentInfo, RegisteredTarget};
 use crate::result::{CheckResult, Evidence, Verdict};
 
@@ -48,6 +52,11 @@ pub struct VariantRollout {
     pub deployments: Vec<(DeploymentInfo, Option<String>)>,
     /// Targets registered in the variant's target group.
     pub targets: Vec<RegisteredTarget>,
+    /// Private IPv4 addresses of the service's RUNNING tasks (empty when the control
+    /// plane reports none).
+    pub task_ips: Vec<String>,
+    /// The service's `runningCount`.
+    pub running: i64,
 }
 
 /// What the gate read, after waiting.
@@ -61,16 +70,20 @@ pub struct Observed {
     pub canary: VariantRollout,
     /// Seconds spent waiting for the rollout and the targets to settle.
     pub waited_s: f64,
+    /// Whether the wait ended at the rollout timeout (what is still missing fails).
+    pub timed_out: bool,
 }
 
-/// Findings of one variant: (failures, still-settling notes).
+/// Findings of one variant: (failures, still-settling notes, summary notes). Missing
+/// targets are failures once `timed_out`, still settling before.
 fn variant_findings(
     label: &str,
     v: &VariantRollout,
     tag: &str,
     weight: i64,
-) -> (Vec<String>, Vec<String>) {
-    let (mut fail, mut pending) = (Vec::new(), Vec::new());
+    timed_out: bool,
+) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let (mut fail, mut pending, mut notes) = (Vec::new(), Vec::new(), Vec::new());
     for (d, _) in &v.deployments {
         if d.rollout_state.as_deref() == Some(ROLLOUT_FAILED) {
             fail.push(format!(
@@ -117,14 +130,34 @@ fn variant_findings(
                 unhealthy.join(", ")
             ));
         }
+        let t = targets::compare(label, v);
+        fail.extend(t.fail);
+        if timed_out {
+            fail.extend(t.missing);
+        } else {
+            pending.extend(t.missing);
+        }
+        notes.extend(t.notes);
     }
-    (fail, pending)
+    (fail, pending, notes)
 }
 
 /// Whether everything that can still change has settled (the gate stops waiting).
 pub fn settled(req: &Requested, obs: &Observed) -> bool {
-    let s = variant_findings("stable", &obs.stable, &req.stable_tag, req.stable_weight);
-    let c = variant_findings("canary", &obs.canary, &req.canary_tag, req.canary_weight);
+    let s = variant_findings(
+        "stable",
+        &obs.stable,
+        &req.stable_tag,
+        req.stable_weight,
+        false,
+    );
+    let c = variant_findings(
+        "canary",
+        &obs.canary,
+        &req.canary_tag,
+        req.canary_weight,
+        false,
+    );
     // A failure will not heal by waiting; pending notes might.
     !s.0.is_empty() || !c.0.is_empty() || (s.1.is_empty() && c.1.is_empty())
 }
@@ -133,6 +166,7 @@ pub fn settled(req: &Requested, obs: &Observed) -> bool {
 pub fn judge(req: &Requested, obs: &Observed) -> CheckResult {
     let mut failures = Vec::new();
     let mut pending = Vec::new();
+    let mut notes = Vec::new();
     if obs.weights != (req.stable_weight, req.canary_weight) {
         failures.push(format!(
             "listener weights are {}/{} but {}/{} was requested",
@@ -143,11 +177,12 @@ pub fn judge(req: &Requested, obs: &Observed) -> CheckResult {
         ("stable", &obs.stable, &req.stable_tag, req.stable_weight),
         ("canary", &obs.canary, &req.canary_tag, req.canary_weight),
     ] {
-        let (f, p) = variant_findings(label, v, tag, w);
+        let (f, p, n) = variant_findings(label, v, tag, w, obs.timed_out);
         failures.extend(f);
         pending.extend(p);
+        notes.extend(n);
     }
-    let (verdict, summary) = if !failures.is_empty() {
+    let (verdict, mut summary) = if !failures.is_empty() {
         (Verdict::Fail, failures.join("; "))
     } else if !pending.is_empty() {
         (
@@ -163,172 +198,23 @@ pub fn judge(req: &Requested, obs: &Observed) -> CheckResult {
             Verdict::Pass,
             format!(
                 "listener at {}/{}; stable runs {}, canary runs {}; every routed target \
-                 healthy (settled after {:.0} s)",
+                 healthy and every routed target a running task (settled after {:.0} s)",
                 req.stable_weight, req.canary_weight, req.stable_tag, req.canary_tag, obs.waited_s
             ),
         )
     };
+    if !notes.is_empty() {
+        summary = format!("{summary}; {}", notes.join("; "));
+    }
     CheckResult {
         name: "rollout".into(),
         verdict,
         summary,
-        warnings: Vec::new(),
+        warnings: notes,
         evidence: Evidence::None,
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn dep(status: &str, state: &str, td: &str) -> DeploymentInfo {
-        DeploymentInfo {
-            status: status.into(),
-            rollout_state: Some(state.into()),
-            desired: 1,
-            running: 1,
-            pending: 0,
-            task_definition: td.into(),
-        }
-    }
-
-    fn target(id: &str, state: &str) -> RegisteredTarget {
-        RegisteredTarget {
-            id: id.into(),
-            port: Some(80),
-            state: state.into(),
-        }
-    }
-
-    fn healthy_variant(service: &str, tag: &str) -> VariantRollout {
-        VariantRollout {
-            service: service.into(),
-            deployments: vec![(dep("PRIMARY", "COMPLETED", "td:2"), Some(tag.into()))],
-            targets: vec![target("10.0.0.1", "healthy")],
-        }
-    }
-
-    fn requested() -> Requested {
-        Requested {
-            stable_tag: "v1".into(),
-            canary_tag: "v2".into(),
-            stable_weight: 90,
-            canary_weight: 10,
-        }
-    }
-
-    fn healthy() -> Observed {
-        Observed {
-            weights: (90, 10),
-            stable: healthy_variant("app-stable", "v1"),
-            canary: healthy_variant("app-canary", "v2"),
-            waited_s: 3.0,
-        }
-    }
-
-    #[test]
-    fn a_healthy_rollout_passes() {
-        let c = judge(&requested(), &healthy());
-        assert_eq!(c.verdict, Verdict::Pass, "{}", c.summary);
-        assert!(settled(&requested(), &healthy()));
-    }
-
-    /// After a circuit-breaker rollback ECS lists the failed deployment and makes the
-    /// previous task definition PRIMARY again: both facts fail the gate, with reasons.
-    #[test]
-    fn a_circuit_breaker_rollback_fails_naming_it() {
-        let mut obs = healthy();
-        obs.canary.deployments = vec![
-            (dep("PRIMARY", "COMPLETED", "td:1"), Some("v1".into())),
-            (dep("ACTIVE", "FAILED", "td:2"), Some("v2".into())),
-        ];
-        let c = judge(&requested(), &obs);
-        assert_eq!(c.verdict, Verdict::Fail);
-        assert!(
-            c.summary.contains("FAILED (ECS circuit breaker)"),
-            "{}",
-            c.summary
-        );
-        assert!(
-            c.summary.contains("runs image tag v1 but v2"),
-            "{}",
-            c.summary
-        );
-        assert!(
-            settled(&requested(), &obs),
-            "a failure does not heal by waiting"
-        );
-    }
-
-    #[test]
-    fn weights_not_applied_fail() {
-        let mut obs = healthy();
-        obs.weights = (100, 0);
-        let c = judge(&requested(), &obs);
-        assert_eq!(c.verdict, Verdict::Fail);
-        assert!(c.summary.contains("100/0 but 90/10"), "{}", c.summary);
-    }
-
-    #[test]
-    fn unhealthy_or_missing_targets_are_not_settled() {
-        let mut obs = healthy();
-        obs.canary.targets = vec![target("10.0.0.2", "initial")];
-        assert!(!settled(&requested(), &obs));
-        let c = judge(&requested(), &obs);
-        assert_eq!(c.verdict, Verdict::Inconclusive);
-        assert!(c.summary.contains("10.0.0.2 (initial)"), "{}", c.summary);
-        obs.canary.targets.clear();
-        assert_eq!(judge(&requested(), &obs).verdict, Verdict::Inconclusive);
-        // At canary weight 0 the canary's targets do not matter (scale judges them).
-        let mut req = requested();
-        req.stable_weight = 100;
-        req.canary_weight = 0;
-        obs.weights = (100, 0);
-        assert_eq!(judge(&req, &obs).verdict, Verdict::Pass);
-    }
-
-    #[test]
-    fn a_rollout_in_progress_is_inconclusive() {
-        let mut obs = healthy();
-        obs.canary.deployments = vec![(dep("PRIMARY", "IN_PROGRESS", "td:2"), Some("v2".into()))];
-        assert!(!settled(&requested(), &obs));
-        assert_eq!(judge(&requested(), &obs).verdict, Verdict::Inconclusive);
-    }
-
-    /// moto only ever reports COMPLETED / IN_PROGRESS, so the rolled-back path is fed
-    /// from SDK fixtures: ECS's own `Deployment` shapes, mapped by the reader's code.
-    #[test]
-    fn sdk_deployments_of_a_rollback_fail_the_gate() {
-        use aws_sdk_ecs::types::{Deployment, DeploymentRolloutState};
-        let sdk = [
-            Deployment::builder()
-                .status("PRIMARY")
-                .rollout_state(DeploymentRolloutState::InProgress)
-                .task_definition("arn:aws:ecs:eu-west-1:1:task-definition/app-canary:7")
-                .desired_count(1)
-                .build(),
-            Deployment::builder()
-                .status("ACTIVE")
-                .rollout_state(DeploymentRolloutState::Failed)
-                .rollout_state_reason("ECS deployment circuit breaker: tasks failed to start.")
-                .task_definition("arn:aws:ecs:eu-west-1:1:task-definition/app-canary:8")
-                .build(),
-        ];
-        let mut obs = healthy();
-        obs.canary.deployments = sdk
-            .iter()
-            .map(crate::aws::deployment_info)
-            .zip([Some("v1".to_string()), Some("v2".to_string())])
-            .collect();
-        let c = judge(&requested(), &obs);
-        assert_eq!(c.verdict, Verdict::Fail);
-        assert!(c.summary.contains("app-canary:8 FAILED"), "{}", c.summary);
-    }
-
-    #[test]
-    fn no_primary_deployment_fails() {
-        let mut obs = healthy();
-        obs.stable.deployments.clear();
-        assert_eq!(judge(&requested(), &obs).verdict, Verdict::Fail);
-    }
-}
+#[path = "rollout_tests.rs"]
+mod tests;
