@@ -280,7 +280,9 @@ async fn plan_reads_the_weights_and_judges_the_budget() {
 /// fixtures in `gate::rollout`): the requested deployment running is GO (exit 0); a
 /// requested canary tag that is not what runs (as after an ECS rollback) and requested
 /// weights the listener does not have both roll back (exit 1), named in the report's
-/// `rollout` check.
+/// `rollout` check. A stale target registered in the canary target group rolls back
+/// too, and the healthy run says the address comparison was not applied (moto reports
+/// no task for a service).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gate_goes_on_what_was_requested_and_rolls_back_otherwise() {
     use harness::result::Verdict;
@@ -307,6 +309,26 @@ async fn gate_goes_on_what_was_requested_and_rolls_back_otherwise() {
     assert_eq!(code, 1, "canary v3 requested, v2 runs: {msg}");
     let (code, msg) = exit_of(gate(("v1", "v2"), ("50", "50"))).await;
     assert_eq!(code, 1, "50/50 requested, listener 90/10: {msg}");
+    // Target-group verification: a dead address registered in the canary target group
+    // (the `stale-target` fault) is no running task. moto's services run no tasks, so
+    // the gate compares the live targets with runningCount and names them.
+    let sdk = harness::aws::load(&aws_options(&w.moto, &w.creds))
+        .await
+        .unwrap();
+    aws_sdk_elasticloadbalancingv2::Client::new(&sdk)
+        .register_targets()
+        .target_group_arn(&w.seeded.canary_target_group_arn)
+        .targets(
+            aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder()
+                .id("10.255.255.1")
+                .port(80)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (code, msg) = exit_of(gate(("v1", "v2"), ("90", "10"))).await;
+    assert_eq!(code, 1, "stale target registered: {msg}");
 
     let mut rollouts: Vec<(Verdict, String)> = std::fs::read_dir(w.dir.path().join("reports"))
         .unwrap()
@@ -325,7 +347,7 @@ async fn gate_goes_on_what_was_requested_and_rolls_back_otherwise() {
         })
         .collect();
     rollouts.sort_by(|a, b| a.1.cmp(&b.1));
-    assert_eq!(rollouts.len(), 3, "{rollouts:?}");
+    assert_eq!(rollouts.len(), 4, "{rollouts:?}");
     let has = |v: Verdict, needle: &str| {
         rollouts
             .iter()
@@ -343,4 +365,9 @@ async fn gate_goes_on_what_was_requested_and_rolls_back_otherwise() {
         has(Verdict::Fail, "listener weights are 90/10 but 50/50"),
         "{rollouts:?}"
     );
+    assert!(
+        has(Verdict::Fail, "10.255.255.1") && has(Verdict::Fail, "stale target"),
+        "{rollouts:?}"
+    );
+    assert!(has(Verdict::Pass, "not applied"), "{rollouts:?}");
 }

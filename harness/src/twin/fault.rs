@@ -36,11 +36,19 @@ pub enum Fault {
     /// (listener 99/1, edge 100/0; the canary runs and is registered): a canary that
     /// never sees traffic is not being tested. The split check must fail.
     CanaryStarved,
+    /// An extra target ([`STALE_TARGET`], an address no task runs) is registered in the
+    /// canary target group of the control plane; the edge and the tasks are unchanged.
+    /// `harness verify` judges traffic and does not see it: `harness gate`'s `rollout`
+    /// check (target-group verification, [`crate::gate::targets`]) must fail naming it.
+    StaleTarget,
 }
+
+/// The dead address the `stale-target` fault registers (port: the app port).
+pub const STALE_TARGET: &str = "10.255.255.1";
 
 impl Fault {
     /// Every fault, in documentation order.
-    pub const ALL: [Fault; 10] = [
+    pub const ALL: [Fault; 11] = [
         Fault::WeightDrift,
         Fault::CanaryNotScaled,
         Fault::WafOff,
@@ -51,6 +59,7 @@ impl Fault {
         Fault::CanaryErrors,
         Fault::CanarySlow,
         Fault::CanaryStarved,
+        Fault::StaleTarget,
     ];
 
     /// The `--fault` name.
@@ -66,6 +75,7 @@ impl Fault {
             Fault::CanaryErrors => "canary-errors",
             Fault::CanarySlow => "canary-slow",
             Fault::CanaryStarved => "canary-starved",
+            Fault::StaleTarget => "stale-target",
         }
     }
 

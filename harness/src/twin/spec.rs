@@ -264,6 +264,8 @@ impl TwinSpec {
                     v.desired = v.replicas;
                 }
             }
+            // Only the control plane changes (see `Fault::StaleTarget`).
+            Fault::StaleTarget => {}
         }
         if !self.faults.contains(&fault) {
             self.faults.push(fault);

@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 use super::certs::{Pki, PkiPaths};
 use super::containers::{self, Target};
 use super::edge::Edge;
+use super::fault::{Fault, STALE_TARGET};
 use super::moto::MotoServer;
 use super::nginx::Variant;
 use super::seed::{self, SeedPlan, Seeded};
@@ -200,7 +201,12 @@ impl Twin {
                 .map(|t| (t.ip.to_string(), self.declared.app_port))
                 .collect()
         };
-        let (stable_targets, canary_targets) = (targets(Variant::Stable), targets(Variant::Canary));
+        let (stable_targets, mut canary_targets) =
+            (targets(Variant::Stable), targets(Variant::Canary));
+        let canary_running = canary_targets.len() as i32;
+        if spec.faults.contains(&Fault::StaleTarget) {
+            canary_targets.push((STALE_TARGET.to_string(), self.declared.app_port));
+        }
         SeedPlan {
             name: spec.name.clone(),
             host: spec.host.clone(),
@@ -211,7 +217,7 @@ impl Twin {
             stable_desired: spec.stable.desired as i32,
             canary_desired: spec.canary.desired as i32,
             stable_running: stable_targets.len() as i32,
-            canary_running: canary_targets.len() as i32,
+            canary_running,
             stable_targets,
             canary_targets,
             // moto's ACM refuses to import an expired certificate (ValidationException),
