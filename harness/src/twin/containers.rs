@@ -205,6 +205,14 @@ pub async fn start_all(
             jobs.push(start_one(spec, declared, variant, v, twin_id, keep));
         }
     }
+    all_or_none(jobs).await
+}
+
+/// Runs the container starts concurrently; on any failure the ones that started are
+/// removed and the first error is returned.
+async fn all_or_none(
+    jobs: impl IntoIterator<Item = impl std::future::Future<Output = Result<Target>>>,
+) -> Result<Vec<Target>> {
     let results = futures::future::join_all(jobs).await;
     let mut ok = Vec::new();
     let mut first_err = None;
@@ -236,24 +244,7 @@ pub async fn start_variant(
     keep: bool,
 ) -> Result<Vec<Target>> {
     let jobs = (0..v.replicas).map(|_| start_one(spec, declared, variant, v, twin_id, keep));
-    let results = futures::future::join_all(jobs).await;
-    let mut ok = Vec::new();
-    let mut first_err = None;
-    for r in results {
-        match r {
-            Ok(t) => ok.push(t),
-            Err(e) => {
-                first_err.get_or_insert(e);
-            }
-        }
-    }
-    if let Some(e) = first_err {
-        for t in ok {
-            let _ = t.remove().await;
-        }
-        return Err(e);
-    }
-    Ok(ok)
+    all_or_none(jobs).await
 }
 
 /// The container's IP on its Docker network, read with `docker inspect`.
