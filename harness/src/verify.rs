@@ -17,6 +17,7 @@ mod errored;
 mod listener;
 pub mod plan;
 mod release;
+mod security;
 
 pub use plan::run as plan_only;
 
@@ -119,8 +120,24 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
     let health_cfg = health::config(cfg.alpha, weights, cfg.max_requests);
     let plan = cfg.runs(CheckName::Health).then_some(&health_cfg);
     let summary = if needs_sample {
-        let s = sample_target(&cfg, &endpoint, truth.as_ref(), monitor.as_mut(), plan).await?;
-        Some(s)
+        match sample_target(&cfg, &endpoint, truth.as_ref(), monitor.as_mut(), plan).await {
+            Ok(s) => Some(s),
+            // A target no request reaches (e.g. an expired or wrong-host certificate) is
+            // still judged by the probes: the traffic checks are ERROR with the reason,
+            // TLS and WAF run, and the report is written. With no probe selected there
+            // is nothing to judge: the run stops with exit 4 as before.
+            Err(e @ Error::Unreachable(_))
+                if cfg.runs(CheckName::Tls) || cfg.runs(CheckName::Waf) =>
+            {
+                for c in [CheckName::Split, CheckName::Scale, CheckName::Health] {
+                    if cfg.runs(c) {
+                        checks.push(errored::unable_to_sample(c.as_str(), &e));
+                    }
+                }
+                None
+            }
+            Err(e) => return Err(e),
+        }
     } else {
         None
     };
@@ -154,17 +171,19 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
     }
     listener::record_settle(&mut checks, settled);
     if cfg.runs(CheckName::Tls) {
+        let (acm_not_after, acm_note) = security::acm_not_after(sdk.as_ref(), truth.as_ref()).await;
         let truth_tls = truth.as_ref().map(|t| tls::TlsTruth {
             ssl_policy: t.listener.ssl_policy.clone(),
             certificate_arn: t.listener.certificate_arn.clone(),
-            // CALL SITE (tlswaf): fill from `aws::acm` once it lands in main.
-            acm_not_after: None,
+            acm_not_after,
         });
         let settings = tls::TlsSettings {
             min_cert_days: cfg.min_cert_days,
             require_hsts: cfg.require_hsts,
         };
-        checks.push(tls::check(&endpoint, &settings, truth_tls.as_ref()).await);
+        let mut c = tls::check(&endpoint, &settings, truth_tls.as_ref()).await;
+        c.warnings.extend(acm_note);
+        checks.push(c);
     }
     if cfg.runs(CheckName::Waf) {
         let settings = waf::WafSettings {
@@ -176,7 +195,7 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
             alpha: cfg.alpha,
             timeout: cfg.timeout,
         };
-        let lookup = web_acl_lookup(&cfg, sdk.as_ref(), truth.as_ref()).await;
+        let lookup = security::web_acl_lookup(&cfg, sdk.as_ref(), truth.as_ref()).await;
         checks.push(waf::check(&endpoint, &settings, lookup).await);
     }
 
@@ -354,21 +373,6 @@ fn guard_unattributed(check: &mut CheckResult, summary: &SampleSummary) {
     } else if !check.warnings.contains(&note) {
         check.warnings.push(note);
     }
-}
-
-/// What AWS says about the WebACL of the load balancer.
-async fn web_acl_lookup(
-    cfg: &VerifyConfig,
-    sdk: Option<&aws_config::SdkConfig>,
-    truth: Option<&Truth>,
-) -> waf::WebAclLookup {
-    let _alb_arn = truth
-        .map(|t| t.listener.load_balancer_arn.clone())
-        .or(cfg.load_balancer_arn.clone())?;
-    let _sdk = sdk?;
-    // CALL SITE (tlswaf): once `aws::waf::web_acl_for_resource` lands in main:
-    // Some(aws::waf::web_acl_for_resource(sdk, &alb_arn).await.map_err(|e| e.to_string()))
-    None
 }
 
 fn print_summary(result: &RunResult, dir: &std::path::Path) {

@@ -11,8 +11,10 @@ use harness::result::{RunResult, Verdict};
 
 /// (fault, checks to run, check that must FAIL).
 const CASES: &[(&str, &str, &str)] = &[
-    ("cert-expired", "tls", "tls"),
-    ("cert-wrong-host", "tls", "tls"),
+    // With every check (the default set): no request can be sampled, so the traffic
+    // checks are ERROR, and TLS must FAIL (exit 1 wins over 4), with a report.
+    ("cert-expired", "split,scale,health,tls,waf", "tls"),
+    ("cert-wrong-host", "split,scale,health,tls,waf", "tls"),
     ("tls-legacy", "tls", "tls"),
     ("no-redirect", "tls", "tls"),
     ("waf-off", "waf", "waf"),

@@ -1,7 +1,7 @@
 //! ACM: the not-after of the listener's certificate, compared by the TLS check with
 //! the certificate actually served.
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// NotAfter (RFC 3339, UTC) of the certificate `arn`; `None` when ACM does not say
 /// (e.g. a pending certificate).
@@ -15,12 +15,7 @@ pub async fn certificate_not_after(
         .certificate_arn(arn)
         .send()
         .await
-        .map_err(|e| {
-            Error::Aws(format!(
-                "acm DescribeCertificate {arn}: {}",
-                aws_sdk_acm::error::DisplayErrorContext(&e)
-            ))
-        })?;
+        .map_err(|e| super::sdk_error(&format!("acm DescribeCertificate {arn}"), e))?;
     Ok(out
         .certificate()
         .and_then(|c| c.not_after())

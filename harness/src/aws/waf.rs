@@ -4,7 +4,7 @@
 
 use aws_sdk_wafv2::operation::get_web_acl_for_resource::GetWebACLForResourceError;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::result::WebAclInfo;
 
 /// The WebACL associated with `resource_arn` (an ALB ARN), `None` when there is none.
@@ -26,10 +26,10 @@ pub async fn web_acl_for_resource(
             {
                 return Ok(None);
             }
-            return Err(Error::Aws(format!(
-                "wafv2 GetWebACLForResource {resource_arn}: {}",
-                aws_sdk_wafv2::error::DisplayErrorContext(&e)
-            )));
+            return Err(super::sdk_error(
+                &format!("wafv2 GetWebACLForResource {resource_arn}"),
+                e,
+            ));
         }
     };
     Ok(out.web_acl().map(|acl| {

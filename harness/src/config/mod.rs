@@ -33,7 +33,7 @@ pub const DEFAULT_RPS: f64 = 200.0;
 /// Default per-request timeout.
 pub const DEFAULT_TIMEOUT_MS: u64 = 5_000;
 /// Default minimum days before certificate expiry.
-pub const DEFAULT_MIN_CERT_DAYS: i64 = 14;
+pub const DEFAULT_MIN_CERT_DAYS: i64 = 21;
 /// Default wait for a weight-0 canary to drain.
 pub const DEFAULT_DRAIN_TIMEOUT_S: u64 = 60;
 /// Default report folder.

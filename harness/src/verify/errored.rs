@@ -18,6 +18,17 @@ pub(super) fn errored(name: &str, err: &Error) -> CheckResult {
     }
 }
 
+/// An ERROR traffic check: no request reached the target, so it gathered nothing.
+pub(super) fn unable_to_sample(name: &str, err: &Error) -> CheckResult {
+    CheckResult {
+        name: name.to_string(),
+        verdict: Verdict::Error,
+        summary: format!("could not sample the target: {}", one_line(err)),
+        warnings: vec![],
+        evidence: Evidence::None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
