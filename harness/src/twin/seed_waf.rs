@@ -27,7 +27,8 @@ fn visibility(name: &str) -> Result<VisibilityConfig> {
         .map_err(|e| Error::Runtime(format!("seed: WAF visibility config: {e}")))
 }
 
-/// Creates the WebACL and associates it with `load_balancer_arn`; returns its ARN.
+/// Creates the WebACL `name` (Terraform's) and associates it with `load_balancer_arn`;
+/// returns its ARN.
 pub(crate) async fn web_acl(
     sdk: &aws_config::SdkConfig,
     name: &str,
@@ -98,14 +99,14 @@ pub(crate) async fn web_acl(
     }
     let out = waf
         .create_web_acl()
-        .name(format!("{name}-waf"))
+        .name(name)
         .scope(Scope::Regional)
         .default_action(
             DefaultAction::builder()
                 .allow(AllowAction::builder().build())
                 .build(),
         )
-        .visibility_config(visibility(&format!("{name}-waf"))?)
+        .visibility_config(visibility(name)?)
         .set_rules(Some(rules))
         .send()
         .await

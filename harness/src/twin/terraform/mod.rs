@@ -2,8 +2,8 @@
 //! it instead of from constants of its own: the container's app and health ports (the
 //! task definition's `portMappings`), the target group's health check and
 //! deregistration delay, the listeners (HTTPS port and `ssl_policy`, HTTP port and its
-//! redirect), and the WAF's rate-based rules (limit, window, custom response, the gate
-//! header that exempts or selects requests).
+//! redirect), the WAF's rate-based rules (limit, window, custom response, the gate
+//! header that exempts or selects requests) and the resource names ([`Names`]).
 //!
 //! The files are parsed with hcl-rs and the needed expressions evaluated with
 //! `hcl::eval` in a context holding `var.*` (variable defaults) and `local.*` (the
@@ -18,8 +18,10 @@ use hcl::{Block, Body, Expression, ObjectKey, Value};
 
 use crate::error::{Error, Result};
 
+mod names;
 mod waf;
 
+pub use names::{Names, VARIANT_KEYS, shared_cluster_name};
 use waf::waf_rules;
 pub use waf::{GateScope, RateRule};
 
@@ -67,6 +69,8 @@ pub struct Declared {
     pub rate_rules: Vec<RateRule>,
     /// Header carrying the gate token (`x-harness-gate`).
     pub gate_header: String,
+    /// Names of the cluster, services, target groups, load balancer and WebACL.
+    pub names: Names,
 }
 
 pub(super) struct Stack {
@@ -247,6 +251,7 @@ impl Declared {
             ));
         }
         let (rate_rules, gate_header) = waf_rules(&s)?;
+        let names = names::names(&s)?;
         Ok(Declared {
             dir: dir.to_path_buf(),
             app_port,
@@ -262,6 +267,7 @@ impl Declared {
             redirect_port,
             rate_rules,
             gate_header,
+            names,
         })
     }
 
@@ -342,6 +348,20 @@ mod tests {
             GateScope::OnlyGate
         );
         assert_eq!(d.gate_header, "x-harness-gate");
+        let n = &d.names;
+        assert_eq!(n.cluster, "canary-harness-production");
+        assert_eq!(
+            (n.stable_service.as_str(), n.canary_service.as_str()),
+            (
+                "canary-harness-production-stable",
+                "canary-harness-production-canary"
+            )
+        );
+        assert_eq!(n.stable_family, n.stable_service);
+        assert_eq!(n.canary_target_group, "canary-harness-production-canary");
+        assert_eq!(n.load_balancer, "canary-harness-production");
+        assert_eq!(n.web_acl, "canary-harness-production");
+        assert_eq!(n.image_repository, "canary-harness/app");
     }
 
     #[test]
