@@ -384,3 +384,8 @@ fn the_twin_renders_what_terraform_declares_and_follows_changes() {
 fn the_twin_is_named_as_terraform_names_it() {
     twin_tf::assert_twin_names_follow_terraform();
 }
+
+#[test]
+fn the_gates_waf_limit_holds_a_gate_run_at_the_defaults() {
+    twin_tf::assert_gate_limit_holds_a_gate_run();
+}

@@ -278,3 +278,23 @@ async fn assert_seeded_names(d: harness::twin::terraform::Declared) {
     let acl_names: Vec<&str> = acls.web_acls().iter().filter_map(|a| a.name()).collect();
     assert_eq!(acl_names, [n.web_acl.as_str()]);
 }
+
+/// The gate's own WAF limit holds everything one gate can send in a window: at its
+/// default rate cap (`DEFAULT_RPS` × the rule's window: 200 × 300 = 60,000) and at
+/// verify's default budget (20,000), both ≤ `var.waf_gate_rate_limit` (100,000); the
+/// client limit (`var.waf_rate_limit`, 2,000) is below the budget, which is why the
+/// gate needs its own rule. Read from Terraform as the twin reads it.
+pub fn assert_gate_limit_holds_a_gate_run() {
+    let d =
+        harness::twin::terraform::Declared::load(&repo_root().join("terraform/app-infra")).unwrap();
+    let gate = d.rate_rule("rate-limit-gate").expect("gate rule");
+    let client = d.rate_rule("rate-limit-per-ip").expect("client rule");
+    let budget = harness::checks::split::DEFAULT_MAX_REQUESTS;
+    let per_window = (harness::config::DEFAULT_RPS * gate.window_s as f64).ceil() as u64;
+    assert!(
+        budget <= gate.limit && per_window <= gate.limit,
+        "waf_gate_rate_limit {} < a gate run (budget {budget}, {per_window} per window at the default rate)",
+        gate.limit
+    );
+    assert!(client.limit < budget, "client limit {}", client.limit);
+}
