@@ -3,7 +3,7 @@
 //! weights, weight reloads changing the observed split, `twin up --env` / `twin
 //! weights` / `twin down`, and the missing-prerequisite error. Every twin is torn down
 //! by `stop` or `Drop`. Moving weights with a lag and `canary-starved`:
-//! `tests/twin_weights.rs`.
+//! `tests/twin_weights.rs`; the WAF rate rules: `tests/twin_waf_rate.rs`.
 
 use std::collections::HashMap;
 use std::process::Command;
@@ -18,10 +18,7 @@ const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
 #[path = "support/twin_util.rs"]
 mod twin_util;
 
-use twin_util::{
-    alive, assert_declared_target_group, canary_share, client, containers_of, image,
-    listener_weights,
-};
+use twin_util::{alive, canary_share, client, containers_of, image, listener_weights};
 
 fn assert_gone(state: &TwinState) {
     assert!(containers_of(&state.id).is_empty(), "containers left");
