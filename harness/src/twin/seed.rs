@@ -26,9 +26,9 @@ use crate::error::{Error, Result};
 /// What to create in the control plane.
 #[derive(Debug, Clone, Default)]
 pub struct SeedPlan {
-    /// Name prefix of the network the shared stack owns (VPC, subnets, security
-    /// group), e.g. "poem". The app's resources (load balancer, target groups, WebACL,
-    /// cluster, services, task families) are named as Terraform names them
+    /// Name prefix of the network the shared stack owns (VPC, subnets), e.g. "poem".
+    /// The app's resources (load balancer and its security group, target groups,
+    /// WebACL, cluster, services, task families) are named as Terraform names them
     /// ([`Declared::names`]).
     pub name: String,
     /// Host name of the service (the ACM certificate's domain).
@@ -107,7 +107,8 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
         .region()
         .map(|r| r.as_ref().to_owned())
         .unwrap_or_else(|| "us-east-1".into());
-    let (vpc_id, subnets, security_group) = network(sdk, plan, &region).await?;
+    let (vpc_id, subnets, security_group) =
+        network(sdk, plan, &region, &d.names.alb_security_group).await?;
 
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(sdk);
     let lb = elb
@@ -307,6 +308,7 @@ async fn network(
     sdk: &aws_config::SdkConfig,
     plan: &SeedPlan,
     region: &str,
+    alb_security_group: &str,
 ) -> Result<(String, Vec<String>, String)> {
     let ec2 = crate::aws::ec2_query::Ec2Query::new(sdk).await?;
     let vpc_id = ec2
@@ -325,11 +327,7 @@ async fn network(
         subnets.push(id);
     }
     let sg = ec2
-        .create_security_group(
-            &format!("{}-alb", plan.name),
-            "ALB of the canary twin",
-            &vpc_id,
-        )
+        .create_security_group(alb_security_group, "ALB of the canary twin", &vpc_id)
         .await?;
     Ok((vpc_id, subnets, sg))
 }

@@ -157,6 +157,7 @@ pub fn assert_twin_names_follow_terraform() {
         (&n.canary_target_group, "renamed-production-canary"),
         (&n.load_balancer, "renamed-production"),
         (&n.web_acl, "renamed-production"),
+        (&n.alb_security_group, "renamed-production-alb"),
     ] {
         assert_eq!(got, want);
     }
@@ -254,6 +255,20 @@ async fn assert_seeded_names(d: harness::twin::terraform::Declared) {
         .filter_map(|l| l.load_balancer_name())
         .collect();
     assert_eq!(lb_names, [n.load_balancer.as_str()]);
+    let groups = lbs.load_balancers()[0].security_groups();
+    let described = harness::aws::ec2_query::Ec2Query::new(&sdk)
+        .await
+        .unwrap()
+        .call(
+            "DescribeSecurityGroups",
+            &[("GroupId.1".to_string(), groups[0].clone())],
+        )
+        .await
+        .unwrap();
+    assert!(
+        described.contains(&format!("<groupName>{}</groupName>", n.alb_security_group)),
+        "{described}"
+    );
     let tgs = elb.describe_target_groups().send().await.unwrap();
     let mut tg_names: Vec<&str> = tgs
         .target_groups()

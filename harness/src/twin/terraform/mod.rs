@@ -362,6 +362,7 @@ mod tests {
         assert_eq!(n.load_balancer, "canary-harness-production");
         assert_eq!(n.web_acl, "canary-harness-production");
         assert_eq!(n.image_repository, "canary-harness/app");
+        assert_eq!(n.alb_security_group, "canary-harness-production-alb");
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! named as production is: the ECS cluster (`data.aws_ecs_cluster.main`, created by
 //! shared-infra), the two services and task definition families
 //! (`aws_ecs_service.variant` / `aws_ecs_task_definition.variant`, `for_each` over
-//! stable and canary), the target groups, the load balancer, the WebACL and the image
-//! repository. Each is the evaluated expression (`"${local.name}-${each.key}"` with
+//! stable and canary), the target groups, the load balancer and its security group, the
+//! WebACL and the image repository. Each is the evaluated expression (`"${local.name}-${each.key}"` with
 //! `each.key` bound to the variant), never a copy.
 
 use std::path::Path;
@@ -39,6 +39,8 @@ pub struct Names {
     pub web_acl: String,
     /// ECR repository of the app image (`data.aws_ecr_repository.app.name`).
     pub image_repository: String,
+    /// Security group of the load balancer (`aws_security_group.alb`).
+    pub alb_security_group: String,
 }
 
 impl Stack {
@@ -102,6 +104,7 @@ pub(super) fn names(s: &Stack) -> Result<Names> {
         load_balancer: s.plain_string("aws_lb", "main", "name")?,
         web_acl: s.plain_string("aws_wafv2_web_acl", "main", "name")?,
         image_repository,
+        alb_security_group: s.plain_string("aws_security_group", "alb", "name")?,
     })
 }
 
