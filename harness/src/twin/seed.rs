@@ -228,8 +228,14 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
 
     let web_acl_arn = if plan.waf {
         Some(
-            super::seed_waf::web_acl(sdk, &d.names.web_acl, &load_balancer_arn, &d.rate_rules)
-                .await?,
+            super::seed_waf::web_acl(
+                sdk,
+                &d.names.web_acl,
+                &load_balancer_arn,
+                &d.managed_groups,
+                &d.rate_rules,
+            )
+            .await?,
         )
     } else {
         None

@@ -130,7 +130,8 @@ pub fn assert_twin_follows_terraform() {
 /// names the cluster as shared-infra creates it; a copy of app-infra with `local.name`
 /// changed renames every resource the twin reads (services, task families, target
 /// groups, load balancer, WebACL), and seeding moto from that copy creates exactly
-/// those names: a name copied into the twin instead of read would not follow.
+/// those names: a name copied into the twin instead of read would not follow. The
+/// seeded WebACL holds Terraform's rules (managed groups and rate rules) and priorities.
 pub fn assert_twin_names_follow_terraform() {
     use harness::twin::terraform::{Declared, shared_cluster_name};
     let d = Declared::load(&repo_root().join("terraform/app-infra")).unwrap();
@@ -292,6 +293,37 @@ async fn assert_seeded_names(d: harness::twin::terraform::Declared) {
         .unwrap();
     let acl_names: Vec<&str> = acls.web_acls().iter().filter_map(|a| a.name()).collect();
     assert_eq!(acl_names, [n.web_acl.as_str()]);
+    // The WebACL's rules are Terraform's, with its priorities.
+    let summary = &acls.web_acls()[0];
+    let acl = waf
+        .get_web_acl()
+        .name(&n.web_acl)
+        .scope(aws_sdk_wafv2::types::Scope::Regional)
+        .id(summary.id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let mut seeded: Vec<(i64, String)> = acl
+        .web_acl()
+        .unwrap()
+        .rules()
+        .iter()
+        .map(|r| (i64::from(r.priority()), r.name().to_owned()))
+        .collect();
+    seeded.sort();
+    let mut declared: Vec<(i64, String)> = d
+        .managed_groups
+        .iter()
+        .map(|g| (g.priority as i64, g.rule.clone()))
+        .chain(
+            d.rate_rules
+                .iter()
+                .map(|r| (r.priority as i64, r.name.clone())),
+        )
+        .collect();
+    declared.sort();
+    assert_eq!(seeded, declared);
+    assert_eq!(declared.len(), 6, "{declared:?}");
 }
 
 /// The gate's own WAF limit holds everything one gate can send in a window: at its
