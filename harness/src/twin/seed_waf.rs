@@ -1,5 +1,5 @@
-//! Seeds the WebACL app-infra declares (AWS managed Common + KnownBadInputs rule
-//! groups and a rate rule) and associates it with the ALB.
+//! Seeds the WebACL app-infra declares (its managed rule groups and rate rules, with
+//! Terraform's names and priorities) and associates it with the ALB.
 
 use aws_sdk_wafv2::types::{
     AllowAction, BlockAction, DefaultAction, ManagedRuleGroupStatement, NoneAction, OverrideAction,
@@ -10,13 +10,12 @@ use aws_sdk_wafv2::types::{
 use crate::aws::sdk_error;
 use crate::error::{Error, Result};
 
-use super::terraform::RateRule;
+use super::terraform::{ManagedGroup, RateRule};
 
-/// AWS managed rule groups, in priority order.
-const MANAGED_GROUPS: &[&str] = &[
-    "AWSManagedRulesCommonRuleSet",
-    "AWSManagedRulesKnownBadInputsRuleSet",
-];
+fn priority(rule: &str, p: u64) -> Result<i32> {
+    i32::try_from(p)
+        .map_err(|_| Error::Config(format!("seed: WAF rule {rule}: priority {p} out of range")))
+}
 
 fn visibility(name: &str) -> Result<VisibilityConfig> {
     VisibilityConfig::builder()
@@ -27,27 +26,29 @@ fn visibility(name: &str) -> Result<VisibilityConfig> {
         .map_err(|e| Error::Runtime(format!("seed: WAF visibility config: {e}")))
 }
 
-/// Creates the WebACL and associates it with `load_balancer_arn`; returns its ARN.
+/// Creates the WebACL `name` (Terraform's) and associates it with `load_balancer_arn`;
+/// returns its ARN.
 pub(crate) async fn web_acl(
     sdk: &aws_config::SdkConfig,
     name: &str,
     load_balancer_arn: &str,
+    managed: &[ManagedGroup],
     rate_rules: &[RateRule],
 ) -> Result<String> {
     let waf = aws_sdk_wafv2::Client::new(sdk);
     let bad = |e: aws_sdk_wafv2::error::BuildError| Error::Runtime(format!("seed: WAF rule: {e}"));
     let mut rules = Vec::new();
-    for (i, group) in MANAGED_GROUPS.iter().enumerate() {
+    for group in managed {
         rules.push(
             Rule::builder()
-                .name(*group)
-                .priority(i as i32)
+                .name(&group.rule)
+                .priority(priority(&group.rule, group.priority)?)
                 .statement(
                     Statement::builder()
                         .managed_rule_group_statement(
                             ManagedRuleGroupStatement::builder()
-                                .vendor_name("AWS")
-                                .name(*group)
+                                .vendor_name(&group.vendor)
+                                .name(&group.name)
                                 .build()
                                 .map_err(bad)?,
                         )
@@ -58,13 +59,13 @@ pub(crate) async fn web_acl(
                         .none(NoneAction::builder().build())
                         .build(),
                 )
-                .visibility_config(visibility(group)?)
+                .visibility_config(visibility(&group.rule)?)
                 .build()
                 .map_err(bad)?,
         );
     }
-    // Terraform's rate-based rules (names, limits), after the managed groups.
-    for (i, r) in rate_rules.iter().enumerate() {
+    // Terraform's rate-based rules (names, priorities, limits).
+    for r in rate_rules {
         let limit = i64::try_from(r.limit).map_err(|_| {
             Error::Config(format!(
                 "seed: WAF rule {}: limit {} out of range",
@@ -74,7 +75,7 @@ pub(crate) async fn web_acl(
         rules.push(
             Rule::builder()
                 .name(&r.name)
-                .priority((MANAGED_GROUPS.len() + i) as i32)
+                .priority(priority(&r.name, r.priority)?)
                 .statement(
                     Statement::builder()
                         .rate_based_statement(
@@ -98,14 +99,14 @@ pub(crate) async fn web_acl(
     }
     let out = waf
         .create_web_acl()
-        .name(format!("{name}-waf"))
+        .name(name)
         .scope(Scope::Regional)
         .default_action(
             DefaultAction::builder()
                 .allow(AllowAction::builder().build())
                 .build(),
         )
-        .visibility_config(visibility(&format!("{name}-waf"))?)
+        .visibility_config(visibility(name)?)
         .set_rules(Some(rules))
         .send()
         .await

@@ -1,6 +1,7 @@
-//! The WAF's rate-based rules of app-infra (`aws_wafv2_web_acl.main`), read for the
-//! twin's edge ([`super::super::waf_rate`]): name, limit, window, custom response and
-//! which requests the gate header selects.
+//! The WAF rules of app-infra (`aws_wafv2_web_acl.main`): the rate-based rules, read for
+//! the twin's edge ([`super::super::waf_rate`]) and control plane (name, priority, limit,
+//! window, custom response and which requests the gate header selects), and the managed
+//! rule groups with their priorities, which the twin's WebACL in moto declares.
 
 use hcl::Body;
 
@@ -18,11 +19,26 @@ pub enum GateScope {
     OnlyGate,
 }
 
+/// One managed rule group rule of the WebACL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedGroup {
+    /// Rule name.
+    pub rule: String,
+    /// Priority in the WebACL.
+    pub priority: u64,
+    /// `vendor_name` (`AWS`).
+    pub vendor: String,
+    /// Rule group name (`AWSManagedRulesCommonRuleSet`).
+    pub name: String,
+}
+
 /// One WAF rate-based rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateRule {
     /// Rule name (`rate-limit-per-ip`).
     pub name: String,
+    /// Priority in the WebACL.
+    pub priority: u64,
     /// Requests per window per IP before blocking.
     pub limit: u64,
     /// Window in seconds.
@@ -35,9 +51,14 @@ pub struct RateRule {
     pub scope: GateScope,
 }
 
-pub(super) fn waf_rules(s: &Stack) -> Result<(Vec<RateRule>, String)> {
+/// The WebACL's rules: managed groups and rate rules (each in priority order) and the
+/// gate header.
+pub(super) type WafRules = (Vec<ManagedGroup>, Vec<RateRule>, String);
+
+pub(super) fn waf_rules(s: &Stack) -> Result<WafRules> {
     let (f, acl) = s.resource("aws_wafv2_web_acl", "main")?;
     let mut rules = Vec::new();
+    let mut managed = Vec::new();
     let mut gate_header = None;
     let mut ordered: Vec<(u64, &Body)> = Vec::new();
     for r in acl.blocks().filter(|b| b.identifier() == "rule") {
@@ -45,11 +66,21 @@ pub(super) fn waf_rules(s: &Stack) -> Result<(Vec<RateRule>, String)> {
         ordered.push((prio, r.body()));
     }
     ordered.sort_by_key(|(p, _)| *p);
-    for (_, r) in ordered {
+    for (priority, r) in ordered {
+        let name = s.string(f, "rule.name", attr(r, "name"))?;
+        if let Some(g) = path(r, &["statement", "managed_rule_group_statement"]) {
+            let at = format!("rule {name}: managed_rule_group_statement");
+            managed.push(ManagedGroup {
+                priority,
+                vendor: s.string(f, &format!("{at}.vendor_name"), attr(g, "vendor_name"))?,
+                name: s.string(f, &format!("{at}.name"), attr(g, "name"))?,
+                rule: name,
+            });
+            continue;
+        }
         let Some(stmt) = path(r, &["statement", "rate_based_statement"]) else {
             continue;
         };
-        let name = s.string(f, "rule.name", attr(r, "name"))?;
         let at = |k: &str| format!("rule {name}: {k}");
         let limit = s.number(f, &at("limit"), attr(stmt, "limit"))?;
         let window_s = match attr(stmt, "evaluation_window_sec") {
@@ -95,6 +126,7 @@ pub(super) fn waf_rules(s: &Stack) -> Result<(Vec<RateRule>, String)> {
         }
         rules.push(RateRule {
             name,
+            priority,
             limit,
             window_s,
             response_code,
@@ -103,5 +135,5 @@ pub(super) fn waf_rules(s: &Stack) -> Result<(Vec<RateRule>, String)> {
         });
     }
     let gate_header = gate_header.unwrap_or_else(|| crate::sample::GATE_TOKEN_HEADER.into());
-    Ok((rules, gate_header))
+    Ok((managed, rules, gate_header))
 }

@@ -35,6 +35,12 @@ impl Twin {
         self.sdk.as_ref()
     }
 
+    /// The WAF rate rules the edge enforces (Terraform's unless scaled down through
+    /// [`super::TwinOptions::waf_rate`]); the gate token is not part of them.
+    pub fn rate_rules(&self) -> &[crate::twin::terraform::RateRule] {
+        &self.rate.rules
+    }
+
     /// The state (ids and pids) of what this twin started.
     pub fn state(&self) -> &TwinState {
         &self.state
