@@ -79,6 +79,30 @@ async fn healthy_twin_passes_and_each_fault_fails_its_check() {
     }
     assert_eq!(code, 0, "healthy twin did not pass");
     assert_eq!(run.checks.len(), 5, "all five checks run on the twin");
+    // The TLS check compared the served leaf with ACM's (moto gives all three) and found
+    // the listener's redirect status: nothing was skipped.
+    let tls = run.checks.iter().find(|c| c.name == "tls").unwrap();
+    let harness::result::Evidence::Tls(e) = &tls.evidence else {
+        panic!("no TLS evidence")
+    };
+    assert!(e.acm_sha256.is_some() && e.acm_sha256 == e.sha256, "{e:?}");
+    assert!(e.acm_serial.is_some() && e.acm_serial == e.serial, "{e:?}");
+    assert_eq!(e.acm_not_after.as_deref(), Some(e.not_after.as_str()));
+    let declared = harness::twin::terraform::Declared::load_default().unwrap();
+    let status = declared.redirect_status;
+    assert!(
+        e.redirect
+            .as_ref()
+            .is_some_and(|r| r.ok && r.status == status),
+        "{e:?}"
+    );
+    assert!(
+        !tls.warnings
+            .iter()
+            .any(|w| w.contains("not available") || w.contains("compared with 301/308")),
+        "{:?}",
+        tls.warnings
+    );
 
     let mut wrong = Vec::new();
     for (fault, checks, target) in CASES {

@@ -20,7 +20,6 @@ use harness::result::{CheckResult, Evidence, Verdict};
 use harness::twin::{Fault, Twin, TwinSpec, Weights};
 
 #[path = "support/twin_util.rs"]
-#[allow(dead_code)]
 mod twin_util;
 
 /// testssl.sh's ids for the protocols we probe, by our labels.

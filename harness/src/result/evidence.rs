@@ -14,7 +14,7 @@ pub enum Evidence {
     /// Canary errors and latency vs stable.
     Health(HealthEvidence),
     /// Certificate, protocols, redirect, HSTS.
-    Tls(TlsEvidence),
+    Tls(Box<TlsEvidence>),
     /// WAF block rates and false positives.
     Waf(WafEvidence),
     /// The check could not gather evidence (the summary says why).

@@ -341,7 +341,7 @@ pub fn judge(
         verdict,
         summary,
         warnings,
-        evidence: Evidence::Tls(evidence),
+        evidence: Evidence::Tls(Box::new(evidence)),
     }
 }
 
