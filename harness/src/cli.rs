@@ -113,6 +113,10 @@ pub struct VerifyArgs {
     /// Fail the TLS check when HSTS is missing (default: a warning).
     #[arg(long)]
     pub require_hsts: bool,
+    /// Fail the TLS check when HSTS is missing or its max-age is below SECS
+    /// (implies --require-hsts; default: the max-age served is reported only).
+    #[arg(long, value_name = "SECS")]
+    pub hsts_min_max_age: Option<u64>,
     /// Seconds to wait for a canary at weight 0 to drain to zero tasks and targets.
     #[arg(long)]
     pub drain_timeout_s: Option<u64>,

@@ -61,6 +61,24 @@ pub struct Endpoint {
     pub ca_pem: Option<Vec<u8>>,
 }
 
+/// Checks up front (before any traffic) that a `--ca-file` holds at least one PEM
+/// certificate, each parseable as X.509, so that a wrong file is a configuration error
+/// (exit 2) rather than a probe failure later.
+fn check_ca_pem(pem: &[u8]) -> std::result::Result<(), String> {
+    let mut found = 0;
+    for cert in rustls_pki_types::pem::PemObject::pem_slice_iter(pem) {
+        let cert: rustls_pki_types::CertificateDer<'static> =
+            cert.map_err(|e| format!("not a PEM certificate: {e}"))?;
+        x509_parser::parse_x509_certificate(&cert)
+            .map_err(|e| format!("PEM block is not an X.509 certificate: {e}"))?;
+        found += 1;
+    }
+    if found == 0 {
+        return Err("holds no PEM certificate".into());
+    }
+    Ok(())
+}
+
 impl Endpoint {
     /// Builds an endpoint from user input; errors are configuration errors.
     pub fn new(
@@ -96,10 +114,13 @@ impl Endpoint {
             .map(|r| Resolve::parse(r))
             .collect::<Result<Vec<_>>>()?;
         let ca_pem = match ca_file {
-            Some(p) => Some(
-                std::fs::read(p)
-                    .map_err(|e| Error::Config(format!("--ca-file {}: {e}", p.display())))?,
-            ),
+            Some(p) => {
+                let pem = std::fs::read(p)
+                    .map_err(|e| Error::Config(format!("--ca-file {}: {e}", p.display())))?;
+                check_ca_pem(&pem)
+                    .map_err(|e| Error::Config(format!("--ca-file {}: {e}", p.display())))?;
+                Some(pem)
+            }
             None => None,
         };
         Ok(Endpoint {

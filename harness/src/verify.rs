@@ -171,18 +171,15 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
     }
     listener::record_settle(&mut checks, settled);
     if cfg.runs(CheckName::Tls) {
-        let (acm_not_after, acm_note) = security::acm_not_after(sdk.as_ref(), truth.as_ref()).await;
-        let truth_tls = truth.as_ref().map(|t| tls::TlsTruth {
-            ssl_policy: t.listener.ssl_policy.clone(),
-            certificate_arn: t.listener.certificate_arn.clone(),
-            acm_not_after,
-        });
+        let http_port = endpoint.http_url.port_or_known_default().unwrap_or(80);
+        let (truth_tls, notes) = security::tls_truth(sdk.as_ref(), truth.as_ref(), http_port).await;
         let settings = tls::TlsSettings {
             min_cert_days: cfg.min_cert_days,
             require_hsts: cfg.require_hsts,
+            hsts_min_max_age: cfg.hsts_min_max_age,
         };
         let mut c = tls::check(&endpoint, &settings, truth_tls.as_ref()).await;
-        c.warnings.extend(acm_note);
+        c.warnings.extend(notes);
         checks.push(c);
     }
     if cfg.runs(CheckName::Waf) {

@@ -113,3 +113,122 @@ async fn twin_weights_rejects_bad_input() {
         assert!(err.to_string().contains(needle), "{args:?}: {err}");
     }
 }
+
+/// Exit code and message of `harness verify` with exactly `args` after `verify`.
+async fn verify_bare(args: &[&str]) -> (i32, String) {
+    let mut full = vec!["harness", "verify", "--quiet"];
+    full.extend(args);
+    let joined = AssertUnwindSafe(harness::run_async(Cli::parse_from(&full)))
+        .catch_unwind()
+        .await;
+    match joined {
+        Err(_) => panic!("{args:?} panicked"),
+        Ok(Ok(o)) => (o.exit_code(), String::new()),
+        Ok(Err(e)) => (e.exit_code(), e.to_string()),
+    }
+}
+
+/// A `--ca-file` without a PEM certificate is a configuration error (exit 2, one line
+/// naming the flag) found before any traffic: the target here is a listener that
+/// counts its connections, and must see none.
+#[tokio::test]
+async fn a_ca_file_without_a_certificate_exits_2_before_any_traffic() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().join("reports").display().to_string();
+    let (url, pin) = (
+        format!("https://ca-test.test:{port}/"),
+        format!("ca-test.test:{port}:127.0.0.1"),
+    );
+    let key_only = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n";
+    for (name, text) in [
+        ("empty.pem", ""),
+        ("prose.pem", "this is not a certificate\n"),
+        ("key.pem", key_only),
+        (
+            "garbage.pem",
+            "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n",
+        ),
+    ] {
+        let ca = dir.path().join(name);
+        std::fs::write(&ca, text).unwrap();
+        let ca = ca.display().to_string();
+        for checks in ["tls", "waf", "tls,waf"] {
+            let args = [
+                "--url",
+                &url,
+                "--resolve",
+                &pin,
+                "--ca-file",
+                &ca,
+                "--checks",
+                checks,
+                "--report-dir",
+                &reports,
+            ];
+            let (code, msg) = verify_bare(&args).await;
+            assert_eq!(code, 2, "{name} {checks}: exit {code}: {msg}");
+            assert!(msg.contains("--ca-file"), "{name}: {msg}");
+            assert!(!msg.contains('\n'), "{name}: {msg}");
+        }
+        // The default checks with an AWS target (on a closed port: a slip gives 4).
+        let (code, msg) = verify(&["--ca-file", &ca]).await;
+        assert_eq!(code, 2, "{name} default checks: exit {code}: {msg}");
+        assert!(
+            msg.contains("--ca-file") && !msg.contains('\n'),
+            "{name}: {msg}"
+        );
+    }
+    let accepted = tokio::time::timeout(std::time::Duration::from_millis(50), listener.accept());
+    assert!(accepted.await.is_err(), "a connection reached the target");
+}
+
+/// A port that refuses connections: `--checks tls` exits 4 (unreachable, the TLS check
+/// ERROR, with a report), as the traffic checks do for an unreachable target, never 3.
+#[tokio::test]
+async fn tls_against_a_refusing_port_exits_4_like_the_traffic_checks() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let reports = dir.path().display().to_string();
+    let (url, pin) = (
+        format!("https://refused.test:{closed}/"),
+        format!("refused.test:{closed}:127.0.0.1"),
+    );
+    let http = format!("http://refused.test:{closed}/");
+    let http_pin = pin.clone();
+    let args = [
+        "--url",
+        &url,
+        "--http-url",
+        &http,
+        "--resolve",
+        &http_pin,
+        "--checks",
+        "tls",
+        "--report-dir",
+        &reports,
+    ];
+    let (code, msg) = verify_bare(&args).await;
+    assert_eq!(code, 4, "--checks tls: exit {code}: {msg}");
+    let run_dir = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.join("report.json").is_file())
+        .expect("a report was written");
+    let report = std::fs::read_to_string(run_dir.join("report.json")).unwrap();
+    let run: harness::result::RunResult = serde_json::from_str(&report).unwrap();
+    let tls = &run.checks[0];
+    assert_eq!(
+        tls.verdict,
+        harness::result::Verdict::Error,
+        "{}",
+        tls.summary
+    );
+    assert!(tls.summary.contains("refused"), "{}", tls.summary);
+    assert!(!tls.summary.contains('\n'), "{}", tls.summary);
+}

@@ -9,12 +9,16 @@ use clap::Parser;
 use harness::cli::Cli;
 use harness::result::{RunResult, Verdict};
 
-/// (fault, checks to run, check that must FAIL).
+/// (fault, checks to run — "" for the default set, no `--checks` —, check that must
+/// FAIL).
 const CASES: &[(&str, &str, &str)] = &[
-    // With every check (the default set): no request can be sampled, so the traffic
-    // checks are ERROR, and TLS must FAIL (exit 1 wins over 4), with a report.
-    ("cert-expired", "split,scale,health,tls,waf", "tls"),
-    ("cert-wrong-host", "split,scale,health,tls,waf", "tls"),
+    // With the default checks: no request can be sampled, so the traffic checks are
+    // ERROR, and TLS must FAIL (exit 1 wins over 4), with a report.
+    ("cert-expired", "", "tls"),
+    ("cert-wrong-host", "", "tls"),
+    ("redirect-drops-query", "tls", "tls"),
+    ("cert-not-acm", "tls", "tls"),
+    ("waf-no-acl", "waf", "waf"),
     ("tls-legacy", "tls", "tls"),
     ("no-redirect", "tls", "tls"),
     ("waf-off", "waf", "waf"),
@@ -23,6 +27,15 @@ const CASES: &[(&str, &str, &str)] = &[
     ("canary-errors", "split,health", "health"),
     ("canary-slow", "split,health", "health"),
     ("canary-starved", "split", "split"),
+];
+
+/// (fault, text the failing check's summary must hold): the FAIL names the reason.
+const NAMED: &[(&str, &str)] = &[
+    ("cert-expired", "certificate expired"),
+    ("cert-wrong-host", "does not match the host name"),
+    ("redirect-drops-query", "query dropped"),
+    ("cert-not-acm", "not serving the listener's ACM certificate"),
+    ("waf-no-acl", "no WebACL is associated"),
 ];
 
 async fn local(report_dir: &Path, extra: &[&str]) -> (i32, RunResult) {
@@ -66,15 +79,62 @@ async fn healthy_twin_passes_and_each_fault_fails_its_check() {
     }
     assert_eq!(code, 0, "healthy twin did not pass");
     assert_eq!(run.checks.len(), 5, "all five checks run on the twin");
+    // The TLS check compared the served leaf with ACM's (moto gives all three) and found
+    // the listener's redirect status: nothing was skipped.
+    let tls = run.checks.iter().find(|c| c.name == "tls").unwrap();
+    let harness::result::Evidence::Tls(e) = &tls.evidence else {
+        panic!("no TLS evidence")
+    };
+    assert!(e.acm_sha256.is_some() && e.acm_sha256 == e.sha256, "{e:?}");
+    assert!(e.acm_serial.is_some() && e.acm_serial == e.serial, "{e:?}");
+    assert_eq!(e.acm_not_after.as_deref(), Some(e.not_after.as_str()));
+    let declared = harness::twin::terraform::Declared::load_default().unwrap();
+    let status = declared.redirect_status;
+    assert!(
+        e.redirect
+            .as_ref()
+            .is_some_and(|r| r.ok && r.status == status),
+        "{e:?}"
+    );
+    assert!(
+        !tls.warnings
+            .iter()
+            .any(|w| w.contains("not available") || w.contains("compared with 301/308")),
+        "{:?}",
+        tls.warnings
+    );
 
     let mut wrong = Vec::new();
     for (fault, checks, target) in CASES {
         let dir = tmp.path().join(fault);
-        let (code, run) = local(&dir, &["--fault", fault, "--checks", checks]).await;
+        let mut args = vec!["--fault", fault];
+        if !checks.is_empty() {
+            args.extend(["--checks", checks]);
+        }
+        let (code, run) = local(&dir, &args).await;
         let verdict = verdict_of(&run, target);
-        println!("{fault}: exit {code}, {target} {verdict}");
+        let summary = &run
+            .checks
+            .iter()
+            .find(|c| c.name == *target)
+            .unwrap()
+            .summary;
+        println!("{fault}: exit {code}, {target} {verdict} — {summary}");
         if code != 1 || verdict != Verdict::Fail {
             wrong.push(format!("{fault}: exit {code}, {target} {verdict}"));
+        }
+        if let Some((_, needle)) = NAMED.iter().find(|(f, _)| f == fault)
+            && !summary.contains(needle)
+        {
+            wrong.push(format!(
+                "{fault}: {target} summary lacks {needle:?}: {summary}"
+            ));
+        }
+        if checks.is_empty() && run.checks.len() != 5 {
+            wrong.push(format!(
+                "{fault}: default checks, {} in the report",
+                run.checks.len()
+            ));
         }
     }
     assert!(wrong.is_empty(), "faults not detected: {wrong:?}");

@@ -214,6 +214,7 @@ fn settings() -> TlsSettings {
     TlsSettings {
         min_cert_days: 21,
         require_hsts: false,
+        hsts_min_max_age: None,
     }
 }
 
@@ -303,28 +304,6 @@ async fn legacy_probe_reads_alerts_hellos_and_closes() {
     assert!(accepted.accepted(LegacyVersion::Tls10), "{accepted:?}");
     let closed = probe_raw(vec![], LegacyVersion::Tls11).await;
     assert_eq!(closed, ServerAnswer::Closed);
-}
-
-/// Runs the WAF check against a live edge named by `WAF_URL`, `WAF_RESOLVE`
-/// (curl form) and `WAF_CA` (PEM file), and prints the matrix. For calibrating the
-/// corpus by hand: `cargo test -p harness --test tls_waf -- --ignored --nocapture`.
-#[tokio::test]
-#[ignore = "needs a live edge: set WAF_URL, WAF_RESOLVE, WAF_CA"]
-async fn waf_against_live_edge() {
-    let url = std::env::var("WAF_URL").expect("WAF_URL");
-    let resolve: Vec<String> = std::env::var("WAF_RESOLVE")
-        .map(|r| r.split_whitespace().map(str::to_string).collect())
-        .unwrap_or_default();
-    let ca = std::env::var("WAF_CA").ok();
-    let e = Endpoint::new(
-        &url,
-        None,
-        &resolve,
-        ca.as_deref().map(std::path::Path::new),
-    )
-    .unwrap();
-    let r = harness::checks::waf::check(&e, &waf_settings(), None).await;
-    print_waf(&r);
 }
 
 fn waf_settings() -> harness::checks::waf::WafSettings {

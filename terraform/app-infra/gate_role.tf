@@ -104,7 +104,7 @@ data "aws_iam_policy_document" "gate" {
 
   statement {
     sid       = "Certificate"
-    actions   = ["acm:DescribeCertificate"]
+    actions   = ["acm:DescribeCertificate", "acm:GetCertificate"]
     resources = [aws_acm_certificate.main.arn]
   }
 }

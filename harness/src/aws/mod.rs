@@ -17,6 +17,7 @@ mod truth;
 
 pub mod acm;
 pub mod ec2_query;
+pub mod redirect;
 pub mod waf;
 
 use std::path::PathBuf;

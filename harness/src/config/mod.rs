@@ -141,6 +141,8 @@ pub struct VerifyConfig {
     pub min_cert_days: i64,
     /// HSTS required.
     pub require_hsts: bool,
+    /// Minimum HSTS max-age in seconds (implies HSTS required).
+    pub hsts_min_max_age: Option<u64>,
     /// Wait for a weight-0 canary to drain.
     pub drain_timeout: Duration,
     /// How to reach AWS.
@@ -211,6 +213,10 @@ impl VerifyConfig {
         flag("rps", Some(self.rps.to_string()));
         flag("timeout-ms", Some(self.timeout.as_millis().to_string()));
         flag("min-cert-days", Some(self.min_cert_days.to_string()));
+        flag(
+            "hsts-min-max-age",
+            self.hsts_min_max_age.map(|s| s.to_string()),
+        );
         flag(
             "drain-timeout-s",
             Some(self.drain_timeout.as_secs().to_string()),
@@ -309,6 +315,7 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
         min_cert_days: pick(args.min_cert_days, file.min_cert_days, None)
             .unwrap_or(DEFAULT_MIN_CERT_DAYS),
         require_hsts: args.require_hsts || file.require_hsts.unwrap_or(false),
+        hsts_min_max_age: pick(args.hsts_min_max_age, file.hsts_min_max_age, None),
         drain_timeout: Duration::from_secs(
             pick(args.drain_timeout_s, file.drain_timeout_s, None)
                 .unwrap_or(DEFAULT_DRAIN_TIMEOUT_S),

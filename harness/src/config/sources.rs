@@ -36,6 +36,7 @@ pub(super) struct FileConfig {
     pub(super) fresh_connections: Option<bool>,
     pub(super) min_cert_days: Option<i64>,
     pub(super) require_hsts: Option<bool>,
+    pub(super) hsts_min_max_age: Option<u64>,
     pub(super) drain_timeout_s: Option<u64>,
     pub(super) aws_endpoint_url: Option<String>,
     pub(super) aws_region: Option<String>,

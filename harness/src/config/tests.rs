@@ -149,3 +149,28 @@ fn a_handed_over_gate_token_is_sent_and_never_shown() {
     assert!(!format!("{a:?} {cfg:?}").contains(token));
     assert!(!cfg.command_line().contains(token));
 }
+
+#[test]
+fn tls_options_default_and_resolve() {
+    let cfg = merge(&args(), FileConfig::default(), TfOutputs::default()).unwrap();
+    assert_eq!(cfg.min_cert_days, 21, "documented default");
+    assert_eq!((cfg.require_hsts, cfg.hsts_min_max_age), (false, None));
+    let file = parse_toml("min_cert_days = 30\nhsts_min_max_age = 15768000\n").unwrap();
+    let cfg = merge(&args(), file, TfOutputs::default()).unwrap();
+    assert_eq!(
+        (cfg.min_cert_days, cfg.hsts_min_max_age),
+        (30, Some(15_768_000))
+    );
+    let flags = VerifyArgs {
+        min_cert_days: Some(7),
+        hsts_min_max_age: Some(31_536_000),
+        ..args()
+    };
+    let cfg = merge(&flags, FileConfig::default(), TfOutputs::default()).unwrap();
+    assert_eq!(
+        (cfg.min_cert_days, cfg.hsts_min_max_age),
+        (7, Some(31_536_000))
+    );
+    let line = cfg.command_line();
+    assert!(line.contains("--min-cert-days 7") && line.contains("--hsts-min-max-age 31536000"));
+}

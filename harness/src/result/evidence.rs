@@ -14,7 +14,7 @@ pub enum Evidence {
     /// Canary errors and latency vs stable.
     Health(HealthEvidence),
     /// Certificate, protocols, redirect, HSTS.
-    Tls(TlsEvidence),
+    Tls(Box<TlsEvidence>),
     /// WAF block rates and false positives.
     Waf(WafEvidence),
     /// The check could not gather evidence (the summary says why).
@@ -289,6 +289,18 @@ pub struct TlsEvidence {
     /// ACM not-after of that certificate (RFC 3339).
     #[serde(default)]
     pub acm_not_after: Option<String>,
+    /// Serial of the served leaf (lower-case hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    /// SHA-256 of the served leaf's DER (lower-case hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    /// Serial of the listener's ACM certificate (lower-case hex).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acm_serial: Option<String>,
+    /// SHA-256 of the listener's ACM certificate (GetCertificate), lower-case hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acm_sha256: Option<String>,
 }
 
 /// The WebACL associated with the load balancer.

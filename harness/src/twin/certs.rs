@@ -18,6 +18,10 @@ use super::spec::CertProfile;
 pub const WRONG_HOST: &str = "wrong-host.invalid.test";
 /// Validity of a valid leaf, in days (ACM issues 395-day certificates).
 pub const LEAF_VALID_DAYS: i64 = 395;
+/// Under the not-ACM profile, the served leaf expires this many days before the one
+/// in ACM (still far above the 21-day minimum), so that even a control plane that gives
+/// only NotAfter tells them apart.
+pub const NOT_ACM_EARLIER_DAYS: i64 = 30;
 
 /// PEM material of one twin.
 #[derive(Debug, Clone)]
@@ -28,6 +32,9 @@ pub struct Pki {
     pub cert_pem: String,
     /// The leaf's private key.
     pub key_pem: String,
+    /// The listener's certificate imported into ACM, when it is not the one served
+    /// (profile [`CertProfile::NotAcm`]): leaf and key PEM.
+    pub acm: Option<(String, String)>,
 }
 
 /// Where [`Pki::write`] put the files.
@@ -63,28 +70,37 @@ impl Pki {
 
         let name = match profile {
             CertProfile::WrongHost => WRONG_HOST,
-            CertProfile::Valid | CertProfile::Expired => host,
+            CertProfile::Valid | CertProfile::Expired | CertProfile::NotAcm => host,
         };
-        let leaf_key = KeyPair::generate().map_err(rc)?;
-        let mut leaf = CertificateParams::new(vec![name.to_string()]).map_err(rc)?;
-        leaf.distinguished_name.push(DnType::CommonName, name);
-        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
-        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
-        leaf.use_authority_key_identifier_extension = true;
-        (leaf.not_before, leaf.not_after) = match profile {
+        let valid = (
+            now - Duration::days(1),
+            now + Duration::days(LEAF_VALID_DAYS),
+        );
+        let validity = match profile {
             CertProfile::Expired => (now - Duration::days(90), now - Duration::days(1)),
-            CertProfile::Valid | CertProfile::WrongHost => (
-                now - Duration::days(1),
-                now + Duration::days(LEAF_VALID_DAYS),
-            ),
+            CertProfile::NotAcm => (valid.0, valid.1 - Duration::days(NOT_ACM_EARLIER_DAYS)),
+            CertProfile::Valid | CertProfile::WrongHost => valid,
         };
-        let leaf_cert = leaf.signed_by(&leaf_key, &issuer).map_err(rc)?;
-
+        let (cert_pem, key_pem) = leaf(name, validity, &issuer)?;
+        let acm = match profile {
+            CertProfile::NotAcm => Some(leaf(name, valid, &issuer)?),
+            _ => None,
+        };
         Ok(Pki {
             ca_pem: ca_cert.pem(),
-            cert_pem: leaf_cert.pem(),
-            key_pem: leaf_key.serialize_pem(),
+            cert_pem,
+            key_pem,
+            acm,
         })
+    }
+
+    /// The leaf and key PEM ACM holds for the listener (the served one unless the
+    /// profile is [`CertProfile::NotAcm`]).
+    pub fn acm_pem(&self) -> (&str, &str) {
+        match &self.acm {
+            Some((c, k)) => (c, k),
+            None => (&self.cert_pem, &self.key_pem),
+        }
     }
 
     /// Writes `ca.pem`, `cert.pem` and `key.pem` (0600) into `dir`.
@@ -105,6 +121,23 @@ impl Pki {
             .map_err(|e| Error::io("restricting key.pem", e))?;
         Ok(paths)
     }
+}
+
+/// A fresh leaf for `name` with its own key, valid over `(not_before, not_after)`.
+fn leaf(
+    name: &str,
+    (not_before, not_after): (OffsetDateTime, OffsetDateTime),
+    issuer: &Issuer<'_, KeyPair>,
+) -> Result<(String, String)> {
+    let key = KeyPair::generate().map_err(rc)?;
+    let mut p = CertificateParams::new(vec![name.to_string()]).map_err(rc)?;
+    p.distinguished_name.push(DnType::CommonName, name);
+    p.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    p.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
+    p.use_authority_key_identifier_extension = true;
+    (p.not_before, p.not_after) = (not_before, not_after);
+    let cert = p.signed_by(&key, issuer).map_err(rc)?;
+    Ok((cert.pem(), key.serialize_pem()))
 }
 
 #[cfg(test)]
@@ -145,6 +178,23 @@ mod tests {
         let wrong = Pki::issue("canary.twin.test", CertProfile::WrongHost).unwrap();
         let (sans, _, _) = leaf(&wrong);
         assert_eq!(sans, vec![format!("DNSName({WRONG_HOST})")]);
+        assert!(valid.acm.is_none() && wrong.acm.is_none());
+        assert_eq!(valid.acm_pem().0, valid.cert_pem);
+
+        // Not ACM's: same host and CA, another certificate, an earlier not-after.
+        let other = Pki::issue("canary.twin.test", CertProfile::NotAcm).unwrap();
+        let (sans, _, na_served) = leaf(&other);
+        assert_eq!(sans, vec!["DNSName(canary.twin.test)"]);
+        let (acm_pem, acm_key) = other.acm_pem();
+        assert_ne!(acm_pem, other.cert_pem);
+        assert_ne!(acm_key, other.key_pem);
+        let acm = Pki {
+            cert_pem: acm_pem.to_string(),
+            ..other.clone()
+        };
+        let (acm_sans, _, na_acm) = leaf(&acm);
+        assert_eq!(acm_sans, sans);
+        assert_eq!(na_acm - na_served, NOT_ACM_EARLIER_DAYS * 86_400);
     }
 
     #[test]

@@ -41,6 +41,18 @@ pub enum Fault {
     /// `harness verify` judges traffic and does not see it: `harness gate`'s `rollout`
     /// check (target-group verification, [`crate::gate::targets`]) must fail naming it.
     StaleTarget,
+    /// The edge's HTTP→HTTPS redirect keeps the path but drops the query string (the
+    /// listener declares ALB's default `#{path}?#{query}`): the TLS check must fail
+    /// naming "query dropped".
+    RedirectDropsQuery,
+    /// The edge serves another valid certificate for the right host from the same CA
+    /// (different serial, key and not-after) than the one the listener names in ACM:
+    /// the TLS check must fail naming both certificates.
+    CertNotAcm,
+    /// The WebACL exists in the control plane but is not associated with the load
+    /// balancer (the edge still filters): the WAF check must fail, "no WebACL
+    /// associated".
+    WafNoAcl,
 }
 
 /// The dead address the `stale-target` fault registers (port: the app port).
@@ -48,7 +60,7 @@ pub const STALE_TARGET: &str = "10.255.255.1";
 
 impl Fault {
     /// Every fault, in documentation order.
-    pub const ALL: [Fault; 11] = [
+    pub const ALL: [Fault; 14] = [
         Fault::WeightDrift,
         Fault::CanaryNotScaled,
         Fault::WafOff,
@@ -60,6 +72,9 @@ impl Fault {
         Fault::CanarySlow,
         Fault::CanaryStarved,
         Fault::StaleTarget,
+        Fault::RedirectDropsQuery,
+        Fault::CertNotAcm,
+        Fault::WafNoAcl,
     ];
 
     /// The `--fault` name.
@@ -76,6 +91,9 @@ impl Fault {
             Fault::CanarySlow => "canary-slow",
             Fault::CanaryStarved => "canary-starved",
             Fault::StaleTarget => "stale-target",
+            Fault::RedirectDropsQuery => "redirect-drops-query",
+            Fault::CertNotAcm => "cert-not-acm",
+            Fault::WafNoAcl => "waf-no-acl",
         }
     }
 
@@ -131,6 +149,45 @@ mod tests {
         let err = "weight-drfit".parse::<Fault>().unwrap_err();
         assert!(matches!(err, Error::Config(_)));
         assert!(err.to_string().contains("weight-drift"), "{err}");
+    }
+
+    #[test]
+    fn tls_and_acl_faults_flip_one_knob_each() {
+        use crate::twin::spec::{CertProfile, TwinSpec, Weights};
+        let healthy = TwinSpec::healthy(Weights::new(90, 10).unwrap(), "i");
+        assert!(healthy.redirect_keeps_query && healthy.web_acl_associated);
+        for (fault, changed) in [
+            (Fault::RedirectDropsQuery, "redirect_keeps_query"),
+            (Fault::CertNotAcm, "cert"),
+            (Fault::WafNoAcl, "web_acl_associated"),
+        ] {
+            let mut s = healthy.clone();
+            s.apply(fault);
+            s.faults.clear();
+            let knobs = [
+                (
+                    "redirect_keeps_query",
+                    s.redirect_keeps_query != healthy.redirect_keeps_query,
+                ),
+                ("cert", s.cert != healthy.cert),
+                (
+                    "web_acl_associated",
+                    s.web_acl_associated != healthy.web_acl_associated,
+                ),
+            ];
+            for (name, differs) in knobs {
+                assert_eq!(differs, name == changed, "{fault}: {name}");
+            }
+            assert_eq!(s.tls_versions, healthy.tls_versions, "{fault}");
+            assert_eq!(
+                (s.redirect, s.waf),
+                (healthy.redirect, healthy.waf),
+                "{fault}"
+            );
+        }
+        let mut s = healthy.clone();
+        s.apply(Fault::CertNotAcm);
+        assert_eq!(s.cert, CertProfile::NotAcm);
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub fn merge_verify_args(twin: VerifyArgs, user: &VerifyArgs) -> VerifyArgs {
         fresh_connections: user.fresh_connections,
         min_cert_days: user.min_cert_days,
         require_hsts: user.require_hsts,
+        hsts_min_max_age: user.hsts_min_max_age,
         report_dir: user.report_dir.clone(),
         quiet: user.quiet,
         changed_at: user.changed_at.clone(),

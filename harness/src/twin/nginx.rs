@@ -165,6 +165,12 @@ pub fn render(spec: &TwinSpec, layout: &EdgeLayout, upstreams: &[Upstream]) -> S
         layout.modsecurity_rules.display()
     );
 
+    if !spec.redirect_keeps_query {
+        let _ = writeln!(
+            c,
+            "    map $request_uri $twin_path_only {{ \"~^(?<p>[^?]*)\" $p; }}"
+        );
+    }
     let (ws, wc) = server_weights(&spec.stable, &spec.canary);
     let _ = writeln!(c, "    upstream targets {{");
     let _ = writeln!(c, "        random;");
@@ -233,9 +239,15 @@ pub fn render(spec: &TwinSpec, layout: &EdgeLayout, upstreams: &[Upstream]) -> S
     let _ = writeln!(c, "        listen 127.0.0.1:{};", layout.http_port);
     let _ = writeln!(c, "        server_name {};", spec.host);
     if spec.redirect {
+        // `redirect-drops-query`: the raw path only (no `?…`), still undecoded.
+        let target = if spec.redirect_keeps_query {
+            "$request_uri"
+        } else {
+            "$twin_path_only"
+        };
         let _ = writeln!(
             c,
-            "        location / {{ return {} https://$host:{}$request_uri; }}",
+            "        location / {{ return {} https://$host:{}{target}; }}",
             layout.redirect_status, layout.https_port
         );
     } else {
@@ -336,6 +348,14 @@ mod tests {
         let off = render(&spec("90/10", &[Fault::NoRedirect]), &layout(), &ups(1, 1));
         assert!(!off.contains("return 301"));
         assert_eq!(off.matches("proxy_pass http://targets;").count(), 2);
+        let drops = render(
+            &spec("90/10", &[Fault::RedirectDropsQuery]),
+            &layout(),
+            &ups(1, 1),
+        );
+        assert!(drops.contains("return 301 https://$host:18443$twin_path_only;"));
+        assert!(drops.contains(r#"map $request_uri $twin_path_only { "~^(?<p>[^?]*)" $p; }"#));
+        assert!(!conf.contains("$twin_path_only"));
     }
 
     #[test]

@@ -65,6 +65,8 @@ pub struct SeedPlan {
     pub redirect_http: bool,
     /// Whether a WebACL is created and associated with the ALB.
     pub waf: bool,
+    /// Whether the WebACL, when created, is associated with the ALB.
+    pub waf_associated: bool,
     /// What Terraform declares (ports, health check, listeners, redirect, WAF rate
     /// rules); `None`: read from [`super::terraform::app_infra_dir`] at seed time.
     pub declared: Option<Declared>,
@@ -227,16 +229,17 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
     )?;
 
     let web_acl_arn = if plan.waf {
-        Some(
-            super::seed_waf::web_acl(
-                sdk,
-                &d.names.web_acl,
-                &load_balancer_arn,
-                &d.managed_groups,
-                &d.rate_rules,
-            )
-            .await?,
+        let acl = super::seed_waf::web_acl(
+            sdk,
+            &d.names.web_acl,
+            &d.managed_groups,
+            &d.rate_rules,
         )
+        .await?;
+        if plan.waf_associated {
+            super::seed_waf::associate(sdk, &acl, &load_balancer_arn).await?;
+        }
+        Some(acl)
     } else {
         None
     };

@@ -26,12 +26,11 @@ fn visibility(name: &str) -> Result<VisibilityConfig> {
         .map_err(|e| Error::Runtime(format!("seed: WAF visibility config: {e}")))
 }
 
-/// Creates the WebACL `name` (Terraform's) and associates it with `load_balancer_arn`;
-/// returns its ARN.
+/// Creates the WebACL `name` (Terraform's) with Terraform's managed groups and rate
+/// rules; returns its ARN ([`associate`] attaches it to the ALB).
 pub(crate) async fn web_acl(
     sdk: &aws_config::SdkConfig,
     name: &str,
-    load_balancer_arn: &str,
     managed: &[ManagedGroup],
     rate_rules: &[RateRule],
 ) -> Result<String> {
@@ -116,11 +115,22 @@ pub(crate) async fn web_acl(
         .and_then(|s| s.arn())
         .ok_or_else(|| Error::Aws("seed: create WebACL returned no ARN".into()))?
         .to_owned();
-    waf.associate_web_acl()
-        .web_acl_arn(&arn)
+    Ok(arn)
+}
+
+/// Associates the WebACL `web_acl_arn` with `load_balancer_arn` (left out under the
+/// `waf-no-acl` fault).
+pub(crate) async fn associate(
+    sdk: &aws_config::SdkConfig,
+    web_acl_arn: &str,
+    load_balancer_arn: &str,
+) -> Result<()> {
+    aws_sdk_wafv2::Client::new(sdk)
+        .associate_web_acl()
+        .web_acl_arn(web_acl_arn)
         .resource_arn(load_balancer_arn)
         .send()
         .await
         .map_err(|e| sdk_error("seed: associate WebACL", e))?;
-    Ok(arn)
+    Ok(())
 }

@@ -101,6 +101,9 @@ pub enum CertProfile {
     Expired,
     /// Valid, but for another host name.
     WrongHost,
+    /// Valid, for the twin's host, from the twin's CA, but not the certificate imported
+    /// into ACM (another key, serial and not-after).
+    NotAcm,
 }
 
 /// A TLS protocol version the edge may accept.
@@ -168,6 +171,10 @@ pub struct TwinSpec {
     pub tls_versions: Vec<TlsVersion>,
     /// Whether plain HTTP is redirected to HTTPS.
     pub redirect: bool,
+    /// Whether the redirect keeps the query string (ALB's `?#{query}`).
+    pub redirect_keeps_query: bool,
+    /// Whether the seeded WebACL is associated with the load balancer.
+    pub web_acl_associated: bool,
     /// Faults applied (for the record).
     pub faults: Vec<Fault>,
 }
@@ -194,6 +201,8 @@ impl TwinSpec {
             cert: CertProfile::Valid,
             tls_versions: vec![TlsVersion::Tls12, TlsVersion::Tls13],
             redirect: true,
+            redirect_keeps_query: true,
+            web_acl_associated: true,
             faults: Vec::new(),
         }
     }
@@ -266,6 +275,10 @@ impl TwinSpec {
             }
             // Only the control plane changes (see `Fault::StaleTarget`).
             Fault::StaleTarget => {}
+            Fault::RedirectDropsQuery => self.redirect_keeps_query = false,
+            Fault::CertNotAcm => self.cert = CertProfile::NotAcm,
+            // Only the control plane changes (see `Fault::WafNoAcl`).
+            Fault::WafNoAcl => self.web_acl_associated = false,
         }
         if !self.faults.contains(&fault) {
             self.faults.push(fault);

@@ -223,15 +223,16 @@ impl Twin {
             // moto's ACM refuses to import an expired certificate (ValidationException),
             // so under `cert-expired` the control plane holds no certificate; the
             // TLS check still judges what the edge serves.
+            // Under `cert-not-acm` ACM holds another leaf than the edge serves.
             certificate_pem: if spec.cert == CertProfile::Expired {
                 String::new()
             } else {
-                pki.cert_pem.clone()
+                pki.acm_pem().0.to_string()
             },
             private_key_pem: if spec.cert == CertProfile::Expired {
                 String::new()
             } else {
-                pki.key_pem.clone()
+                pki.acm_pem().1.to_string()
             },
             chain_pem: Some(pki.ca_pem.clone()),
             ssl_policy: self.declared.ssl_policy.clone(),
@@ -239,6 +240,8 @@ impl Twin {
             // live at the edge (no-redirect, waf-off) so that the planes disagree.
             redirect_http: true,
             waf: true,
+            // `waf-no-acl`: the WebACL is seeded but left unassociated.
+            waf_associated: spec.web_acl_associated,
             declared: Some(self.declared.clone()),
         }
     }

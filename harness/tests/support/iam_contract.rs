@@ -22,6 +22,7 @@ pub const GATE_ACTIONS: &[&str] = &[
     "wafv2:GetWebACLForResource",
     "wafv2:GetWebACL",
     "acm:DescribeCertificate",
+    "acm:GetCertificate",
 ];
 
 /// Actions whose only valid Resource is "*" (no resource types in the reference), and
@@ -81,10 +82,9 @@ pub fn check_gate_role() {
         scoped("ecs:DescribeServices"),
         ["[for s in aws_ecs_service.variant : s.id]"]
     );
-    assert_eq!(
-        scoped("acm:DescribeCertificate"),
-        ["aws_acm_certificate.main.arn"]
-    );
+    for acm in ["acm:DescribeCertificate", "acm:GetCertificate"] {
+        assert_eq!(scoped(acm), ["aws_acm_certificate.main.arn"], "{acm}");
+    }
     assert_eq!(scoped("wafv2:GetWebACL"), ["aws_wafv2_web_acl.main.arn"]);
     assert!(scoped("ecs:DescribeTasks")[0].contains(":task/${local.name}/*"));
 

@@ -32,6 +32,10 @@ pub struct LeafInfo {
     pub not_after_unix: i64,
     /// e.g. "ECDSA P-256", "RSA 2048".
     pub key_type: String,
+    /// Serial number, lower-case hex without leading zeros (as ACM's, normalized).
+    pub serial: String,
+    /// SHA-256 of the DER, lower-case hex.
+    pub sha256: String,
 }
 
 /// Outcome of one verified handshake attempt.
@@ -217,6 +221,8 @@ pub fn parse_leaf(der: &[u8]) -> Option<LeafInfo> {
         issuer: cert.issuer().to_string(),
         not_after_unix: cert.validity().not_after.timestamp(),
         key_type,
+        serial: crate::aws::acm::normalize_serial(&cert.raw_serial_as_string()).unwrap_or_default(),
+        sha256: crate::aws::acm::sha256_hex(der),
     })
 }
 
@@ -254,6 +260,8 @@ mod tests {
         );
         assert_eq!(leaf.key_type, "ECDSA P-256");
         assert_eq!(rfc3339(leaf.not_after_unix), "2031-01-02T00:00:00Z");
+        assert_eq!(leaf.sha256, crate::aws::acm::sha256_hex(cert.der()));
+        assert!(!leaf.serial.is_empty() && !leaf.serial.contains(':'));
     }
 
     #[test]

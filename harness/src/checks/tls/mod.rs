@@ -3,11 +3,13 @@
 //! Probes (I/O) gather a [`TlsObservation`]; [`judge`] (pure) turns it, the settings
 //! and the control plane's [`TlsTruth`] into a verdict:
 //! - FAIL: chain not trusted / wrong host / expired, fewer than `min_cert_days` left,
-//!   TLS 1.0 or 1.1 accepted, no 301/308 to the same https URL, HSTS missing under
-//!   `--require-hsts`, a listener SslPolicy that allows < TLS 1.2, or an ACM not-after
-//!   that differs from the certificate actually served.
-//! - INCONCLUSIVE: the endpoint could not be reached, or a legacy probe got no
-//!   readable answer.
+//!   TLS 1.0 or 1.1 accepted, HTTP not redirected with the listener's status (301/308
+//!   when unknown) to the same https host, port, path and query, HSTS missing under
+//!   `--require-hsts` or shorter than `--hsts-min-max-age`, a listener SslPolicy that
+//!   allows < TLS 1.2, or a served certificate other than the listener's ACM one
+//!   (fingerprint, serial or not-after differ).
+//! - INCONCLUSIVE: no certificate seen, or a legacy probe got no readable answer.
+//! - ERROR: the HTTPS port could not be reached at all (exit 4, as for traffic).
 //! - PASS otherwise; missing HSTS and missing TLS 1.3 are warnings.
 
 pub mod cert;
@@ -19,7 +21,7 @@ pub mod redirect;
 use std::time::Duration;
 
 use crate::endpoint::Endpoint;
-use crate::result::{CheckResult, Evidence, ProtocolProbe, RedirectEvidence, TlsEvidence, Verdict};
+use crate::result::{CheckResult, Evidence, ProtocolProbe, TlsEvidence, Verdict};
 
 use cert::Handshake;
 use client_hello::LegacyVersion;
@@ -35,8 +37,18 @@ const DAY_S: i64 = 86_400;
 pub struct TlsSettings {
     /// Minimum days before the certificate expires.
     pub min_cert_days: i64,
-    /// Fail when HSTS is missing.
+    /// Fail when HSTS is missing (`--require-hsts`).
     pub require_hsts: bool,
+    /// Fail when HSTS is missing or its max-age is below this many seconds
+    /// (`--hsts-min-max-age`; implies `require_hsts`).
+    pub hsts_min_max_age: Option<u64>,
+}
+
+impl TlsSettings {
+    /// Whether a missing HSTS header fails the check.
+    pub fn hsts_required(&self) -> bool {
+        self.require_hsts || self.hsts_min_max_age.is_some()
+    }
 }
 
 /// What the control plane says about the listener's TLS.
@@ -48,6 +60,12 @@ pub struct TlsTruth {
     pub certificate_arn: Option<String>,
     /// ACM NotAfter (RFC 3339) of that certificate.
     pub acm_not_after: Option<String>,
+    /// ACM serial of that certificate (lower-case hex, see `aws::acm::normalize_serial`).
+    pub acm_serial: Option<String>,
+    /// SHA-256 of that certificate's DER (ACM GetCertificate), lower-case hex.
+    pub acm_sha256: Option<String>,
+    /// Status the HTTP listener's redirect action declares (e.g. 301).
+    pub redirect_status: Option<u16>,
 }
 
 /// One protocol probe and whether its answer was readable.
@@ -59,17 +77,30 @@ pub struct ProbeFinding {
     pub conclusive: bool,
 }
 
+/// What the plain-HTTP listener answered to the redirect probe.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RedirectAnswer {
+    /// URL probed (with [`redirect::PROBE_PATH`] and [`redirect::PROBE_QUERY`]).
+    pub probed: url::Url,
+    /// Status answered.
+    pub status: u16,
+    /// `Location` header.
+    pub location: Option<String>,
+}
+
 /// Everything the probes saw (input of [`judge`]).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct TlsObservation {
     /// Host name checked.
     pub host: String,
+    /// The HTTPS URL (the redirect must land on its scheme and port).
+    pub https_url: url::Url,
     /// The normal handshake (TLS 1.2 and 1.3 offered).
     pub handshake: Handshake,
     /// Probes of TLS 1.0, 1.1, 1.2, 1.3.
     pub probes: Vec<ProbeFinding>,
-    /// Redirect from HTTP, or why it could not be probed.
-    pub redirect: Option<Result<RedirectEvidence, String>>,
+    /// Redirect from HTTP (probed URL, status, Location), or why it could not be probed.
+    pub redirect: Option<Result<RedirectAnswer, String>>,
     /// HSTS max-age on the HTTPS response, or why it could not be read.
     pub hsts: Option<Result<Option<u64>, String>>,
     /// Time of the observation (Unix seconds).
@@ -84,10 +115,12 @@ pub async fn check(
 ) -> CheckResult {
     match observe(endpoint).await {
         Ok(obs) => judge(&obs, settings, truth),
+        // Nothing was observed (the HTTPS port refused or timed out): like a traffic
+        // check that reached nothing, this is an ERROR (exit 4), never a verdict on TLS.
         Err(e) => CheckResult {
             name: "tls".into(),
-            verdict: Verdict::Inconclusive,
-            summary: format!("TLS not probed: {e}"),
+            verdict: Verdict::Error,
+            summary: format!("TLS not probed: {}", crate::error::one_line(&e)),
             warnings: vec![],
             evidence: Evidence::None,
         },
@@ -147,6 +180,11 @@ pub async fn observe(endpoint: &Endpoint) -> crate::Result<TlsObservation> {
     let redirect = Some(
         redirect::probe_redirect(endpoint, PROBE_TIMEOUT)
             .await
+            .map(|(probed, status, location)| RedirectAnswer {
+                probed,
+                status,
+                location,
+            })
             .map_err(|e| e.to_string()),
     );
     let hsts = if handshake.error.is_none() {
@@ -160,6 +198,7 @@ pub async fn observe(endpoint: &Endpoint) -> crate::Result<TlsObservation> {
     };
     Ok(TlsObservation {
         host: endpoint.host().to_string(),
+        https_url: endpoint.url.clone(),
         handshake,
         probes,
         redirect,
@@ -208,39 +247,42 @@ pub fn judge(
             warnings.push("TLS 1.3 not offered".into());
         }
     }
-    match &obs.redirect {
-        Some(Ok(r)) if r.ok => {}
-        Some(Ok(r)) => fails.push(format!(
-            "HTTP {} answered {} (Location {:?}), expected 301/308 to the same https URL",
-            r.probed,
-            r.status,
-            r.location.as_deref().unwrap_or("none")
-        )),
-        Some(Err(e)) => fails.push(format!("no HTTP redirect: {e}")),
-        None => {}
-    }
-    let hsts_max_age = match &obs.hsts {
-        Some(Ok(Some(age))) => Some(*age),
-        Some(Ok(None)) => {
-            let msg = "no Strict-Transport-Security max-age on the HTTPS response".to_string();
-            if settings.require_hsts {
-                fails.push(msg);
-            } else {
-                warnings.push(msg);
+    let expected_status = truth.and_then(|t| t.redirect_status);
+    let redirect_evidence = match &obs.redirect {
+        Some(Ok(r)) => {
+            let (ev, found) = redirect::judge(
+                &r.probed,
+                &obs.https_url,
+                r.status,
+                r.location.as_deref(),
+                expected_status,
+            );
+            if !found.is_empty() {
+                fails.push(format!(
+                    "HTTP→HTTPS redirect wrong: {} (GET {} answered {}, Location {}; \
+                     expected {} to the same https URL, path and query)",
+                    found.join(", "),
+                    r.probed,
+                    r.status,
+                    r.location.as_deref().unwrap_or("none"),
+                    expected_status.map_or("301/308".to_string(), |s| s.to_string()),
+                ));
             }
-            None
+            Some(ev)
         }
         Some(Err(e)) => {
-            let msg = format!("HSTS not checked: {e}");
-            if settings.require_hsts {
-                unsure.push(msg);
-            } else {
-                warnings.push(msg);
-            }
+            fails.push(format!("no HTTP redirect: {e}"));
             None
         }
         None => None,
     };
+    let hsts_max_age = redirect::judge_hsts(
+        obs.hsts.as_ref(),
+        settings,
+        &mut fails,
+        &mut unsure,
+        &mut warnings,
+    );
     if let Some(t) = truth {
         policy::compare(t, obs, &leaf, &mut fails, &mut warnings);
     }
@@ -262,11 +304,15 @@ pub fn judge(
         chain_error: obs.handshake.error.clone(),
         negotiated: obs.handshake.negotiated.clone(),
         probes: obs.probes.iter().map(|p| p.probe.clone()).collect(),
-        redirect: obs.redirect.as_ref().and_then(|r| r.as_ref().ok().cloned()),
+        redirect: redirect_evidence,
         hsts_max_age,
         listener_ssl_policy: truth.and_then(|t| t.ssl_policy.clone()),
         listener_certificate_arn: truth.and_then(|t| t.certificate_arn.clone()),
         acm_not_after: truth.and_then(|t| t.acm_not_after.clone()),
+        serial: have_leaf.then(|| leaf.serial.clone()),
+        sha256: have_leaf.then(|| leaf.sha256.clone()),
+        acm_serial: truth.and_then(|t| t.acm_serial.clone()),
+        acm_sha256: truth.and_then(|t| t.acm_sha256.clone()),
     };
     let (verdict, summary) = if !fails.is_empty() {
         (Verdict::Fail, fails.join("; "))
@@ -295,7 +341,7 @@ pub fn judge(
         verdict,
         summary,
         warnings,
-        evidence: Evidence::Tls(evidence),
+        evidence: Evidence::Tls(Box::new(evidence)),
     }
 }
 

@@ -70,21 +70,57 @@ pub fn compare(
             None => warnings.push(format!("unknown SslPolicy {p}: minimum version not known")),
         },
     }
+    if obs.handshake.leaf.is_some() {
+        compare_acm(truth, leaf, fails, warnings);
+    }
+}
+
+/// The served leaf against the listener's ACM certificate: SHA-256 fingerprint (exact
+/// identity), serial, and not-after, each when ACM gave it. Any difference FAILs,
+/// naming both certificates.
+fn compare_acm(
+    truth: &super::TlsTruth,
+    leaf: &LeafInfo,
+    fails: &mut Vec<String>,
+    warnings: &mut Vec<String>,
+) {
+    let mut differ = Vec::new();
+    if let Some(fp) = truth.acm_sha256.as_deref()
+        && !fp.eq_ignore_ascii_case(&leaf.sha256)
+    {
+        differ.push("SHA-256 fingerprint");
+    }
+    if let Some(serial) = truth.acm_serial.as_deref()
+        && !serial.eq_ignore_ascii_case(&leaf.serial)
+    {
+        differ.push("serial");
+    }
     if let Some(acm) = truth.acm_not_after.as_deref() {
         match time::OffsetDateTime::parse(acm, &time::format_description::well_known::Rfc3339) {
-            Ok(t) if obs.handshake.leaf.is_some() => {
-                if t.unix_timestamp() != leaf.not_after_unix {
-                    fails.push(format!(
-                        "served certificate expires {} but the listener's ACM certificate \
-                         expires {acm}: the endpoint is not serving the configured certificate",
-                        super::cert::rfc3339(leaf.not_after_unix)
-                    ));
-                }
-            }
+            Ok(t) if t.unix_timestamp() != leaf.not_after_unix => differ.push("not-after"),
             Ok(_) => {}
             Err(e) => warnings.push(format!("ACM not-after {acm:?} unreadable: {e}")),
         }
     }
+    if differ.is_empty() {
+        return;
+    }
+    let short = |fp: &str| fp.chars().take(16).collect::<String>();
+    fails.push(format!(
+        "the endpoint is not serving the listener's ACM certificate ({} differ): served \
+         serial {} SHA-256 {}… expires {}; ACM {} has serial {} SHA-256 {}… expires {}",
+        differ.join(", "),
+        leaf.serial,
+        short(&leaf.sha256),
+        super::cert::rfc3339(leaf.not_after_unix),
+        truth.certificate_arn.as_deref().unwrap_or("certificate"),
+        truth.acm_serial.as_deref().unwrap_or("not available"),
+        truth
+            .acm_sha256
+            .as_deref()
+            .map_or("not available".to_string(), short),
+        truth.acm_not_after.as_deref().unwrap_or("not available"),
+    ));
 }
 
 #[cfg(test)]

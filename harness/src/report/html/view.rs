@@ -88,7 +88,7 @@ impl<'a> CheckView<'a> {
             Evidence::Split(e) => v.split = Some(SplitView::new(e)),
             Evidence::Scale(e) => v.scale = Some(e),
             Evidence::Health(e) => v.health = Some(e),
-            Evidence::Tls(e) => v.tls = Some(e),
+            Evidence::Tls(e) => v.tls = Some(e.as_ref()),
             Evidence::Waf(e) => v.waf = Some(WafView::new(e)),
             Evidence::None => {}
         }
