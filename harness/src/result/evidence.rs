@@ -2,6 +2,7 @@
 //! and rendered by every report format; add fields with `#[serde(default)]`.
 
 use serde::{Deserialize, Serialize};
+use super::waf_gate::{FalsePositiveRate, GateGroup, GateRow, ManagedGroupInfo};
 
 /// Evidence behind a verdict, one variant per check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -300,6 +301,12 @@ pub struct WebAclInfo {
     pub arn: String,
     /// Rule names, in priority order.
     pub rules: Vec<String>,
+    /// Managed rule groups with their override action, in priority order.
+    #[serde(default)]
+    pub managed_groups: Vec<ManagedGroupInfo>,
+    /// Rate-based rules (names), in priority order.
+    #[serde(default)]
+    pub rate_rules: Vec<String>,
 }
 
 /// One cell of the WAF matrix: a category at a placement.
@@ -370,6 +377,18 @@ pub struct WafEvidence {
     /// Clopper-Pearson upper bound of the false-positive rate on the benign corpus.
     #[serde(default)]
     pub false_positive_rate_high: f64,
+    /// Gate tier: every canonical request and its outcome.
+    #[serde(default)]
+    pub gate: Vec<GateRow>,
+    /// Gate tier: coverage per rule group (tested, untested, not deployed).
+    #[serde(default)]
+    pub gate_groups: Vec<GateGroup>,
+    /// WebACL configuration findings (FAIL reasons and what could not be read).
+    #[serde(default)]
+    pub acl_findings: Vec<String>,
+    /// False-positive rate of the benign corpus with its interval.
+    #[serde(default)]
+    pub false_positive_rate: Option<FalsePositiveRate>,
 }
 
 /// A margin field absent from an older report (margins are always > 0 when set).

@@ -6,6 +6,7 @@
 mod evidence;
 mod sample;
 mod split;
+mod waf_gate;
 
 use serde::{Deserialize, Serialize};
 
@@ -14,6 +15,7 @@ pub use evidence::{
     PathPoint, ProtocolProbe, QuantileShift, RedirectEvidence, ScaleEvidence, SplitEvidence,
     TlsEvidence, WafCell, WafEvidence, WebAclInfo,
 };
+pub use waf_gate::{FalsePositiveRate, GateGroup, GateRow, ManagedGroupInfo};
 pub use sample::{HistogramBucket, LatencySummary, SampleSummary, VariantStats};
 
 use crate::exit;
