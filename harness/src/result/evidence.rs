@@ -1,8 +1,8 @@
 //! Typed evidence of each check. Each struct is owned by its check (`checks/<name>.rs`)
 //! and rendered by every report format; add fields with `#[serde(default)]`.
 
-use serde::{Deserialize, Serialize};
 use super::waf_gate::{FalsePositiveRate, GateGroup, GateRow, ManagedGroupInfo};
+use serde::{Deserialize, Serialize};
 
 /// Evidence behind a verdict, one variant per check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,8 +15,8 @@ pub use evidence::{
     PathPoint, ProtocolProbe, QuantileShift, RedirectEvidence, ScaleEvidence, SplitEvidence,
     TlsEvidence, WafCell, WafEvidence, WebAclInfo,
 };
-pub use waf_gate::{FalsePositiveRate, GateGroup, GateRow, ManagedGroupInfo};
 pub use sample::{HistogramBucket, LatencySummary, SampleSummary, VariantStats};
+pub use waf_gate::{FalsePositiveRate, GateGroup, GateRow, ManagedGroupInfo};
 
 use crate::exit;
 

@@ -41,6 +41,14 @@ pub enum Fault {
     /// `harness verify` judges traffic and does not see it: `harness gate`'s `rollout`
     /// check (target-group verification, [`crate::gate::targets`]) must fail naming it.
     StaleTarget,
+    /// The edge drops its model of AWSManagedRulesSQLiRuleSet (CRS 942 and our SQLi
+    /// rules) while the WebACL still deploys the group: the waf check must FAIL naming a
+    /// rule of that group.
+    WafNoSqli,
+    /// The edge drops its model of AWSManagedRulesCommonRuleSet (see `WafNoSqli`).
+    WafNoCommon,
+    /// The edge drops its model of AWSManagedRulesKnownBadInputsRuleSet.
+    WafNoKnownBadInputs,
 }
 
 /// The dead address the `stale-target` fault registers (port: the app port).
@@ -48,7 +56,7 @@ pub const STALE_TARGET: &str = "10.255.255.1";
 
 impl Fault {
     /// Every fault, in documentation order.
-    pub const ALL: [Fault; 11] = [
+    pub const ALL: [Fault; 14] = [
         Fault::WeightDrift,
         Fault::CanaryNotScaled,
         Fault::WafOff,
@@ -60,7 +68,20 @@ impl Fault {
         Fault::CanarySlow,
         Fault::CanaryStarved,
         Fault::StaleTarget,
+        Fault::WafNoSqli,
+        Fault::WafNoCommon,
+        Fault::WafNoKnownBadInputs,
     ];
+
+    /// The AWS managed rule group whose edge model this fault drops.
+    pub fn waf_group_off(self) -> Option<&'static str> {
+        match self {
+            Fault::WafNoSqli => Some("AWSManagedRulesSQLiRuleSet"),
+            Fault::WafNoCommon => Some("AWSManagedRulesCommonRuleSet"),
+            Fault::WafNoKnownBadInputs => Some("AWSManagedRulesKnownBadInputsRuleSet"),
+            _ => None,
+        }
+    }
 
     /// The `--fault` name.
     pub fn name(self) -> &'static str {
@@ -76,6 +97,9 @@ impl Fault {
             Fault::CanarySlow => "canary-slow",
             Fault::CanaryStarved => "canary-starved",
             Fault::StaleTarget => "stale-target",
+            Fault::WafNoSqli => "waf-no-sqli",
+            Fault::WafNoCommon => "waf-no-common",
+            Fault::WafNoKnownBadInputs => "waf-no-known-bad-inputs",
         }
     }
 

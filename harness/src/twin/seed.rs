@@ -223,7 +223,16 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
     )?;
 
     let web_acl_arn = if plan.waf {
-        Some(super::seed_waf::web_acl(sdk, &plan.name, &load_balancer_arn, &d.rate_rules).await?)
+        Some(
+            super::seed_waf::web_acl(
+                sdk,
+                &plan.name,
+                &load_balancer_arn,
+                &d.managed_groups,
+                &d.rate_rules,
+            )
+            .await?,
+        )
     } else {
         None
     };

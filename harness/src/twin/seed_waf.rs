@@ -1,22 +1,16 @@
-//! Seeds the WebACL app-infra declares (AWS managed Common + KnownBadInputs rule
-//! groups and a rate rule) and associates it with the ALB.
+//! Seeds the WebACL app-infra declares (its AWS managed rule groups with their override
+//! actions, and its rate rules, both read from Terraform) and associates it with the ALB.
 
 use aws_sdk_wafv2::types::{
-    AllowAction, BlockAction, DefaultAction, ManagedRuleGroupStatement, NoneAction, OverrideAction,
-    RateBasedStatement, RateBasedStatementAggregateKeyType, Rule, RuleAction, Scope, Statement,
-    VisibilityConfig,
+    AllowAction, BlockAction, CountAction, DefaultAction, ManagedRuleGroupStatement, NoneAction,
+    OverrideAction, RateBasedStatement, RateBasedStatementAggregateKeyType, Rule, RuleAction,
+    Scope, Statement, VisibilityConfig,
 };
 
 use crate::aws::sdk_error;
 use crate::error::{Error, Result};
 
-use super::terraform::RateRule;
-
-/// AWS managed rule groups, in priority order.
-const MANAGED_GROUPS: &[&str] = &[
-    "AWSManagedRulesCommonRuleSet",
-    "AWSManagedRulesKnownBadInputsRuleSet",
-];
+use super::terraform::{ManagedGroup, RateRule};
 
 fn visibility(name: &str) -> Result<VisibilityConfig> {
     VisibilityConfig::builder()
@@ -32,32 +26,39 @@ pub(crate) async fn web_acl(
     sdk: &aws_config::SdkConfig,
     name: &str,
     load_balancer_arn: &str,
+    groups: &[ManagedGroup],
     rate_rules: &[RateRule],
 ) -> Result<String> {
     let waf = aws_sdk_wafv2::Client::new(sdk);
     let bad = |e: aws_sdk_wafv2::error::BuildError| Error::Runtime(format!("seed: WAF rule: {e}"));
     let mut rules = Vec::new();
-    for (i, group) in MANAGED_GROUPS.iter().enumerate() {
+    for (i, g) in groups.iter().enumerate() {
+        let action = if g.override_action == "count" {
+            OverrideAction::builder()
+                .count(CountAction::builder().build())
+                .build()
+        } else {
+            OverrideAction::builder()
+                .none(NoneAction::builder().build())
+                .build()
+        };
+        let group = &g.name;
         rules.push(
             Rule::builder()
-                .name(*group)
+                .name(group)
                 .priority(i as i32)
                 .statement(
                     Statement::builder()
                         .managed_rule_group_statement(
                             ManagedRuleGroupStatement::builder()
-                                .vendor_name("AWS")
-                                .name(*group)
+                                .vendor_name(&g.vendor)
+                                .name(group)
                                 .build()
                                 .map_err(bad)?,
                         )
                         .build(),
                 )
-                .override_action(
-                    OverrideAction::builder()
-                        .none(NoneAction::builder().build())
-                        .build(),
-                )
+                .override_action(action)
                 .visibility_config(visibility(group)?)
                 .build()
                 .map_err(bad)?,
@@ -74,7 +75,7 @@ pub(crate) async fn web_acl(
         rules.push(
             Rule::builder()
                 .name(&r.name)
-                .priority((MANAGED_GROUPS.len() + i) as i32)
+                .priority((groups.len() + i) as i32)
                 .statement(
                     Statement::builder()
                         .rate_based_statement(

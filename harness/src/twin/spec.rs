@@ -266,6 +266,8 @@ impl TwinSpec {
             }
             // Only the control plane changes (see `Fault::StaleTarget`).
             Fault::StaleTarget => {}
+            // Read by the edge when it writes its ModSecurity rules (`edge.rs`).
+            Fault::WafNoSqli | Fault::WafNoCommon | Fault::WafNoKnownBadInputs => {}
         }
         if !self.faults.contains(&fault) {
             self.faults.push(fault);

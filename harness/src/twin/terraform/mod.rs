@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 mod waf;
 
 use waf::waf_rules;
-pub use waf::{GateScope, RateRule};
+pub use waf::{GateScope, ManagedGroup, RateRule};
 
 /// Environment variable naming another app-infra folder (default: the repository's).
 pub const TERRAFORM_DIR_ENV: &str = "HARNESS_TERRAFORM_DIR";
@@ -67,6 +67,8 @@ pub struct Declared {
     pub rate_rules: Vec<RateRule>,
     /// Header carrying the gate token (`x-harness-gate`).
     pub gate_header: String,
+    /// AWS managed rule groups of the WebACL, in priority order.
+    pub managed_groups: Vec<ManagedGroup>,
 }
 
 pub(super) struct Stack {
@@ -247,6 +249,7 @@ impl Declared {
             ));
         }
         let (rate_rules, gate_header) = waf_rules(&s)?;
+        let managed_groups = waf::managed_groups(&s)?;
         Ok(Declared {
             dir: dir.to_path_buf(),
             app_port,
@@ -262,6 +265,7 @@ impl Declared {
             redirect_port,
             rate_rules,
             gate_header,
+            managed_groups,
         })
     }
 

@@ -1,6 +1,7 @@
 //! The WAF's rate-based rules of app-infra (`aws_wafv2_web_acl.main`), read for the
 //! twin's edge ([`super::super::waf_rate`]): name, limit, window, custom response and
-//! which requests the gate header selects.
+//! which requests the gate header selects; and its AWS managed rule groups (name,
+//! override action) for the twin's WebACL and the waf check's expectations.
 
 use hcl::Body;
 
@@ -104,4 +105,49 @@ pub(super) fn waf_rules(s: &Stack) -> Result<(Vec<RateRule>, String)> {
     }
     let gate_header = gate_header.unwrap_or_else(|| crate::sample::GATE_TOKEN_HEADER.into());
     Ok((rules, gate_header))
+}
+
+/// One managed rule group statement of the WebACL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedGroup {
+    /// Vendor (`AWS`).
+    pub vendor: String,
+    /// Group name (`AWSManagedRulesSQLiRuleSet`).
+    pub name: String,
+    /// `none` or `count` (the rule's `override_action` block).
+    pub override_action: String,
+}
+
+/// The WebACL's managed rule groups, in priority order.
+pub(super) fn managed_groups(s: &Stack) -> Result<Vec<ManagedGroup>> {
+    let (f, acl) = s.resource("aws_wafv2_web_acl", "main")?;
+    let mut ordered = Vec::new();
+    for r in acl.blocks().filter(|b| b.identifier() == "rule") {
+        let r = r.body();
+        let Some(stmt) = path(r, &["statement", "managed_rule_group_statement"]) else {
+            continue;
+        };
+        let prio = s.number(f, "rule.priority", attr(r, "priority"))?;
+        let name = s.string(f, "managed_rule_group_statement.name", attr(stmt, "name"))?;
+        let vendor = s.string(
+            f,
+            "managed_rule_group_statement.vendor_name",
+            attr(stmt, "vendor_name"),
+        )?;
+        let override_action = if path(r, &["override_action", "count"]).is_some() {
+            "count"
+        } else {
+            "none"
+        };
+        ordered.push((
+            prio,
+            ManagedGroup {
+                vendor,
+                name,
+                override_action: override_action.into(),
+            },
+        ));
+    }
+    ordered.sort_by_key(|(p, _)| *p);
+    Ok(ordered.into_iter().map(|(_, g)| g).collect())
 }

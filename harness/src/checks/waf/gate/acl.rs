@@ -47,8 +47,9 @@ pub fn findings(web_acl: &WebAclLookup, expect: &AclExpect) -> AclFindings {
             return f;
         }
         Some(Err(e)) => {
-            f.notes
-                .push(format!("WebACL not read (not available from this endpoint): {e}"));
+            f.notes.push(format!(
+                "WebACL not read (not available from this endpoint): {e}"
+            ));
             return f;
         }
         Some(Ok(None)) => {
@@ -92,8 +93,16 @@ pub fn findings(web_acl: &WebAclLookup, expect: &AclExpect) -> AclFindings {
     f.notes.push(format!(
         "WebACL {}: managed groups {}; rate rules {}",
         info.name,
-        if groups.is_empty() { "none".into() } else { groups.join(", ") },
-        if info.rate_rules.is_empty() { "none".into() } else { info.rate_rules.join(", ") }
+        if groups.is_empty() {
+            "none".into()
+        } else {
+            groups.join(", ")
+        },
+        if info.rate_rules.is_empty() {
+            "none".into()
+        } else {
+            info.rate_rules.join(", ")
+        }
     ));
     f
 }

@@ -102,7 +102,11 @@ impl Wire {
     /// The request as a curl command a user can paste to reproduce it.
     pub fn curl(&self, base: &str) -> String {
         let q = |s: &str| format!("'{}'", s.replace('\'', "'\\''"));
-        let mut c = format!("curl -X {} {}", self.method, q(&format!("{base}{}", self.path_and_query)));
+        let mut c = format!(
+            "curl -X {} {}",
+            self.method,
+            q(&format!("{base}{}", self.path_and_query))
+        );
         if self.omit_user_agent {
             c.push_str(" -H 'User-Agent:'");
         }
@@ -110,8 +114,16 @@ impl Wire {
             c.push_str(&format!(" -H {}", q(&format!("{k}: {v}"))));
         }
         if let Some((ct, b)) = &self.body {
-            let shown = if b.len() > 200 { format!("{}…({} bytes)", &b[..200], b.len()) } else { b.clone() };
-            c.push_str(&format!(" -H {} --data-raw {}", q(&format!("Content-Type: {ct}")), q(&shown)));
+            let shown = if b.len() > 200 {
+                format!("{}…({} bytes)", &b[..200], b.len())
+            } else {
+                b.clone()
+            };
+            c.push_str(&format!(
+                " -H {} --data-raw {}",
+                q(&format!("Content-Type: {ct}")),
+                q(&shown)
+            ));
         }
         c
     }
@@ -144,7 +156,10 @@ pub fn parse_gate_file(name: &str, text: &str) -> Result<Vec<GateRequest>> {
     let bad = |m: String| Error::Config(format!("corpus gate/{name}.toml: {m}"));
     let file: GateFile = toml::from_str(text).map_err(|e| bad(e.to_string()))?;
     if file.group != name {
-        return Err(bad(format!("group {:?} does not match the file name", file.group)));
+        return Err(bad(format!(
+            "group {:?} does not match the file name",
+            file.group
+        )));
     }
     let mut out = Vec::new();
     for e in file.request {
@@ -170,14 +185,21 @@ pub fn parse_gate_file(name: &str, text: &str) -> Result<Vec<GateRequest>> {
             (None, None) => None,
             _ => return Err(bad(format!("{}: body and content_type go together", e.id))),
         };
-        let path_and_query = if query.is_empty() { path } else { format!("{path}?{query}") };
+        let path_and_query = if query.is_empty() {
+            path
+        } else {
+            format!("{path}?{query}")
+        };
         out.push(GateRequest {
             group: file.group.clone(),
             rule: e.rule,
             why: e.why,
             wire: Wire {
                 id: format!("{}/{}", file.group, e.id),
-                method: e.method.unwrap_or_else(|| "GET".into()).to_ascii_uppercase(),
+                method: e
+                    .method
+                    .unwrap_or_else(|| "GET".into())
+                    .to_ascii_uppercase(),
                 path_and_query,
                 headers,
                 body,

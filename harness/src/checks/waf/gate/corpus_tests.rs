@@ -44,7 +44,11 @@ fn each_rule_belongs_to_one_group_and_its_placement_suffix_holds() {
         } else {
             false
         };
-        assert!(ok, "{}: rule {rule} does not match the request's placement", w.id);
+        assert!(
+            ok,
+            "{}: rule {rule} does not match the request's placement",
+            w.id
+        );
         assert!(!r.why.is_empty());
     }
 }
@@ -60,14 +64,27 @@ fn size_fills_exceed_aws_limits() {
     let b = find("SizeRestrictions_BODY");
     assert!(b.wire.body.as_ref().unwrap().1.len() > 8192);
     let c = find("SizeRestrictions_Cookie_HEADER");
-    let cookie = &c.wire.headers.iter().find(|(k, _)| k == "Cookie").unwrap().1;
-    assert!(cookie.len() > 10240 && cookie.len() < 16 * 1024, "ALB accepts a 16 KB header");
+    let cookie = &c
+        .wire
+        .headers
+        .iter()
+        .find(|(k, _)| k == "Cookie")
+        .unwrap()
+        .1;
+    assert!(
+        cookie.len() > 10240 && cookie.len() < 16 * 1024,
+        "ALB accepts a 16 KB header"
+    );
 }
 
 #[test]
 fn bad_gate_files_are_config_errors() {
-    let wrong_group = "group = \"X\"\n[[request]]\nid=\"a\"\nrule=\"R_BODY\"\nwhy=\"w\"\npath=\"/\"\n";
-    assert!(matches!(parse_gate_file("Y", wrong_group), Err(Error::Config(_))));
+    let wrong_group =
+        "group = \"X\"\n[[request]]\nid=\"a\"\nrule=\"R_BODY\"\nwhy=\"w\"\npath=\"/\"\n";
+    assert!(matches!(
+        parse_gate_file("Y", wrong_group),
+        Err(Error::Config(_))
+    ));
     let no_ct = "group = \"Y\"\n[[request]]\nid=\"a\"\nrule=\"R_BODY\"\nwhy=\"w\"\npath=\"/\"\nbody=\"x\"\n";
     assert!(matches!(parse_gate_file("Y", no_ct), Err(Error::Config(_))));
     let rel = "group = \"Y\"\n[[request]]\nid=\"a\"\nrule=\"R\"\nwhy=\"w\"\npath=\"x\"\n";
@@ -82,9 +99,16 @@ fn benign_corpus_is_at_or_above_its_floor_and_ids_are_unique() {
     assert_eq!(ids.len(), b.len());
     // AWS SizeRestrictions: a benign request must be one AWS lets through.
     for w in &b {
-        let (path, query) = w.path_and_query.split_once('?').unwrap_or((&w.path_and_query, ""));
+        let (path, query) = w
+            .path_and_query
+            .split_once('?')
+            .unwrap_or((&w.path_and_query, ""));
         assert!(path.len() <= 1024 && query.len() <= 2048, "{}", w.id);
-        assert!(w.body.as_ref().is_none_or(|(_, b)| b.len() <= 8192), "{}", w.id);
+        assert!(
+            w.body.as_ref().is_none_or(|(_, b)| b.len() <= 8192),
+            "{}",
+            w.id
+        );
         for (k, v) in &w.headers {
             assert!(k != "Cookie" || v.len() <= 10240, "{}", w.id);
         }
@@ -95,7 +119,14 @@ fn benign_corpus_is_at_or_above_its_floor_and_ids_are_unique() {
 fn curl_reproduces_the_request() {
     let r = gate_requests().unwrap();
     let ua = r.iter().find(|r| r.rule == "NoUserAgent_HEADER").unwrap();
-    assert_eq!(ua.wire.curl("https://h"), "curl -X GET 'https://h/' -H 'User-Agent:'");
+    assert_eq!(
+        ua.wire.curl("https://h"),
+        "curl -X GET 'https://h/' -H 'User-Agent:'"
+    );
     let c = r.iter().find(|r| r.rule == "SQLi_COOKIE").unwrap();
-    assert!(c.wire.curl("https://h").contains("-H 'Cookie: session_id=1'\\'' OR '\\''1'\\''='\\''1'"));
+    assert!(
+        c.wire
+            .curl("https://h")
+            .contains("-H 'Cookie: session_id=1'\\'' OR '\\''1'\\''='\\''1'")
+    );
 }

@@ -173,7 +173,11 @@ pub fn judge(inp: &GateInput<'_>) -> CheckResult {
             let is_deployed = deployed.as_ref().is_none_or(|d| d.iter().any(|x| x == g));
             GateGroup {
                 group: g.to_string(),
-                coverage: if is_deployed { "tested".into() } else { NOT_DEPLOYED.into() },
+                coverage: if is_deployed {
+                    "tested".into()
+                } else {
+                    NOT_DEPLOYED.into()
+                },
                 sent: of_g.clone().count() as u64,
                 blocked: of_g.filter(|r| r.outcome == "blocked").count() as u64,
             }
@@ -257,7 +261,10 @@ pub fn judge(inp: &GateInput<'_>) -> CheckResult {
             groups.iter().filter(|g| g.coverage == "tested").count()
         );
         if !untested.is_empty() {
-            s.push_str(&format!("; untested groups (checked by configuration only): {}", untested.join(", ")));
+            s.push_str(&format!(
+                "; untested groups (checked by configuration only): {}",
+                untested.join(", ")
+            ));
         }
         (Verdict::Pass, s)
     };
@@ -279,7 +286,11 @@ pub fn judge(inp: &GateInput<'_>) -> CheckResult {
             block_status: inp.block_status,
             attacks_sent: sent,
             attacks_blocked: blocked,
-            block_rate: if sent == 0 { 0.0 } else { blocked as f64 / sent as f64 },
+            block_rate: if sent == 0 {
+                0.0
+            } else {
+                blocked as f64 / sent as f64
+            },
             benign_sent: benign_n,
             false_positive_rate_high: fp.high,
             false_positives: fps,

@@ -45,19 +45,35 @@ pub async fn send_wires(
     }
     let host = endpoint.host().to_string();
     let addr = endpoint.socket_addr(&host, endpoint.port()).await?;
-    let client = endpoint
-        .client_builder()?
-        .resolve(&host, addr)
-        .timeout(settings.timeout)
-        .build()
-        .map_err(|e| Error::Runtime(format!("HTTPS client: {e}")))?;
+    let build = |h1: bool| -> Result<reqwest::Client> {
+        let b = endpoint
+            .client_builder()?
+            .resolve(&host, addr)
+            .timeout(settings.timeout);
+        let b = if h1 { b.http1_only() } else { b };
+        b.build()
+            .map_err(|e| Error::Runtime(format!("HTTPS client: {e}")))
+    };
+    // A request that sets `Host` itself goes over HTTP/1.1: in HTTP/2 the authority is
+    // `:authority` (from the URL), and a second, different `host` field is rejected by
+    // the server before any WAF sees the request.
+    let (client, client_h1) = (build(false)?, build(true)?);
     let base = base_url(endpoint);
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / settings.rps));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let tick = Arc::new(Mutex::new(tick));
     Ok(futures::stream::iter(wires.iter())
         .map(|w| {
-            let (client, tick, base) = (client.clone(), tick.clone(), base.clone());
+            let sets_host = w
+                .headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("host"));
+            let client = if sets_host {
+                client_h1.clone()
+            } else {
+                client.clone()
+            };
+            let (tick, base) = (tick.clone(), base.clone());
             async move {
                 tick.lock().await.tick().await;
                 send_one(&client, &base, w).await
@@ -77,7 +93,10 @@ async fn send_one(client: &reqwest::Client, base: &str, w: &Wire) -> GateAnswer 
         return failed;
     };
     let mut req = client.request(method, url);
-    let sets_ua = w.headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("user-agent"));
+    let sets_ua = w
+        .headers
+        .iter()
+        .any(|(k, _)| k.eq_ignore_ascii_case("user-agent"));
     if !sets_ua && !w.omit_user_agent {
         req = req.header(reqwest::header::USER_AGENT, DEFAULT_USER_AGENT);
     }
