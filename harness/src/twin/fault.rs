@@ -49,6 +49,10 @@ pub enum Fault {
     WafNoCommon,
     /// The edge drops its model of AWSManagedRulesKnownBadInputsRuleSet.
     WafNoKnownBadInputs,
+    /// The seeded WebACL has AWSManagedRulesSQLiRuleSet in Count mode (`override_action
+    /// count`), so the edge does not block with it either: the waf check must FAIL by
+    /// configuration (naming the group) and by traffic.
+    WafCountSqli,
 }
 
 /// The dead address the `stale-target` fault registers (port: the app port).
@@ -56,7 +60,7 @@ pub const STALE_TARGET: &str = "10.255.255.1";
 
 impl Fault {
     /// Every fault, in documentation order.
-    pub const ALL: [Fault; 14] = [
+    pub const ALL: [Fault; 15] = [
         Fault::WeightDrift,
         Fault::CanaryNotScaled,
         Fault::WafOff,
@@ -71,12 +75,13 @@ impl Fault {
         Fault::WafNoSqli,
         Fault::WafNoCommon,
         Fault::WafNoKnownBadInputs,
+        Fault::WafCountSqli,
     ];
 
     /// The AWS managed rule group whose edge model this fault drops.
     pub fn waf_group_off(self) -> Option<&'static str> {
         match self {
-            Fault::WafNoSqli => Some("AWSManagedRulesSQLiRuleSet"),
+            Fault::WafNoSqli | Fault::WafCountSqli => Some("AWSManagedRulesSQLiRuleSet"),
             Fault::WafNoCommon => Some("AWSManagedRulesCommonRuleSet"),
             Fault::WafNoKnownBadInputs => Some("AWSManagedRulesKnownBadInputsRuleSet"),
             _ => None,
@@ -100,6 +105,7 @@ impl Fault {
             Fault::WafNoSqli => "waf-no-sqli",
             Fault::WafNoCommon => "waf-no-common",
             Fault::WafNoKnownBadInputs => "waf-no-known-bad-inputs",
+            Fault::WafCountSqli => "waf-count-sqli",
         }
     }
 

@@ -267,7 +267,10 @@ impl TwinSpec {
             // Only the control plane changes (see `Fault::StaleTarget`).
             Fault::StaleTarget => {}
             // Read by the edge when it writes its ModSecurity rules (`edge.rs`).
-            Fault::WafNoSqli | Fault::WafNoCommon | Fault::WafNoKnownBadInputs => {}
+            Fault::WafNoSqli
+            | Fault::WafNoCommon
+            | Fault::WafNoKnownBadInputs
+            | Fault::WafCountSqli => {}
         }
         if !self.faults.contains(&fault) {
             self.faults.push(fault);

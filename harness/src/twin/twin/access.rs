@@ -131,6 +131,13 @@ impl Twin {
             aws_profile: Some(PROFILE.into()),
             aws_credentials_file: Some(self.state.dir.join(CREDENTIALS_FILE)),
             gate_token: Some(crate::cli::GateToken(self.rate.token.clone())),
+            // The seeded WebACL's name, from its ARN (`…/webacl/NAME/ID`).
+            web_acl_name: self
+                .seeded
+                .web_acl_arn
+                .as_deref()
+                .and_then(|a| a.rsplit('/').nth(1))
+                .map(str::to_string),
             ..VerifyArgs::default()
         }
     }
