@@ -332,20 +332,35 @@ async fn waf_gate_tier_blocks_everything_on_the_healthy_twin_and_names_each_drop
     let waf = run.checks.iter().find(|c| c.name == "waf").unwrap();
     println!("healthy: {} — {}", waf.verdict, waf.summary);
     assert_eq!((code, waf.verdict), (0, Verdict::Pass), "{}", waf.summary);
-    let Evidence::Waf(e) = &waf.evidence else { panic!("no WAF evidence") };
+    let Evidence::Waf(e) = &waf.evidence else {
+        panic!("no WAF evidence")
+    };
     assert!(e.gate.len() >= 49, "{} canonical requests", e.gate.len());
     assert!(e.gate.iter().all(|r| r.outcome == "blocked"));
-    assert!(e.gate_groups.iter().any(|g| g.group == "AWSManagedRulesAmazonIpReputationList"
-        && g.coverage.starts_with("untested")));
+    assert!(
+        e.gate_groups
+            .iter()
+            .any(|g| g.group == "AWSManagedRulesAmazonIpReputationList"
+                && g.coverage.starts_with("untested"))
+    );
     let fp = e.false_positive_rate.as_ref().unwrap();
-    assert!(fp.resolved >= 200 && fp.high > 0.0 && fp.high < 0.05, "{fp:?}");
+    assert!(
+        fp.resolved >= 200 && fp.high > 0.0 && fp.high < 0.05,
+        "{fp:?}"
+    );
     assert!(waf.summary.contains("upper bound"), "{}", waf.summary);
 
     for (fault, group) in [
         ("waf-no-sqli", "AWSManagedRulesSQLiRuleSet/"),
         ("waf-no-common", "AWSManagedRulesCommonRuleSet/"),
-        ("waf-no-known-bad-inputs", "AWSManagedRulesKnownBadInputsRuleSet/"),
-        ("waf-count-sqli", "AWSManagedRulesSQLiRuleSet is in Count mode"),
+        (
+            "waf-no-known-bad-inputs",
+            "AWSManagedRulesKnownBadInputsRuleSet/",
+        ),
+        (
+            "waf-count-sqli",
+            "AWSManagedRulesSQLiRuleSet is in Count mode",
+        ),
     ] {
         let dir = tmp.path().join(fault);
         let (code, run) = local(&dir, &["--fault", fault, "--checks", "waf"]).await;
@@ -353,6 +368,10 @@ async fn waf_gate_tier_blocks_everything_on_the_healthy_twin_and_names_each_drop
         println!("{fault}: {} — {}", waf.verdict, waf.summary);
         assert_eq!((code, waf.verdict), (1, Verdict::Fail), "{fault}");
         assert!(waf.summary.contains(group), "{fault}: {}", waf.summary);
-        assert!(waf.summary.contains("not enforced"), "{fault}: {}", waf.summary);
+        assert!(
+            waf.summary.contains("not enforced"),
+            "{fault}: {}",
+            waf.summary
+        );
     }
 }

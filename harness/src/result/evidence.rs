@@ -302,10 +302,10 @@ pub struct WebAclInfo {
     /// Rule names, in priority order.
     pub rules: Vec<String>,
     /// Managed rule groups with their override action, in priority order.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub managed_groups: Vec<ManagedGroupInfo>,
     /// Rate-based rules (names), in priority order.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rate_rules: Vec<String>,
 }
 
@@ -378,16 +378,19 @@ pub struct WafEvidence {
     #[serde(default)]
     pub false_positive_rate_high: f64,
     /// Gate tier: every canonical request and its outcome.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gate: Vec<GateRow>,
     /// Gate tier: coverage per rule group (tested, untested, not deployed).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gate_groups: Vec<GateGroup>,
-    /// WebACL configuration findings (FAIL reasons and what could not be read).
-    #[serde(default)]
+    /// WebACL configuration findings: each one FAILs the check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub acl_findings: Vec<String>,
+    /// What was read from the WebACL (managed groups, rate rules), or why not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acl_notes: Vec<String>,
     /// False-positive rate of the benign corpus with its interval.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub false_positive_rate: Option<FalsePositiveRate>,
 }
 

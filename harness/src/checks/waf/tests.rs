@@ -156,8 +156,9 @@ fn all_blocked_passes_and_lists_the_untested_group() {
     let ip = e.gate_groups.iter().find(|g| g.group == IPREP).unwrap();
     assert_eq!(ip.coverage, UNTESTED);
     assert_eq!(e.gate.len(), 2);
+    assert!(e.acl_findings.is_empty());
     assert!(
-        e.acl_findings
+        e.acl_notes
             .iter()
             .any(|f| f.contains("AWS/AWSManagedRulesSQLiRuleSet (none)"))
     );

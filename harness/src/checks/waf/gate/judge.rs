@@ -298,7 +298,8 @@ pub fn judge(inp: &GateInput<'_>) -> CheckResult {
             rate_limited: rows.iter().filter(|r| r.outcome == "rate-limited").count() as u64,
             gate: rows,
             gate_groups: groups,
-            acl_findings: acl.fails.into_iter().chain(acl.notes).collect(),
+            acl_findings: acl.fails,
+            acl_notes: acl.notes,
             false_positive_rate: Some(fp),
             ..WafEvidence::default()
         }),
