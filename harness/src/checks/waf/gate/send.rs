@@ -45,9 +45,10 @@ pub async fn send_wires(
     }
     let host = endpoint.host().to_string();
     let addr = endpoint.socket_addr(&host, endpoint.port()).await?;
+    // Bare: no default User-Agent (each request sets one, or omits it on purpose).
     let build = |h1: bool| -> Result<reqwest::Client> {
         let b = endpoint
-            .client_builder()?
+            .bare_client_builder()?
             .resolve(&host, addr)
             .timeout(settings.timeout);
         let b = if h1 { b.http1_only() } else { b };
