@@ -376,3 +376,16 @@ fn gate_has_its_own_rate_limit_and_rate_blocks_are_recognisable() {
 fn the_twin_renders_what_terraform_declares_and_follows_changes() {
     twin_tf::assert_twin_follows_terraform();
 }
+
+/// The twin's cluster, services, task families, target groups, load balancer and
+/// WebACL are Terraform's names, followed through a renamed copy into moto
+/// (`support/twin_tf.rs`).
+#[test]
+fn the_twin_is_named_as_terraform_names_it() {
+    twin_tf::assert_twin_names_follow_terraform();
+}
+
+#[test]
+fn the_gates_waf_limit_holds_a_gate_run_at_the_defaults() {
+    twin_tf::assert_gate_limit_holds_a_gate_run();
+}

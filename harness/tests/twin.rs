@@ -3,7 +3,7 @@
 //! weights, weight reloads changing the observed split, `twin up --env` / `twin
 //! weights` / `twin down`, and the missing-prerequisite error. Every twin is torn down
 //! by `stop` or `Drop`. Moving weights with a lag and `canary-starved`:
-//! `tests/twin_weights.rs`.
+//! `tests/twin_weights.rs`; the WAF rate rules: `tests/twin_waf_rate.rs`.
 
 use std::collections::HashMap;
 use std::process::Command;
@@ -18,10 +18,7 @@ const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
 #[path = "support/twin_util.rs"]
 mod twin_util;
 
-use twin_util::{
-    alive, assert_declared_target_group, canary_share, client, containers_of, image,
-    listener_weights,
-};
+use twin_util::{alive, canary_share, client, containers_of, image, listener_weights};
 
 fn assert_gone(state: &TwinState) {
     assert!(containers_of(&state.id).is_empty(), "containers left");
@@ -310,85 +307,4 @@ async fn bad_weights_and_faults_are_usage_errors() {
         assert!(matches!(err, Error::Config(_)), "{args:?}: {err}");
         assert_eq!(err.exit_code(), 2);
     }
-}
-
-/// The WAF's client rate rule (Terraform's `rate-limit-per-ip`, limit scaled down to
-/// `SCALED_LIMIT` per window through the twin's option, from 2000 per 300 s) blocks a
-/// plain client above the limit with 429 and `x-waf-rule: rate-limit-per-ip`, while
-/// `harness verify` (which the twin hands its gate token) sends more than the limit
-/// without a single 429; once the window (`WINDOW_S`) has passed the client is served
-/// again. The scaled limit is below the split check's first look (`MIN_FIRST_LOOK`
-/// requests), so every verify run sends more than it. Deterministic counting:
-/// ModSecurity counts every request (one nginx worker); the only timing assumption is
-/// that the client's 81 sequential loopback requests take less than `WINDOW_S − 1` s
-/// (they take well under 1 s), so the chance of a wrong outcome is < 1e-4.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn waf_rate_rule_blocks_clients_not_the_gate() {
-    const SCALED_LIMIT: u64 = 40;
-    const WINDOW_S: u64 = 10;
-    const { assert!(SCALED_LIMIT < harness::checks::split::MIN_FIRST_LOOK) };
-    let spec = TwinSpec::healthy("90/10".parse::<Weights>().unwrap(), image().await);
-    let opts = harness::twin::TwinOptions {
-        waf_rate: harness::twin::waf_rate::RateOverrides {
-            client_limit: Some(SCALED_LIMIT),
-            gate_limit: None,
-            window_s: Some(WINDOW_S),
-        },
-        ..Default::default()
-    };
-    let twin = Twin::start_with(spec, opts).await.unwrap();
-    assert_declared_target_group(&twin).await;
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().display().to_string();
-    let v = twin_util::verify_flags(&["--checks", "split", "--margin", "0.1"], &dir);
-    let args = harness::twin::merge_verify_args(twin.verify_args(), &v);
-    let token = args
-        .gate_token
-        .clone()
-        .expect("the twin hands out its token")
-        .0;
-    let run = harness::verify::run(args).await.unwrap();
-    let sample = run.sample.expect("a sample");
-    eprintln!("verify: {} requests, {}", sample.requests, run.verdict);
-    assert!(
-        sample.requests > SCALED_LIMIT,
-        "verify sent {} requests, not above the limit",
-        sample.requests
-    );
-    assert_eq!(
-        sample.unattributed.get("429"),
-        None,
-        "the gate was rate-limited: {:?}",
-        sample.unattributed
-    );
-
-    let c = client(&twin);
-    let url = twin.url();
-    for i in 1..=2 * SCALED_LIMIT {
-        let r = c.get(&url).send().await.unwrap();
-        let rule = r
-            .headers()
-            .get("x-waf-rule")
-            .map(|v| v.to_str().unwrap().to_string());
-        if i <= SCALED_LIMIT {
-            assert_eq!(r.status(), 200, "request {i} within the limit");
-            assert_eq!(rule, None);
-        } else {
-            assert_eq!(r.status(), 429, "request {i} above the limit");
-            assert_eq!(rule.as_deref(), Some("rate-limit-per-ip"));
-        }
-    }
-    // The same client with the token is exempt from the client limit.
-    let r = c
-        .get(&url)
-        .header("x-harness-gate", &token)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200, "a gate request was rate-limited");
-    // A new window serves the client again.
-    tokio::time::sleep(Duration::from_secs(WINDOW_S)).await;
-    let r = c.get(&url).send().await.unwrap();
-    assert_eq!(r.status(), 200, "the window did not end");
-    twin.stop().await.unwrap();
 }

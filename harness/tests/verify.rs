@@ -281,8 +281,8 @@ async fn plan_reads_the_weights_and_judges_the_budget() {
 /// requested canary tag that is not what runs (as after an ECS rollback) and requested
 /// weights the listener does not have both roll back (exit 1), named in the report's
 /// `rollout` check. A stale target registered in the canary target group rolls back
-/// too, and the healthy run says the address comparison was not applied (moto reports
-/// no task for a service).
+/// too, and the healthy run says it compared by count (the endpoint reports no task
+/// addresses: moto runs no task for a service).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gate_goes_on_what_was_requested_and_rolls_back_otherwise() {
     use harness::result::Verdict;
@@ -369,5 +369,5 @@ async fn gate_goes_on_what_was_requested_and_rolls_back_otherwise() {
         has(Verdict::Fail, "10.255.255.1") && has(Verdict::Fail, "stale target"),
         "{rollouts:?}"
     );
-    assert!(has(Verdict::Pass, "not applied"), "{rollouts:?}");
+    assert!(has(Verdict::Pass, "compared by count"), "{rollouts:?}");
 }

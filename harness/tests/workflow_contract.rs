@@ -373,3 +373,13 @@ fn action_runs_harness_gate_and_maps_its_exit_code() {
             .contains("steps.gate.outputs.exit-code != '0'")
     );
 }
+
+#[path = "support/nightly_role.rs"]
+mod nightly_role;
+
+/// The nightly runs the gate under app-infra's gate role and reads the state with a
+/// role bootstrap declares, which reads that state object only.
+#[test]
+fn nightly_gates_under_the_gate_role_with_a_declared_state_reader() {
+    nightly_role::check_nightly_uses_the_gate_role();
+}

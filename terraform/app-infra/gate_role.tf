@@ -1,8 +1,10 @@
 # The post-deploy gate's own role: `harness gate` / `harness verify` only read the
 # listener, rules, target groups and their health, the two ECS services and their
 # tasks, the WebACL association and the certificate. deploy-canary.yml assumes it for
-# the gate step (OIDC, GitHub environment `production` only), so a gate bug or a
-# compromised harness build can read the deployment but change nothing.
+# the gate step (OIDC, GitHub environment `production`), and nightly-verify.yml for its
+# gate run (a job of main without an environment: subject `ref:refs/heads/main`; it
+# reads this role's ARN from the outputs with bootstrap's app-state-read role), so a
+# gate bug or a compromised harness build can read the deployment but change nothing.
 #
 # Resource scoping follows the Service Authorization Reference: ELBv2 Describe* and
 # ecs:DescribeTaskDefinition support no resource-level permissions ("*" is the only
@@ -29,14 +31,17 @@ data "aws_iam_policy_document" "gate_assume" {
     condition {
       test     = "StringEquals"
       variable = "token.actions.githubusercontent.com:sub"
-      values   = ["repo:${var.github_repository}:environment:production"]
+      values = [
+        "repo:${var.github_repository}:environment:production",
+        "repo:${var.github_repository}:ref:refs/heads/main",
+      ]
     }
   }
 }
 
 resource "aws_iam_role" "gate" {
   name                 = "${local.name}-gate"
-  description          = "Read-only role of the post-deploy gate (harness gate) in deploy-canary.yml"
+  description          = "Read-only role of the post-deploy gate (harness gate) in deploy-canary.yml and nightly-verify.yml"
   assume_role_policy   = data.aws_iam_policy_document.gate_assume.json
   max_session_duration = 3600
 }

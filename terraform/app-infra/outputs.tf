@@ -92,6 +92,6 @@ output "canary_image_tag" {
 }
 
 output "gate_role_arn" {
-  description = "Read-only role deploy-canary.yml assumes for the post-deploy gate (harness gate)."
+  description = "Read-only role deploy-canary.yml and nightly-verify.yml assume for the gate (harness gate)."
   value       = aws_iam_role.gate.arn
 }

@@ -231,7 +231,7 @@ variable "archive_expiry_days" {
 }
 
 variable "github_repository" {
-  description = "GitHub repository (owner/name) whose `production` environment may assume the gate's read-only role (deploy-canary.yml passes github.repository)."
+  description = "GitHub repository (owner/name) whose `production` environment and main branch may assume the gate's read-only role (deploy-canary.yml passes github.repository)."
   type        = string
 
   validation {

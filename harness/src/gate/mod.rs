@@ -16,6 +16,7 @@
 pub mod requested;
 pub mod rollout;
 pub mod targets;
+pub mod tasks;
 
 use std::time::{Duration, Instant};
 
@@ -164,7 +165,7 @@ async fn observe(sdk: &aws_config::SdkConfig, truth: &Truth, cluster: &str) -> R
             service: svc.name.clone(),
             deployments,
             targets,
-            task_ips: running_task_ips(&ecs, cluster, &svc.name).await?,
+            task_ips: tasks::running_task_ips(&ecs, cluster, &svc.name).await?,
             running: svc.running,
         });
     }
@@ -177,70 +178,4 @@ async fn observe(sdk: &aws_config::SdkConfig, truth: &Truth, cluster: &str) -> R
         waited_s: 0.0,
         timed_out: false,
     })
-}
-
-/// ECS groups a service's tasks as `service:NAME`.
-const SERVICE_GROUP_PREFIX: &str = "service:";
-
-/// Private IPv4 addresses of the RUNNING tasks of `service` (ListTasks with
-/// `serviceName` and `desiredStatus` RUNNING, then DescribeTasks): the awsvpc ENI
-/// attachment's `privateIPv4Address`, else the containers' network interfaces. Tasks are
-/// kept only when their `lastStatus` is RUNNING and their group is the service's (moto
-/// ignores `serviceName` and lists every task of the cluster).
-async fn running_task_ips(
-    ecs: &aws_sdk_ecs::Client,
-    cluster: &str,
-    service: &str,
-) -> Result<Vec<String>> {
-    let arns: Vec<String> = ecs
-        .list_tasks()
-        .cluster(cluster)
-        .service_name(service)
-        .desired_status(aws_sdk_ecs::types::DesiredStatus::Running)
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .await
-        .map_err(|e| aws::sdk_error(&format!("running tasks of ECS service {service}"), e))?;
-    let group = format!("{SERVICE_GROUP_PREFIX}{service}");
-    let mut ips = Vec::new();
-    // DescribeTasks takes at most 100 tasks per call.
-    for chunk in arns.chunks(100) {
-        let out = ecs
-            .describe_tasks()
-            .cluster(cluster)
-            .set_tasks(Some(chunk.to_vec()))
-            .send()
-            .await
-            .map_err(|e| aws::sdk_error(&format!("tasks of ECS service {service}"), e))?;
-        for t in out.tasks() {
-            if t.group() != Some(group.as_str()) || t.last_status() != Some("RUNNING") {
-                continue;
-            }
-            ips.extend(task_ips(t));
-        }
-    }
-    ips.sort();
-    ips.dedup();
-    Ok(ips)
-}
-
-/// Addresses of one task: ENI attachments first, containers' interfaces otherwise.
-fn task_ips(t: &aws_sdk_ecs::types::Task) -> Vec<String> {
-    let from_eni: Vec<String> = t
-        .attachments()
-        .iter()
-        .flat_map(|a| a.details())
-        .filter(|kv| kv.name() == Some("privateIPv4Address"))
-        .filter_map(|kv| kv.value().map(str::to_owned))
-        .collect();
-    if !from_eni.is_empty() {
-        return from_eni;
-    }
-    t.containers()
-        .iter()
-        .flat_map(|c| c.network_interfaces())
-        .filter_map(|n| n.private_ipv4_address().map(str::to_owned))
-        .collect()
 }

@@ -13,8 +13,10 @@
 //! they are left out of both comparisons.
 //!
 //! When the control plane reports no task address for a service (moto's ECS is a
-//! store: services launch no tasks, and `ListTasks` ignores `serviceName`), the
-//! address comparison cannot be made and the summary says so. What can still be
+//! store: services launch no tasks, and `ListTasks` ignores `serviceName`; see
+//! [`super::tasks`] for why the twin cannot report its containers' addresses), the
+//! address comparison cannot be made and the summary says so ("compared by count: the
+//! endpoint reports no task addresses"). What can still be
 //! compared is the count: more live registered targets than the service's
 //! `runningCount` means at least one registered target is no running task, so it
 //! fails naming the registered targets it could not match.
@@ -49,8 +51,7 @@ pub fn compare(label: &str, v: &VariantRollout) -> TargetFindings {
         .collect();
     if v.task_ips.is_empty() {
         out.notes.push(format!(
-            "{label} service {}: the control plane reports no task address, target/task \
-             comparison by address not applied",
+            "{label} service {}: compared by count: the endpoint reports no task addresses",
             v.service
         ));
         if i64::try_from(live.len()).unwrap_or(i64::MAX) > v.running {
@@ -157,7 +158,10 @@ mod tests {
         let ok = variant(&[("127.0.0.1", "healthy")], &[], 1);
         let f = compare("canary", &ok);
         assert!(f.fail.is_empty() && f.missing.is_empty(), "{f:?}");
-        assert!(f.notes[0].contains("not applied"), "{f:?}");
+        assert!(
+            f.notes[0].contains("compared by count: the endpoint reports no task addresses"),
+            "{f:?}"
+        );
         let stale = variant(
             &[("127.0.0.1", "healthy"), ("10.255.255.1", "healthy")],
             &[],

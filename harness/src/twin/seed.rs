@@ -26,7 +26,10 @@ use crate::error::{Error, Result};
 /// What to create in the control plane.
 #[derive(Debug, Clone, Default)]
 pub struct SeedPlan {
-    /// Name prefix of every resource (e.g. "poem").
+    /// Name prefix of the network the shared stack owns (VPC, subnets), e.g. "poem".
+    /// The app's resources (load balancer and its security group, target groups,
+    /// WebACL, cluster, services, task families) are named as Terraform names them
+    /// ([`Declared::names`]).
     pub name: String,
     /// Host name of the service (the ACM certificate's domain).
     pub host: String,
@@ -104,12 +107,13 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
         .region()
         .map(|r| r.as_ref().to_owned())
         .unwrap_or_else(|| "us-east-1".into());
-    let (vpc_id, subnets, security_group) = network(sdk, plan, &region).await?;
+    let (vpc_id, subnets, security_group) =
+        network(sdk, plan, &region, &d.names.alb_security_group).await?;
 
     let elb = aws_sdk_elasticloadbalancingv2::Client::new(sdk);
     let lb = elb
         .create_load_balancer()
-        .name(format!("{}-alb", plan.name))
+        .name(&d.names.load_balancer)
         .set_subnets(Some(subnets.clone()))
         .security_groups(&security_group)
         .scheme(LoadBalancerSchemeEnum::InternetFacing)
@@ -126,7 +130,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
     let stable_tg = target_group(
         &elb,
         d,
-        &format!("{}-stable", plan.name),
+        &d.names.stable_target_group,
         &vpc_id,
         &plan.stable_targets,
     )
@@ -134,7 +138,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
     let canary_tg = target_group(
         &elb,
         d,
-        &format!("{}-canary", plan.name),
+        &d.names.canary_target_group,
         &vpc_id,
         &plan.canary_targets,
     )
@@ -226,7 +230,7 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
         Some(
             super::seed_waf::web_acl(
                 sdk,
-                &plan.name,
+                &d.names.web_acl,
                 &load_balancer_arn,
                 &d.managed_groups,
                 &d.rate_rules,
@@ -238,23 +242,25 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
     };
 
     let ecs = aws_sdk_ecs::Client::new(sdk);
-    let cluster = format!("{}-cluster", plan.name);
+    let cluster = d.names.cluster.clone();
     ecs.create_cluster()
         .cluster_name(&cluster)
         .send()
         .await
         .map_err(|e| sdk_error("seed: create ECS cluster", e))?;
-    let stable_service = format!("{}-stable", plan.name);
-    let canary_service = format!("{}-canary", plan.name);
-    for (svc, tag, desired, running) in [
+    let stable_service = d.names.stable_service.clone();
+    let canary_service = d.names.canary_service.clone();
+    for (svc, family, tag, desired, running) in [
         (
             &stable_service,
+            &d.names.stable_family,
             &plan.stable_tag,
             plan.stable_desired,
             plan.stable_running,
         ),
         (
             &canary_service,
+            &d.names.canary_family,
             &plan.canary_tag,
             plan.canary_desired,
             plan.canary_running,
@@ -264,7 +270,8 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
             &ecs,
             &cluster,
             svc,
-            &format!("{}:{tag}", plan.name),
+            family,
+            &format!("{}:{tag}", d.names.image_repository),
             &[d.app_port, d.health_port],
             desired,
             running,
@@ -307,6 +314,7 @@ async fn network(
     sdk: &aws_config::SdkConfig,
     plan: &SeedPlan,
     region: &str,
+    alb_security_group: &str,
 ) -> Result<(String, Vec<String>, String)> {
     let ec2 = crate::aws::ec2_query::Ec2Query::new(sdk).await?;
     let vpc_id = ec2
@@ -325,11 +333,7 @@ async fn network(
         subnets.push(id);
     }
     let sg = ec2
-        .create_security_group(
-            &format!("{}-alb", plan.name),
-            "ALB of the canary twin",
-            &vpc_id,
-        )
+        .create_security_group(alb_security_group, "ALB of the canary twin", &vpc_id)
         .await?;
     Ok((vpc_id, subnets, sg))
 }

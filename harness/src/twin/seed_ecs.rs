@@ -12,13 +12,15 @@ use crate::error::Result;
 /// Memory of the container definition (moto's `run_task` needs a container-level value).
 const CONTAINER_MEMORY_MIB: i32 = 512;
 
-/// Registers a task definition for `image` and creates the service `name` with the
-/// given desired count, reaching `running` through moto's update semantics. `ports`
-/// are the container ports Terraform's task definition maps (app, health).
+/// Registers a task definition of `family` for `image` and creates the service `name`
+/// with the given desired count, reaching `running` through moto's update semantics.
+/// `ports` are the container ports Terraform's task definition maps (app, health).
+#[allow(clippy::too_many_arguments)]
 pub(super) async fn service(
     ecs: &aws_sdk_ecs::Client,
     cluster: &str,
     name: &str,
+    family: &str,
     image: &str,
     ports: &[u16],
     desired: i32,
@@ -30,7 +32,7 @@ pub(super) async fn service(
         .collect();
     let td = ecs
         .register_task_definition()
-        .family(name)
+        .family(family)
         .container_definitions(
             ContainerDefinition::builder()
                 .name("app")

@@ -1,5 +1,5 @@
-//! Seeds the WebACL app-infra declares (its AWS managed rule groups with their override
-//! actions, and its rate rules, both read from Terraform) and associates it with the ALB.
+//! Seeds the WebACL app-infra declares (its managed rule groups and rate rules, with
+//! Terraform's names, priorities and override actions) and associates it with the ALB.
 
 use aws_sdk_wafv2::types::{
     AllowAction, BlockAction, CountAction, DefaultAction, ManagedRuleGroupStatement, NoneAction,
@@ -12,6 +12,11 @@ use crate::error::{Error, Result};
 
 use super::terraform::{ManagedGroup, RateRule};
 
+fn priority(rule: &str, p: u64) -> Result<i32> {
+    i32::try_from(p)
+        .map_err(|_| Error::Config(format!("seed: WAF rule {rule}: priority {p} out of range")))
+}
+
 fn visibility(name: &str) -> Result<VisibilityConfig> {
     VisibilityConfig::builder()
         .sampled_requests_enabled(true)
@@ -21,51 +26,50 @@ fn visibility(name: &str) -> Result<VisibilityConfig> {
         .map_err(|e| Error::Runtime(format!("seed: WAF visibility config: {e}")))
 }
 
-/// Creates the WebACL and associates it with `load_balancer_arn`; returns its ARN.
+/// Creates the WebACL `name` (Terraform's) and associates it with `load_balancer_arn`;
+/// returns its ARN.
 pub(crate) async fn web_acl(
     sdk: &aws_config::SdkConfig,
     name: &str,
     load_balancer_arn: &str,
-    groups: &[ManagedGroup],
+    managed: &[ManagedGroup],
     rate_rules: &[RateRule],
 ) -> Result<String> {
     let waf = aws_sdk_wafv2::Client::new(sdk);
     let bad = |e: aws_sdk_wafv2::error::BuildError| Error::Runtime(format!("seed: WAF rule: {e}"));
     let mut rules = Vec::new();
-    for (i, g) in groups.iter().enumerate() {
-        let action = if g.override_action == "count" {
-            OverrideAction::builder()
-                .count(CountAction::builder().build())
-                .build()
-        } else {
-            OverrideAction::builder()
-                .none(NoneAction::builder().build())
-                .build()
-        };
-        let group = &g.name;
+    for group in managed {
         rules.push(
             Rule::builder()
-                .name(group)
-                .priority(i as i32)
+                .name(&group.rule)
+                .priority(priority(&group.rule, group.priority)?)
                 .statement(
                     Statement::builder()
                         .managed_rule_group_statement(
                             ManagedRuleGroupStatement::builder()
-                                .vendor_name(&g.vendor)
-                                .name(group)
+                                .vendor_name(&group.vendor)
+                                .name(&group.name)
                                 .build()
                                 .map_err(bad)?,
                         )
                         .build(),
                 )
-                .override_action(action)
-                .visibility_config(visibility(group)?)
+                .override_action(if group.override_action == "count" {
+                    OverrideAction::builder()
+                        .count(CountAction::builder().build())
+                        .build()
+                } else {
+                    OverrideAction::builder()
+                        .none(NoneAction::builder().build())
+                        .build()
+                })
+                .visibility_config(visibility(&group.rule)?)
                 .build()
                 .map_err(bad)?,
         );
     }
-    // Terraform's rate-based rules (names, limits), after the managed groups.
-    for (i, r) in rate_rules.iter().enumerate() {
+    // Terraform's rate-based rules (names, priorities, limits).
+    for r in rate_rules {
         let limit = i64::try_from(r.limit).map_err(|_| {
             Error::Config(format!(
                 "seed: WAF rule {}: limit {} out of range",
@@ -75,7 +79,7 @@ pub(crate) async fn web_acl(
         rules.push(
             Rule::builder()
                 .name(&r.name)
-                .priority((groups.len() + i) as i32)
+                .priority(priority(&r.name, r.priority)?)
                 .statement(
                     Statement::builder()
                         .rate_based_statement(
@@ -99,14 +103,14 @@ pub(crate) async fn web_acl(
     }
     let out = waf
         .create_web_acl()
-        .name(format!("{name}-waf"))
+        .name(name)
         .scope(Scope::Regional)
         .default_action(
             DefaultAction::builder()
                 .allow(AllowAction::builder().build())
                 .build(),
         )
-        .visibility_config(visibility(&format!("{name}-waf"))?)
+        .visibility_config(visibility(name)?)
         .set_rules(Some(rules))
         .send()
         .await

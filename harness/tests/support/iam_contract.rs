@@ -1,7 +1,8 @@
 //! IAM contracts of the deploy path: the gate's role (app-infra gate_role.tf) allows
 //! exactly the reads `harness verify` / `harness gate` make, with "*" only where the
 //! service has no resource-level permissions (Service Authorization Reference), and is
-//! assumable only from the GitHub environment `production`; the shared-infra plan role
+//! assumable only from the GitHub environment `production` and from main (the nightly,
+//! `support/nightly_role.rs`); the shared-infra plan role
 //! (bootstrap plan_role.tf) writes nothing but the S3 backend's lock file.
 
 use super::infra::*;
@@ -103,9 +104,18 @@ pub fn check_gate_role() {
     let trust = policy_statements(&app, "gate_assume");
     assert_eq!(trust.len(), 1);
     assert_eq!(trust[0].actions, ["sts:AssumeRoleWithWebIdentity"]);
-    assert!(trust[0].conditions.contains(
-        &"\"StringEquals\" \"token.actions.githubusercontent.com:sub\" = [\"repo:${var.github_repository}:environment:production\"]".to_owned()
-    ), "{:?}", trust[0].conditions);
+    let subs: Vec<&String> = trust[0]
+        .conditions
+        .iter()
+        .filter(|c| c.contains("githubusercontent.com:sub"))
+        .collect();
+    assert_eq!(subs.len(), 1, "{:?}", trust[0].conditions);
+    // deploy-canary (environment production) and nightly-verify (main, no environment).
+    assert_eq!(
+        subs[0].replace([' ', '\n'], ""),
+        "\"StringEquals\"\"token.actions.githubusercontent.com:sub\"=[\"repo:${var.github_repository}:environment:production\",\"repo:${var.github_repository}:ref:refs/heads/main\"]",
+        "gate role subjects"
+    );
     assert!(
         trust[0]
             .conditions

@@ -100,9 +100,15 @@ pub async fn listener_weights(sdk: &aws_config::SdkConfig, listener_arn: &str) -
         .forward_config()
         .unwrap()
         .target_groups();
-    let w = |name: &str| {
+    // `targetgroup/<name>/<id>`, the name ending in the variant (Terraform's
+    // `"${local.name}-${each.key}"`, whose prefix may itself contain "canary").
+    let w = |variant: &str| {
         tgs.iter()
-            .find(|t| t.target_group_arn().unwrap().contains(name))
+            .find(|t| {
+                t.target_group_arn()
+                    .unwrap()
+                    .contains(&format!("-{variant}/"))
+            })
             .and_then(|t| t.weight())
             .unwrap()
     };

@@ -2,8 +2,8 @@
 //! it instead of from constants of its own: the container's app and health ports (the
 //! task definition's `portMappings`), the target group's health check and
 //! deregistration delay, the listeners (HTTPS port and `ssl_policy`, HTTP port and its
-//! redirect), and the WAF's rate-based rules (limit, window, custom response, the gate
-//! header that exempts or selects requests).
+//! redirect), the WAF's rate-based rules (limit, window, custom response, the gate
+//! header that exempts or selects requests) and the resource names ([`Names`]).
 //!
 //! The files are parsed with hcl-rs and the needed expressions evaluated with
 //! `hcl::eval` in a context holding `var.*` (variable defaults) and `local.*` (the
@@ -18,8 +18,10 @@ use hcl::{Block, Body, Expression, ObjectKey, Value};
 
 use crate::error::{Error, Result};
 
+mod names;
 mod waf;
 
+pub use names::{Names, VARIANT_KEYS, shared_cluster_name};
 use waf::waf_rules;
 pub use waf::{GateScope, ManagedGroup, RateRule};
 
@@ -65,10 +67,12 @@ pub struct Declared {
     pub redirect_port: u16,
     /// WAF rate-based rules, in priority order.
     pub rate_rules: Vec<RateRule>,
+    /// WAF managed rule groups, in priority order.
+    pub managed_groups: Vec<ManagedGroup>,
     /// Header carrying the gate token (`x-harness-gate`).
     pub gate_header: String,
-    /// AWS managed rule groups of the WebACL, in priority order.
-    pub managed_groups: Vec<ManagedGroup>,
+    /// Names of the cluster, services, target groups, load balancer and WebACL.
+    pub names: Names,
 }
 
 pub(super) struct Stack {
@@ -248,8 +252,8 @@ impl Declared {
                 format!("{health_check_port} is not a port the task definition maps"),
             ));
         }
-        let (rate_rules, gate_header) = waf_rules(&s)?;
-        let managed_groups = waf::managed_groups(&s)?;
+        let (managed_groups, rate_rules, gate_header) = waf_rules(&s)?;
+        let names = names::names(&s)?;
         Ok(Declared {
             dir: dir.to_path_buf(),
             app_port,
@@ -264,8 +268,9 @@ impl Declared {
             redirect_status,
             redirect_port,
             rate_rules,
-            gate_header,
             managed_groups,
+            gate_header,
+            names,
         })
     }
 
@@ -317,48 +322,4 @@ fn field<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_the_repository_stack() {
-        let d =
-            Declared::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../terraform/app-infra"))
-                .unwrap();
-        assert_eq!((d.app_port, d.health_port), (80, 8080));
-        assert_eq!(d.health_path, "/health");
-        assert_eq!(d.health_check_port, 8080);
-        assert_eq!(d.deregistration_delay_s, 30);
-        assert_eq!(
-            (d.https_port, d.http_port, d.redirect_status),
-            (443, 80, 301)
-        );
-        assert_eq!(d.ssl_policy, "ELBSecurityPolicy-TLS13-1-2-2021-06");
-        let ip = d.rate_rule("rate-limit-per-ip").unwrap();
-        assert_eq!((ip.limit, ip.window_s, ip.response_code), (2000, 300, 429));
-        assert_eq!(ip.scope, GateScope::ExceptGate);
-        assert_eq!(
-            ip.header,
-            Some(("x-waf-rule".into(), "rate-limit-per-ip".into()))
-        );
-        assert_eq!(
-            d.rate_rule("rate-limit-gate").unwrap().scope,
-            GateScope::OnlyGate
-        );
-        assert_eq!(d.gate_header, "x-harness-gate");
-    }
-
-    #[test]
-    fn a_missing_folder_or_attribute_is_a_config_error_naming_it() {
-        let e = Declared::load(Path::new("/nonexistent/app-infra")).unwrap_err();
-        assert!(matches!(e, Error::Config(_)), "{e}");
-        let tmp = tempfile::tempdir().unwrap();
-        std::fs::write(
-            tmp.path().join("ecs.tf"),
-            "resource \"aws_ecs_task_definition\" \"variant\" {\n  container_definitions = jsonencode([{ portMappings = [{ containerPort = var.nope, name = \"http\" }] }])\n}\n",
-        )
-        .unwrap();
-        let e = Declared::load(tmp.path()).unwrap_err().to_string();
-        assert!(e.contains("ecs.tf") && e.contains("portMappings"), "{e}");
-    }
-}
+mod tests;

@@ -1,7 +1,7 @@
-//! The WAF's rate-based rules of app-infra (`aws_wafv2_web_acl.main`), read for the
-//! twin's edge ([`super::super::waf_rate`]): name, limit, window, custom response and
-//! which requests the gate header selects; and its AWS managed rule groups (name,
-//! override action) for the twin's WebACL and the waf check's expectations.
+//! The WAF rules of app-infra (`aws_wafv2_web_acl.main`): the rate-based rules, read for
+//! the twin's edge ([`super::super::waf_rate`]) and control plane (name, priority, limit,
+//! window, custom response and which requests the gate header selects), and the managed
+//! rule groups with their priorities, which the twin's WebACL in moto declares.
 
 use hcl::Body;
 
@@ -19,11 +19,29 @@ pub enum GateScope {
     OnlyGate,
 }
 
+/// One managed rule group rule of the WebACL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedGroup {
+    /// Rule name.
+    pub rule: String,
+    /// Priority in the WebACL.
+    pub priority: u64,
+    /// `vendor_name` (`AWS`).
+    pub vendor: String,
+    /// Rule group name (`AWSManagedRulesCommonRuleSet`).
+    pub name: String,
+    /// `none` or `count` (the rule's `override_action` block; `count` makes the group
+    /// only count, never block).
+    pub override_action: String,
+}
+
 /// One WAF rate-based rule.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateRule {
     /// Rule name (`rate-limit-per-ip`).
     pub name: String,
+    /// Priority in the WebACL.
+    pub priority: u64,
     /// Requests per window per IP before blocking.
     pub limit: u64,
     /// Window in seconds.
@@ -36,9 +54,14 @@ pub struct RateRule {
     pub scope: GateScope,
 }
 
-pub(super) fn waf_rules(s: &Stack) -> Result<(Vec<RateRule>, String)> {
+/// The WebACL's rules: managed groups and rate rules (each in priority order) and the
+/// gate header.
+pub(super) type WafRules = (Vec<ManagedGroup>, Vec<RateRule>, String);
+
+pub(super) fn waf_rules(s: &Stack) -> Result<WafRules> {
     let (f, acl) = s.resource("aws_wafv2_web_acl", "main")?;
     let mut rules = Vec::new();
+    let mut managed = Vec::new();
     let mut gate_header = None;
     let mut ordered: Vec<(u64, &Body)> = Vec::new();
     for r in acl.blocks().filter(|b| b.identifier() == "rule") {
@@ -46,11 +69,27 @@ pub(super) fn waf_rules(s: &Stack) -> Result<(Vec<RateRule>, String)> {
         ordered.push((prio, r.body()));
     }
     ordered.sort_by_key(|(p, _)| *p);
-    for (_, r) in ordered {
+    for (priority, r) in ordered {
+        let name = s.string(f, "rule.name", attr(r, "name"))?;
+        if let Some(g) = path(r, &["statement", "managed_rule_group_statement"]) {
+            let at = format!("rule {name}: managed_rule_group_statement");
+            managed.push(ManagedGroup {
+                priority,
+                vendor: s.string(f, &format!("{at}.vendor_name"), attr(g, "vendor_name"))?,
+                name: s.string(f, &format!("{at}.name"), attr(g, "name"))?,
+                override_action: if path(r, &["override_action", "count"]).is_some() {
+                    "count"
+                } else {
+                    "none"
+                }
+                .into(),
+                rule: name,
+            });
+            continue;
+        }
         let Some(stmt) = path(r, &["statement", "rate_based_statement"]) else {
             continue;
         };
-        let name = s.string(f, "rule.name", attr(r, "name"))?;
         let at = |k: &str| format!("rule {name}: {k}");
         let limit = s.number(f, &at("limit"), attr(stmt, "limit"))?;
         let window_s = match attr(stmt, "evaluation_window_sec") {
@@ -96,6 +135,7 @@ pub(super) fn waf_rules(s: &Stack) -> Result<(Vec<RateRule>, String)> {
         }
         rules.push(RateRule {
             name,
+            priority,
             limit,
             window_s,
             response_code,
@@ -104,50 +144,5 @@ pub(super) fn waf_rules(s: &Stack) -> Result<(Vec<RateRule>, String)> {
         });
     }
     let gate_header = gate_header.unwrap_or_else(|| crate::sample::GATE_TOKEN_HEADER.into());
-    Ok((rules, gate_header))
-}
-
-/// One managed rule group statement of the WebACL.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ManagedGroup {
-    /// Vendor (`AWS`).
-    pub vendor: String,
-    /// Group name (`AWSManagedRulesSQLiRuleSet`).
-    pub name: String,
-    /// `none` or `count` (the rule's `override_action` block).
-    pub override_action: String,
-}
-
-/// The WebACL's managed rule groups, in priority order.
-pub(super) fn managed_groups(s: &Stack) -> Result<Vec<ManagedGroup>> {
-    let (f, acl) = s.resource("aws_wafv2_web_acl", "main")?;
-    let mut ordered = Vec::new();
-    for r in acl.blocks().filter(|b| b.identifier() == "rule") {
-        let r = r.body();
-        let Some(stmt) = path(r, &["statement", "managed_rule_group_statement"]) else {
-            continue;
-        };
-        let prio = s.number(f, "rule.priority", attr(r, "priority"))?;
-        let name = s.string(f, "managed_rule_group_statement.name", attr(stmt, "name"))?;
-        let vendor = s.string(
-            f,
-            "managed_rule_group_statement.vendor_name",
-            attr(stmt, "vendor_name"),
-        )?;
-        let override_action = if path(r, &["override_action", "count"]).is_some() {
-            "count"
-        } else {
-            "none"
-        };
-        ordered.push((
-            prio,
-            ManagedGroup {
-                vendor,
-                name,
-                override_action: override_action.into(),
-            },
-        ));
-    }
-    ordered.sort_by_key(|(p, _)| *p);
-    Ok(ordered.into_iter().map(|(_, g)| g).collect())
+    Ok((managed, rules, gate_header))
 }

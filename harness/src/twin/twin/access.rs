@@ -35,6 +35,12 @@ impl Twin {
         self.sdk.as_ref()
     }
 
+    /// The WAF rate rules the edge enforces (Terraform's unless scaled down through
+    /// [`super::TwinOptions::waf_rate`]); the gate token is not part of them.
+    pub fn rate_rules(&self) -> &[crate::twin::terraform::RateRule] {
+        &self.rate.rules
+    }
+
     /// The state (ids and pids) of what this twin started.
     pub fn state(&self) -> &TwinState {
         &self.state
@@ -131,13 +137,8 @@ impl Twin {
             aws_profile: Some(PROFILE.into()),
             aws_credentials_file: Some(self.state.dir.join(CREDENTIALS_FILE)),
             gate_token: Some(crate::cli::GateToken(self.rate.token.clone())),
-            // The seeded WebACL's name, from its ARN (`…/webacl/NAME/ID`).
-            web_acl_name: self
-                .seeded
-                .web_acl_arn
-                .as_deref()
-                .and_then(|a| a.rsplit('/').nth(1))
-                .map(str::to_string),
+            // The WebACL must be the one Terraform names.
+            web_acl_name: Some(self.declared.names.web_acl.clone()),
             ..VerifyArgs::default()
         }
     }

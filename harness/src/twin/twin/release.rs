@@ -114,10 +114,15 @@ impl Twin {
                 .send()
                 .await
                 .map_err(|e| sdk_error("twin: delete ECS service", e))?;
-            let image = format!("{}:{}", spec.name, to.release);
+            let names = &self.declared.names;
+            let image = format!("{}:{}", names.image_repository, to.release);
+            let family = match variant {
+                Variant::Stable => &names.stable_family,
+                Variant::Canary => &names.canary_family,
+            };
             let n = i32::try_from(to.replicas).unwrap_or(i32::MAX);
             let ports = [self.declared.app_port, self.declared.health_port];
-            seed_ecs::service(&ecs, &cluster, &service, &image, &ports, n, n).await?;
+            seed_ecs::service(&ecs, &cluster, &service, family, &image, &ports, n, n).await?;
         } else {
             ecs.update_service()
                 .cluster(&cluster)
