@@ -110,6 +110,10 @@ pub struct VerifyArgs {
     /// Minimum days before the certificate expires.
     #[arg(long)]
     pub min_cert_days: Option<i64>,
+    /// Name the WebACL on the load balancer must have (the waf check FAILs naming both
+    /// when another WebACL is associated).
+    #[arg(long)]
+    pub web_acl_name: Option<String>,
     /// Fail the TLS check when HSTS is missing (default: a warning).
     #[arg(long)]
     pub require_hsts: bool,

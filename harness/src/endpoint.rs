@@ -10,6 +10,9 @@ use url::Url;
 
 use crate::error::{Error, Result};
 
+/// `User-Agent` of the harness's own probes (the sampler sends the same).
+pub const USER_AGENT: &str = concat!("canary-harness/", env!("CARGO_PKG_VERSION"));
+
 /// One `HOST:PORT:ADDR` pin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolve {
@@ -198,8 +201,16 @@ impl Endpoint {
     }
 
     /// A reqwest client builder that trusts the private CA, applies the pins, keeps no
-    /// cookies and never follows redirects (the harness judges redirects itself).
+    /// cookies, never follows redirects (the harness judges redirects itself) and sends
+    /// [`USER_AGENT`]: AWS's managed rule `NoUserAgent_HEADER` blocks requests without
+    /// one, on the HTTP listener's redirect too.
     pub fn client_builder(&self) -> Result<reqwest::ClientBuilder> {
+        Ok(self.bare_client_builder()?.user_agent(USER_AGENT))
+    }
+
+    /// [`Self::client_builder`] without a default `User-Agent`, for the WAF request that
+    /// must send none.
+    pub fn bare_client_builder(&self) -> Result<reqwest::ClientBuilder> {
         let mut b = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
         if let Some(pem) = &self.ca_pem {
             for cert in reqwest::Certificate::from_pem_bundle(pem)

@@ -54,8 +54,6 @@ pub const RATE_LIMIT_STATUS: &str = "429";
 pub const WAF_BLOCK_STATUS: u16 = 403;
 /// Required share of the attack corpus blocked.
 pub const WAF_MIN_BLOCK_RATE: f64 = 0.95;
-/// Benign requests the WAF may block.
-pub const WAF_MAX_FALSE_POSITIVES: u64 = 0;
 
 /// What a caller adds to a verification (the deploy gate, [`crate::gate`]).
 #[derive(Debug, Clone, Default)]
@@ -185,12 +183,14 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
     if cfg.runs(CheckName::Waf) {
         let settings = waf::WafSettings {
             block_status: WAF_BLOCK_STATUS,
-            min_block_rate: WAF_MIN_BLOCK_RATE,
-            max_false_positives: WAF_MAX_FALSE_POSITIVES,
             rps: cfg.rps,
             concurrency: cfg.concurrency,
             alpha: cfg.alpha,
             timeout: cfg.timeout,
+            expect: waf::gate::AclExpect {
+                name: cfg.web_acl_name.clone(),
+                groups: None,
+            },
         };
         let lookup = security::web_acl_lookup(&cfg, sdk.as_ref(), truth.as_ref()).await;
         checks.push(waf::check(&endpoint, &settings, lookup).await);

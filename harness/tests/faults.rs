@@ -22,6 +22,10 @@ const CASES: &[(&str, &str, &str)] = &[
     ("tls-legacy", "tls", "tls"),
     ("no-redirect", "tls", "tls"),
     ("waf-off", "waf", "waf"),
+    ("waf-no-sqli", "waf", "waf"),
+    ("waf-no-common", "waf", "waf"),
+    ("waf-no-known-bad-inputs", "waf", "waf"),
+    ("waf-count-sqli", "waf", "waf"),
     ("weight-drift", "split", "split"),
     ("canary-not-scaled", "split,scale", "scale"),
     ("canary-errors", "split,health", "health"),
@@ -372,4 +376,62 @@ async fn promotion_flow_goes_and_rolls_back_a_failing_canary() {
         "rollback keeps stable on v1"
     );
     assert_eq!(faulted.outcome().exit_code(), 0, "{:?}", faulted.wrong);
+}
+
+/// The WAF gate tier on the twin (issue #13). The verdicts are deterministic: the same
+/// request always meets the same ModSecurity rules, nothing is sampled, so P(wrong
+/// verdict) is 0 apart from transport errors on loopback (which would give
+/// INCONCLUSIVE, not a wrong PASS/FAIL). Healthy: every canonical request blocked, the
+/// benign false-positive upper bound reported, PASS. Each fault of a managed group
+/// FAILs naming a rule of that group; `waf-count-sqli` also by configuration.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waf_gate_tier_blocks_everything_on_the_healthy_twin_and_names_each_dropped_group() {
+    use harness::result::Evidence;
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, run) = local(&tmp.path().join("healthy"), &["--checks", "waf"]).await;
+    let waf = run.checks.iter().find(|c| c.name == "waf").unwrap();
+    println!("healthy: {} — {}", waf.verdict, waf.summary);
+    assert_eq!((code, waf.verdict), (0, Verdict::Pass), "{}", waf.summary);
+    let Evidence::Waf(e) = &waf.evidence else {
+        panic!("no WAF evidence")
+    };
+    assert!(e.gate.len() >= 49, "{} canonical requests", e.gate.len());
+    assert!(e.gate.iter().all(|r| r.outcome == "blocked"));
+    assert!(
+        e.gate_groups
+            .iter()
+            .any(|g| g.group == "AWSManagedRulesAmazonIpReputationList"
+                && g.coverage.starts_with("untested"))
+    );
+    let fp = e.false_positive_rate.as_ref().unwrap();
+    assert!(
+        fp.resolved >= 200 && fp.high > 0.0 && fp.high < 0.05,
+        "{fp:?}"
+    );
+    assert!(waf.summary.contains("upper bound"), "{}", waf.summary);
+
+    for (fault, group) in [
+        ("waf-no-sqli", "AWSManagedRulesSQLiRuleSet/"),
+        ("waf-no-common", "AWSManagedRulesCommonRuleSet/"),
+        (
+            "waf-no-known-bad-inputs",
+            "AWSManagedRulesKnownBadInputsRuleSet/",
+        ),
+        (
+            "waf-count-sqli",
+            "AWSManagedRulesSQLiRuleSet is in Count mode",
+        ),
+    ] {
+        let dir = tmp.path().join(fault);
+        let (code, run) = local(&dir, &["--fault", fault, "--checks", "waf"]).await;
+        let waf = run.checks.iter().find(|c| c.name == "waf").unwrap();
+        println!("{fault}: {} — {}", waf.verdict, waf.summary);
+        assert_eq!((code, waf.verdict), (1, Verdict::Fail), "{fault}");
+        assert!(waf.summary.contains(group), "{fault}: {}", waf.summary);
+        assert!(
+            waf.summary.contains("not enforced"),
+            "{fault}: {}",
+            waf.summary
+        );
+    }
 }

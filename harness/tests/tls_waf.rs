@@ -309,12 +309,11 @@ async fn legacy_probe_reads_alerts_hellos_and_closes() {
 fn waf_settings() -> harness::checks::waf::WafSettings {
     harness::checks::waf::WafSettings {
         block_status: 403,
-        min_block_rate: 0.95,
-        max_false_positives: 0,
         rps: 400.0,
         concurrency: 8,
         alpha: 0.05,
         timeout: std::time::Duration::from_secs(5),
+        expect: Default::default(),
     }
 }
 

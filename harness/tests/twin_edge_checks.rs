@@ -4,8 +4,8 @@
 //!   referee: its protocol findings (`--protocols`) must agree with our probes on the
 //!   healthy edge and under `tls-legacy`, and its certificate findings (`-S`) with our
 //!   verdict under `cert-expired`.
-//! - the WAF calibration run (formerly an `#[ignore]`d print-out): on the healthy edge
-//!   the check must PASS and every count it reports must add up.
+//! (The WAF calibration run that replaced the `#[ignore]`d print-out lives with the
+//! posture check it calibrates: `tests/waf_posture.rs`.)
 //!
 //! Everything here is deterministic (fixed certificates and `ssl_protocols`, a fixed
 //! corpus against fixed rules): P(wrong verdict) is 0 up to a broken machine, so no
@@ -180,81 +180,4 @@ async fn testssl_agrees_with_the_tls_check_on_the_twin_edges() {
         }
         twin.stop().await.unwrap();
     }
-}
-
-fn waf_settings() -> harness::checks::waf::WafSettings {
-    harness::checks::waf::WafSettings {
-        block_status: harness::verify::WAF_BLOCK_STATUS,
-        min_block_rate: harness::verify::WAF_MIN_BLOCK_RATE,
-        max_false_positives: harness::verify::WAF_MAX_FALSE_POSITIVES,
-        rps: 400.0,
-        concurrency: 8,
-        alpha: 0.05,
-        timeout: std::time::Duration::from_secs(5),
-    }
-}
-
-/// The WAF calibration run on the twin's healthy edge: prints the matrix (what the
-/// ignored tool used to do by hand) and asserts the verdict and that the counts agree
-/// with each other: cells add up to the totals, each cell's outcomes to its requests,
-/// per-category rows to their cells, and every interval holds its point estimate.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn waf_calibration_on_the_twin_edge_passes_and_its_counts_add_up() {
-    let spec = TwinSpec::healthy(Weights::new(90, 10).unwrap(), twin_util::image().await);
-    let twin = Twin::start(spec).await.unwrap();
-    let r = harness::checks::waf::check(&twin.endpoint().unwrap(), &waf_settings(), None).await;
-    println!("WAF {}: {}", r.verdict, r.summary);
-    let Evidence::Waf(e) = &r.evidence else {
-        panic!("no WAF evidence: {}", r.summary)
-    };
-    for c in e.by_category.iter().chain(&e.cells) {
-        println!(
-            "  {:<20} {:<6} sent {:>4} blocked {:>4} passed {:>4} unresolved {:>3} CI [{:.3}, {:.3}]",
-            c.category, c.placement, c.sent, c.blocked, c.passed, c.unresolved, c.ci_low, c.ci_high
-        );
-    }
-    assert_eq!(r.verdict, Verdict::Pass, "{}", r.summary);
-    assert!(e.attacks_sent > 0 && e.attacks_blocked <= e.attacks_sent);
-    assert_eq!(e.cells.iter().map(|c| c.sent).sum::<u64>(), e.attacks_sent);
-    assert_eq!(
-        e.cells.iter().map(|c| c.blocked).sum::<u64>(),
-        e.attacks_blocked
-    );
-    assert_eq!(
-        e.cells.iter().map(|c| c.unresolved).sum::<u64>(),
-        e.unresolved
-    );
-    for c in e.cells.iter().chain(&e.by_category) {
-        assert_eq!(c.blocked + c.passed + c.unresolved, c.sent, "{c:?}");
-        let resolved = c.blocked + c.passed;
-        if resolved > 0 {
-            let rate = c.blocked as f64 / resolved as f64;
-            assert!(c.ci_low <= rate && rate <= c.ci_high, "{c:?}");
-        }
-    }
-    for cat in &e.by_category {
-        let cells: Vec<_> = e
-            .cells
-            .iter()
-            .filter(|c| c.category == cat.category)
-            .collect();
-        assert!(!cells.is_empty(), "{cat:?}");
-        assert_eq!(
-            cells.iter().map(|c| c.sent).sum::<u64>(),
-            cat.sent,
-            "{cat:?}"
-        );
-        assert_eq!(
-            cells.iter().map(|c| c.blocked).sum::<u64>(),
-            cat.blocked,
-            "{cat:?}"
-        );
-    }
-    assert!(e.block_rate_low <= e.block_rate);
-    assert!(
-        e.block_rate >= e.min_block_rate,
-        "PASS with a rate below the floor"
-    );
-    assert!(e.false_positives.len() as u64 <= e.max_false_positives);
-    twin.stop().await.unwrap();
 }

@@ -1,11 +1,12 @@
 //! WAFv2: the WebACL associated with the load balancer (`GetWebACLForResource`).
 //! moto does not implement `ListResourcesForWebACL`, so the lookup goes from the
-//! resource to the WebACL, which is also the question the check asks.
+//! resource to the WebACL, which is also the question the check asks. The managed rule
+//! groups are read with their override action (`count` makes a group only count).
 
 use aws_sdk_wafv2::operation::get_web_acl_for_resource::GetWebACLForResourceError;
 
 use crate::error::Result;
-use crate::result::WebAclInfo;
+use crate::result::{ManagedGroupInfo, WebAclInfo};
 
 /// The WebACL associated with `resource_arn` (an ALB ARN), `None` when there is none.
 pub async fn web_acl_for_resource(
@@ -35,10 +36,32 @@ pub async fn web_acl_for_resource(
     Ok(out.web_acl().map(|acl| {
         let mut rules: Vec<_> = acl.rules().iter().collect();
         rules.sort_by_key(|r| r.priority());
+        let managed_groups = rules
+            .iter()
+            .filter_map(|r| {
+                let m = r.statement()?.managed_rule_group_statement()?;
+                let count = r.override_action().is_some_and(|o| o.count().is_some());
+                Some(ManagedGroupInfo {
+                    vendor: m.vendor_name().to_string(),
+                    name: m.name().to_string(),
+                    override_action: if count { "count" } else { "none" }.to_string(),
+                })
+            })
+            .collect();
+        let rate_rules = rules
+            .iter()
+            .filter(|r| {
+                r.statement()
+                    .is_some_and(|s| s.rate_based_statement().is_some())
+            })
+            .map(|r| r.name().to_string())
+            .collect();
         WebAclInfo {
             name: acl.name().to_string(),
             arn: acl.arn().to_string(),
             rules: rules.iter().map(|r| r.name().to_string()).collect(),
+            managed_groups,
+            rate_rules,
         }
     }))
 }

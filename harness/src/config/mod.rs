@@ -139,6 +139,8 @@ pub struct VerifyConfig {
     pub fresh_connections: bool,
     /// Minimum certificate days.
     pub min_cert_days: i64,
+    /// Expected WebACL name (`--web-acl-name`).
+    pub web_acl_name: Option<String>,
     /// HSTS required.
     pub require_hsts: bool,
     /// Minimum HSTS max-age in seconds (implies HSTS required).
@@ -213,6 +215,7 @@ impl VerifyConfig {
         flag("rps", Some(self.rps.to_string()));
         flag("timeout-ms", Some(self.timeout.as_millis().to_string()));
         flag("min-cert-days", Some(self.min_cert_days.to_string()));
+        flag("web-acl-name", self.web_acl_name.clone());
         flag(
             "hsts-min-max-age",
             self.hsts_min_max_age.map(|s| s.to_string()),
@@ -312,6 +315,7 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
             pick(args.timeout_ms, file.timeout_ms, None).unwrap_or(DEFAULT_TIMEOUT_MS),
         ),
         fresh_connections: args.fresh_connections || file.fresh_connections.unwrap_or(false),
+        web_acl_name: pick(args.web_acl_name.clone(), file.web_acl_name, None),
         min_cert_days: pick(args.min_cert_days, file.min_cert_days, None)
             .unwrap_or(DEFAULT_MIN_CERT_DAYS),
         require_hsts: args.require_hsts || file.require_hsts.unwrap_or(false),

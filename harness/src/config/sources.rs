@@ -35,6 +35,7 @@ pub(super) struct FileConfig {
     pub(super) timeout_ms: Option<u64>,
     pub(super) fresh_connections: Option<bool>,
     pub(super) min_cert_days: Option<i64>,
+    pub(super) web_acl_name: Option<String>,
     pub(super) require_hsts: Option<bool>,
     pub(super) hsts_min_max_age: Option<u64>,
     pub(super) drain_timeout_s: Option<u64>,

@@ -130,27 +130,97 @@ fn waf_cases(waf: &WafEvidence) -> Vec<TestCase> {
         case.set_classname("harness.waf");
         cases.push(case);
     }
+    cases.extend(gate_cases(waf));
     let fp = waf.false_positives.len() as u64;
-    let verdict = if fp > waf.max_false_positives {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
+    let verdict = match &waf.false_positive_rate {
+        Some(r) if r.low > r.ceiling => Verdict::Fail,
+        Some(_) => Verdict::Pass,
+        None if fp > waf.max_false_positives => Verdict::Fail,
+        None => Verdict::Pass,
     };
     let body: Vec<String> = waf
         .false_positives
         .iter()
         .map(|f| format!("{} (status {}): {}", f.id, f.status, f.request))
         .collect();
-    let message = format!(
-        "{fp} of {} benign requests blocked, allowed {}",
-        waf.benign_sent, waf.max_false_positives
-    );
+    let message = match &waf.false_positive_rate {
+        Some(r) => format!(
+            "{fp} of {} benign requests blocked, false-positive rate interval [{}, {}], ceiling {} on the lower bound",
+            r.resolved,
+            pct(r.low),
+            pct(r.high),
+            pct(r.ceiling)
+        ),
+        None => format!(
+            "{fp} of {} benign requests blocked, allowed {}",
+            waf.benign_sent, waf.max_false_positives
+        ),
+    };
     let mut case = TestCase::new(
         "waf/false-positives",
         status(verdict, &message, body.join("\n")),
     );
     case.set_classname("harness.waf");
     cases.push(case);
+    cases
+}
+
+/// One testcase per rule group of the gate tier: FAIL when a canonical request got
+/// through, INCONCLUSIVE when one was rate-limited or unresolved, SKIPPED (as
+/// not-applicable) for an untested or undeployed group; plus one for the WebACL.
+fn gate_cases(waf: &WafEvidence) -> Vec<TestCase> {
+    let mut cases = Vec::new();
+    for g in &waf.gate_groups {
+        let rows: Vec<_> = waf.gate.iter().filter(|r| r.group == g.group).collect();
+        let verdict = if g.coverage != "tested" {
+            Verdict::NotApplicable
+        } else if rows.iter().any(|r| r.outcome == "missed") {
+            Verdict::Fail
+        } else if rows.iter().any(|r| r.outcome != "blocked") {
+            Verdict::Inconclusive
+        } else {
+            Verdict::Pass
+        };
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} ({}): {}",
+                    r.rule,
+                    r.outcome,
+                    r.status.map_or("-".into(), |s| s.to_string()),
+                    r.curl
+                )
+            })
+            .collect();
+        let message = format!(
+            "{}: {}, blocked {} of {}",
+            g.group, g.coverage, g.blocked, g.sent
+        );
+        let mut case = TestCase::new(
+            format!("waf/gate/{}", g.group),
+            status(verdict, &message, lines.join("\n")),
+        );
+        case.set_classname("harness.waf");
+        cases.push(case);
+    }
+    if !waf.acl_findings.is_empty() || !waf.acl_notes.is_empty() {
+        let verdict = if waf.acl_findings.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
+        let all: Vec<&str> = waf
+            .acl_findings
+            .iter()
+            .chain(&waf.acl_notes)
+            .map(|s| s.as_str())
+            .collect();
+        let message = all.join("; ");
+        let mut case = TestCase::new("waf/web-acl", status(verdict, &message, all.join("\n")));
+        case.set_classname("harness.waf");
+        cases.push(case);
+    }
     cases
 }
 
@@ -169,11 +239,13 @@ mod tests {
     #[test]
     fn counts_match_the_verdicts() {
         let xml = render(&fixtures::fail());
-        // 5 checks + 4 WAF categories + false positives.
-        assert!(xml.contains("tests=\"10\""), "{xml}");
+        // 5 checks + 4 WAF categories + 2 gate groups + WebACL + false positives.
+        assert!(xml.contains("tests=\"13\""), "{xml}");
         // split, scale, health, tls, waf, waf/xss, waf/scanner, waf/sqli? (34/40 = 85%),
-        // false positives.
-        assert!(xml.contains("failures=\"9\""), "{xml}");
+        // the SQLi gate group (SQLi_URIPATH missed), the WebACL (Count mode); the false
+        // positives pass (1 of 40: lower bound 0.06% <= 1% ceiling); IP reputation skipped.
+        assert!(xml.contains("failures=\"10\""), "{xml}");
+        assert!(xml.contains("skipped=\"1\""), "{xml}");
         assert!(xml.contains("time=\"105"), "{xml}");
         let xml = render(&fixtures::inconclusive());
         assert!(xml.contains("type=\"inconclusive\""), "{xml}");

@@ -206,7 +206,9 @@ pub fn evidence_text(check: &CheckResult) -> String {
                     .unwrap_or_else(|| "missing".into()),
             )
         }
+        Evidence::Waf(w) if w.cells.is_empty() => gate_text(&mut out, w),
         Evidence::Waf(w) => {
+            let _ = gate_text(&mut out, w);
             let _ = writeln!(
                 out,
                 "blocked {} of {} attacks ({}, lower bound {}, required {}); {} of {} benign \
@@ -222,13 +224,6 @@ pub fn evidence_text(check: &CheckResult) -> String {
                 w.unresolved,
                 w.rate_limited,
             );
-            for fp in &w.false_positives {
-                let _ = writeln!(
-                    out,
-                    "false positive {} (status {}): {}",
-                    fp.id, fp.status, fp.request
-                );
-            }
             Ok(())
         }
         Evidence::None => writeln!(
@@ -242,6 +237,52 @@ pub fn evidence_text(check: &CheckResult) -> String {
         ),
     };
     out
+}
+
+/// The WAF gate tier: coverage per rule group, every request not blocked (with its
+/// curl command), the WebACL findings and the false-positive interval.
+fn gate_text(out: &mut String, w: &WafEvidence) -> std::fmt::Result {
+    for g in &w.gate_groups {
+        writeln!(
+            out,
+            "group {}: {}, blocked {} of {}",
+            g.group, g.coverage, g.blocked, g.sent
+        )?;
+    }
+    for r in w.gate.iter().filter(|r| r.outcome != "blocked") {
+        let status = r.status.map_or("no answer".to_string(), |s| s.to_string());
+        writeln!(
+            out,
+            "{} {}/{} ({status}): {}",
+            r.outcome, r.group, r.rule, r.curl
+        )?;
+    }
+    for f in &w.acl_findings {
+        writeln!(out, "WebACL finding: {f}")?;
+    }
+    for f in &w.acl_notes {
+        writeln!(out, "WebACL: {f}")?;
+    }
+    if let Some(fp) = &w.false_positive_rate {
+        writeln!(
+            out,
+            "benign: {} of {} blocked, false-positive rate {}% interval [{}, {}] (FAIL when the lower bound exceeds {})",
+            fp.blocked,
+            fp.resolved,
+            100.0 * fp.confidence,
+            pct(fp.low),
+            pct(fp.high),
+            pct(fp.ceiling)
+        )?;
+    }
+    for f in &w.false_positives {
+        writeln!(
+            out,
+            "false positive {} (status {}): {}",
+            f.id, f.status, f.request
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Typed evidence of each check. Each struct is owned by its check (`checks/<name>.rs`)
 //! and rendered by every report format; add fields with `#[serde(default)]`.
 
+use super::waf_gate::{FalsePositiveRate, GateGroup, GateRow, ManagedGroupInfo};
 use serde::{Deserialize, Serialize};
 
 /// Evidence behind a verdict, one variant per check.
@@ -312,6 +313,12 @@ pub struct WebAclInfo {
     pub arn: String,
     /// Rule names, in priority order.
     pub rules: Vec<String>,
+    /// Managed rule groups with their override action, in priority order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub managed_groups: Vec<ManagedGroupInfo>,
+    /// Rate-based rules (names), in priority order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rate_rules: Vec<String>,
 }
 
 /// One cell of the WAF matrix: a category at a placement.
@@ -382,6 +389,21 @@ pub struct WafEvidence {
     /// Clopper-Pearson upper bound of the false-positive rate on the benign corpus.
     #[serde(default)]
     pub false_positive_rate_high: f64,
+    /// Gate tier: every canonical request and its outcome.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gate: Vec<GateRow>,
+    /// Gate tier: coverage per rule group (tested, untested, not deployed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gate_groups: Vec<GateGroup>,
+    /// WebACL configuration findings: each one FAILs the check.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acl_findings: Vec<String>,
+    /// What was read from the WebACL (managed groups, rate rules), or why not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub acl_notes: Vec<String>,
+    /// False-positive rate of the benign corpus with its interval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub false_positive_rate: Option<FalsePositiveRate>,
 }
 
 /// A margin field absent from an older report (margins are always > 0 when set).

@@ -6,6 +6,7 @@
 mod evidence;
 mod sample;
 mod split;
+mod waf_gate;
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +16,7 @@ pub use evidence::{
     TlsEvidence, WafCell, WafEvidence, WebAclInfo,
 };
 pub use sample::{HistogramBucket, LatencySummary, SampleSummary, VariantStats};
+pub use waf_gate::{FalsePositiveRate, GateGroup, GateRow, ManagedGroupInfo};
 
 use crate::exit;
 

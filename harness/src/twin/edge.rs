@@ -74,14 +74,28 @@ impl Edge {
         for d in [prefix.join("logs"), prefix.join("tmp"), msdir.join("tmp")] {
             mkdir(&d)?;
         }
-        let extras = msdir.join(modsec::AWS_EXTRAS_FILE);
-        write(&extras, modsec::AWS_EXTRAS)?;
-        let crs = modsec::crs_rule_files(Path::new(modsec::CRS_RULES_DIR)).map_err(|e| {
+        // The faults waf-no-* drop a managed group's model at the edge only.
+        let off: Vec<&str> = spec
+            .faults
+            .iter()
+            .filter_map(|f| f.waf_group_off())
+            .collect();
+        let mut extras = Vec::new();
+        for g in modsec::GROUP_MODELS
+            .iter()
+            .filter(|g| !off.contains(&g.group))
+        {
+            let p = msdir.join(g.file);
+            write(&p, g.rules)?;
+            extras.push(p);
+        }
+        let mut crs = modsec::crs_rule_files(Path::new(modsec::CRS_RULES_DIR)).map_err(|e| {
             Error::Prerequisite(format!(
                 "OWASP CRS rules not found in {} ({e})",
                 modsec::CRS_RULES_DIR
             ))
         })?;
+        crs.retain(|f| modsec::group_of_crs_file(f).is_none_or(|g| !off.contains(&g)));
         let rate_file = msdir.join("rate-limit.conf");
         write(&rate_file, &waf_rate::render_modsec(rate))?;
         use std::os::unix::fs::PermissionsExt;

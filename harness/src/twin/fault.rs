@@ -53,6 +53,18 @@ pub enum Fault {
     /// balancer (the edge still filters): the WAF check must fail, "no WebACL
     /// associated".
     WafNoAcl,
+    /// The edge drops its model of AWSManagedRulesSQLiRuleSet (CRS 942 and our SQLi
+    /// rules) while the WebACL still deploys the group: the waf check must FAIL naming a
+    /// rule of that group.
+    WafNoSqli,
+    /// The edge drops its model of AWSManagedRulesCommonRuleSet (see `WafNoSqli`).
+    WafNoCommon,
+    /// The edge drops its model of AWSManagedRulesKnownBadInputsRuleSet.
+    WafNoKnownBadInputs,
+    /// The seeded WebACL has AWSManagedRulesSQLiRuleSet in Count mode (`override_action
+    /// count`), so the edge does not block with it either: the waf check must FAIL by
+    /// configuration (naming the group) and by traffic.
+    WafCountSqli,
 }
 
 /// The dead address the `stale-target` fault registers (port: the app port).
@@ -60,7 +72,7 @@ pub const STALE_TARGET: &str = "10.255.255.1";
 
 impl Fault {
     /// Every fault, in documentation order.
-    pub const ALL: [Fault; 14] = [
+    pub const ALL: [Fault; 18] = [
         Fault::WeightDrift,
         Fault::CanaryNotScaled,
         Fault::WafOff,
@@ -75,7 +87,21 @@ impl Fault {
         Fault::RedirectDropsQuery,
         Fault::CertNotAcm,
         Fault::WafNoAcl,
+        Fault::WafNoSqli,
+        Fault::WafNoCommon,
+        Fault::WafNoKnownBadInputs,
+        Fault::WafCountSqli,
     ];
+
+    /// The AWS managed rule group whose edge model this fault drops.
+    pub fn waf_group_off(self) -> Option<&'static str> {
+        match self {
+            Fault::WafNoSqli | Fault::WafCountSqli => Some("AWSManagedRulesSQLiRuleSet"),
+            Fault::WafNoCommon => Some("AWSManagedRulesCommonRuleSet"),
+            Fault::WafNoKnownBadInputs => Some("AWSManagedRulesKnownBadInputsRuleSet"),
+            _ => None,
+        }
+    }
 
     /// The `--fault` name.
     pub fn name(self) -> &'static str {
@@ -94,6 +120,10 @@ impl Fault {
             Fault::RedirectDropsQuery => "redirect-drops-query",
             Fault::CertNotAcm => "cert-not-acm",
             Fault::WafNoAcl => "waf-no-acl",
+            Fault::WafNoSqli => "waf-no-sqli",
+            Fault::WafNoCommon => "waf-no-common",
+            Fault::WafNoKnownBadInputs => "waf-no-known-bad-inputs",
+            Fault::WafCountSqli => "waf-count-sqli",
         }
     }
 

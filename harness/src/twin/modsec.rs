@@ -19,10 +19,65 @@ pub const CRS_AFTER: &str = "/etc/modsecurity/crs/RESPONSE-999-EXCLUSION-RULES-A
 pub const CRS_RULES_DIR: &str = "/usr/share/modsecurity-crs/rules";
 /// Unicode map shipped with nginx's ModSecurity package.
 pub const UNICODE_MAP: &str = "/etc/nginx/unicode.mapping";
-/// Rules mirroring AWS managed groups that CRS 3.3 lacks (see the file's comments).
-pub const AWS_EXTRAS: &str = include_str!("../../assets/modsecurity/aws-managed-extras.conf");
-/// File name of [`AWS_EXTRAS`] in the twin's folder.
-pub const AWS_EXTRAS_FILE: &str = "aws-managed-extras.conf";
+/// The twin's model of one AWS managed rule group: the CRS rule files that stand for
+/// it and a file of rules of our own written after AWS's rule descriptions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupModel {
+    /// AWS managed rule group name.
+    pub group: &'static str,
+    /// File name of the rules of our own in the twin's folder.
+    pub file: &'static str,
+    /// The rules of our own.
+    pub rules: &'static str,
+    /// CRS rule file prefixes (`REQUEST-942`) that stand for the group.
+    pub crs: &'static [&'static str],
+}
+
+/// The managed groups the twin models (the rate rules are [`super::waf_rate`]).
+pub const GROUP_MODELS: [GroupModel; 3] = [
+    GroupModel {
+        group: "AWSManagedRulesCommonRuleSet",
+        file: "aws-common.conf",
+        rules: include_str!("../../assets/modsecurity/aws-common.conf"),
+        // 913 scanners (UserAgent_BadBots), 920/921 protocol (NoUserAgent, sizes),
+        // 930 LFI, 931 RFI, 932/933/934 RCE, 941 XSS, 943 session fixation.
+        crs: &[
+            "REQUEST-913",
+            "REQUEST-920",
+            "REQUEST-921",
+            "REQUEST-930",
+            "REQUEST-931",
+            "REQUEST-932",
+            "REQUEST-933",
+            "REQUEST-934",
+            "REQUEST-941",
+            "REQUEST-943",
+        ],
+    },
+    GroupModel {
+        group: "AWSManagedRulesKnownBadInputsRuleSet",
+        file: "aws-known-bad-inputs.conf",
+        rules: include_str!("../../assets/modsecurity/aws-known-bad-inputs.conf"),
+        // 911 method enforcement (PROPFIND_METHOD), 944 Java (JavaDeserializationRCE).
+        crs: &["REQUEST-911", "REQUEST-944"],
+    },
+    GroupModel {
+        group: "AWSManagedRulesSQLiRuleSet",
+        file: "aws-sqli.conf",
+        rules: include_str!("../../assets/modsecurity/aws-sqli.conf"),
+        crs: &["REQUEST-942"],
+    },
+];
+
+/// The group a CRS rule file stands for; `None` for the engine's own files
+/// (initialisation, exceptions, blocking evaluation, responses), always loaded.
+pub fn group_of_crs_file(path: &Path) -> Option<&'static str> {
+    let name = path.file_name()?.to_str()?;
+    GROUP_MODELS
+        .iter()
+        .find(|g| g.crs.iter().any(|p| name.starts_with(p)))
+        .map(|g| g.group)
+}
 
 /// The CRS rule files to include, in load order (sorted `*.conf` of [`CRS_RULES_DIR`]).
 pub fn crs_rule_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -34,13 +89,14 @@ pub fn crs_rule_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Renders the main ModSecurity rules file: engine settings, CRS setup, the AWS extras,
-/// the CRS rules. `dir` holds the audit log and ModSecurity's temp/data folders;
+/// Renders the main ModSecurity rules file: engine settings, CRS setup, the groups'
+/// rules of our own (`extras`), the CRS rules. `dir` holds the audit log and
+/// ModSecurity's temp/data folders;
 /// `rate` (the WAF rate rules, [`super::waf_rate`]) is included before the CRS.
 pub fn render(
     mode: WafMode,
     dir: &Path,
-    extras: &Path,
+    extras: &[PathBuf],
     rate: Option<&Path>,
     crs_rules: &[PathBuf],
 ) -> String {
@@ -85,7 +141,9 @@ pub fn render(
     }
     let _ = writeln!(c, "Include {CRS_SETUP}");
     let _ = writeln!(c, "Include {CRS_BEFORE}");
-    let _ = writeln!(c, "Include {}", extras.display());
+    for e in extras {
+        let _ = writeln!(c, "Include {}", e.display());
+    }
     for f in crs_rules {
         let _ = writeln!(c, "Include {}", f.display());
     }
@@ -103,7 +161,7 @@ mod tests {
         let on = render(
             WafMode::Blocking,
             Path::new("/t/m"),
-            Path::new("/t/m/x.conf"),
+            &[PathBuf::from("/t/m/x.conf")],
             Some(Path::new("/t/m/rate.conf")),
             &rules,
         );
@@ -117,21 +175,35 @@ mod tests {
         let crs = on.find("REQUEST-901").unwrap();
         assert!(setup < extras && extras < crs);
         assert!(on.find("Include /t/m/rate.conf").unwrap() < setup);
-        let off = render(
-            WafMode::DetectionOnly,
-            Path::new("/t/m"),
-            Path::new("/x"),
-            None,
-            &rules,
-        );
+        let off = render(WafMode::DetectionOnly, Path::new("/t/m"), &[], None, &rules);
         assert!(off.contains("SecRuleEngine DetectionOnly\n"));
     }
 
     #[test]
+    fn crs_files_map_to_groups() {
+        let g = |n: &str| group_of_crs_file(Path::new(n));
+        assert_eq!(
+            g("/r/REQUEST-942-APPLICATION-ATTACK-SQLI.conf"),
+            Some("AWSManagedRulesSQLiRuleSet")
+        );
+        assert_eq!(
+            g("/r/REQUEST-944-APPLICATION-ATTACK-JAVA.conf"),
+            Some("AWSManagedRulesKnownBadInputsRuleSet")
+        );
+        assert_eq!(
+            g("/r/REQUEST-930-APPLICATION-ATTACK-LFI.conf"),
+            Some("AWSManagedRulesCommonRuleSet")
+        );
+        assert_eq!(g("/r/REQUEST-949-BLOCKING-EVALUATION.conf"), None);
+        assert_eq!(g("/r/REQUEST-901-INITIALIZATION.conf"), None);
+    }
+
+    #[test]
     fn extras_have_unique_local_ids() {
-        let ids: Vec<&str> = AWS_EXTRAS
+        let all: String = GROUP_MODELS.iter().map(|g| g.rules).collect();
+        let ids: Vec<&str> = all
             .match_indices("id:")
-            .map(|(i, _)| &AWS_EXTRAS[i + 3..i + 8])
+            .map(|(i, _)| &all[i + 3..i + 8])
             .collect();
         assert!(ids.len() >= 4);
         let mut sorted = ids.clone();

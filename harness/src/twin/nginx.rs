@@ -158,6 +158,15 @@ pub fn render(spec: &TwinSpec, layout: &EdgeLayout, upstreams: &[Upstream]) -> S
         let _ = writeln!(c, "    {t}_temp_path {p}/tmp/{t};");
     }
     let _ = writeln!(c, "    server_tokens off;");
+    // ALB accepts a request line or header of up to 16 KB; nginx's default (8 KB) would
+    // answer 400 before the WAF sees a cookie over AWS's 10,240-byte cookie limit.
+    let _ = writeln!(c, "    large_client_header_buffers 4 16k;");
+    // Header names nginx calls invalid (e.g. `spring.cloud.function.routing-expression`,
+    // the CVE-2022-22963 vector) reach the WAF: AWS documents JavaDeserializationRCE_HEADER
+    // as inspecting header keys. app-infra's `drop_invalid_header_fields` drops them on
+    // the way to the targets; whether AWS WAF inspects before that drop is not documented,
+    // so the twin assumes it does and a run against the real ALB answers the question.
+    let _ = writeln!(c, "    ignore_invalid_headers off;");
     let _ = writeln!(c, "    modsecurity on;");
     let _ = writeln!(
         c,

@@ -229,13 +229,8 @@ pub async fn seed(sdk: &aws_config::SdkConfig, plan: &SeedPlan) -> Result<Seeded
     )?;
 
     let web_acl_arn = if plan.waf {
-        let acl = super::seed_waf::web_acl(
-            sdk,
-            &d.names.web_acl,
-            &d.managed_groups,
-            &d.rate_rules,
-        )
-        .await?;
+        let acl = super::seed_waf::web_acl(sdk, &d.names.web_acl, &d.managed_groups, &d.rate_rules)
+            .await?;
         if plan.waf_associated {
             super::seed_waf::associate(sdk, &acl, &load_balancer_arn).await?;
         }

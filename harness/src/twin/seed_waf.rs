@@ -1,10 +1,10 @@
 //! Seeds the WebACL app-infra declares (its managed rule groups and rate rules, with
-//! Terraform's names and priorities) and associates it with the ALB.
+//! Terraform's names, priorities and override actions) and associates it with the ALB.
 
 use aws_sdk_wafv2::types::{
-    AllowAction, BlockAction, DefaultAction, ManagedRuleGroupStatement, NoneAction, OverrideAction,
-    RateBasedStatement, RateBasedStatementAggregateKeyType, Rule, RuleAction, Scope, Statement,
-    VisibilityConfig,
+    AllowAction, BlockAction, CountAction, DefaultAction, ManagedRuleGroupStatement, NoneAction,
+    OverrideAction, RateBasedStatement, RateBasedStatementAggregateKeyType, Rule, RuleAction,
+    Scope, Statement, VisibilityConfig,
 };
 
 use crate::aws::sdk_error;
@@ -53,11 +53,15 @@ pub(crate) async fn web_acl(
                         )
                         .build(),
                 )
-                .override_action(
+                .override_action(if group.override_action == "count" {
+                    OverrideAction::builder()
+                        .count(CountAction::builder().build())
+                        .build()
+                } else {
                     OverrideAction::builder()
                         .none(NoneAction::builder().build())
-                        .build(),
-                )
+                        .build()
+                })
                 .visibility_config(visibility(&group.rule)?)
                 .build()
                 .map_err(bad)?,

@@ -207,6 +207,15 @@ impl Twin {
         if spec.faults.contains(&Fault::StaleTarget) {
             canary_targets.push((STALE_TARGET.to_string(), self.declared.app_port));
         }
+        // `waf-count-sqli`: the control plane's WebACL counts with the SQLi group.
+        let mut declared = self.declared.clone();
+        if spec.faults.contains(&Fault::WafCountSqli) {
+            for g in &mut declared.managed_groups {
+                if Some(g.name.as_str()) == Fault::WafCountSqli.waf_group_off() {
+                    g.override_action = "count".into();
+                }
+            }
+        }
         SeedPlan {
             name: spec.name.clone(),
             host: spec.host.clone(),
@@ -242,7 +251,7 @@ impl Twin {
             waf: true,
             // `waf-no-acl`: the WebACL is seeded but left unassociated.
             waf_associated: spec.web_acl_associated,
-            declared: Some(self.declared.clone()),
+            declared: Some(declared),
         }
     }
 

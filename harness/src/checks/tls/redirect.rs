@@ -200,6 +200,8 @@ pub async fn probe_redirect(
     let addr = endpoint.socket_addr(&host, port).await?;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        // AWS WAF's NoUserAgent_HEADER also guards the HTTP listener's redirect.
+        .user_agent(crate::endpoint::USER_AGENT)
         .resolve(&host, addr)
         .timeout(timeout)
         .build()

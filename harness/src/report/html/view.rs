@@ -184,6 +184,11 @@ pub struct WafView<'a> {
 }
 
 impl<'a> WafView<'a> {
+    /// Whether a canonical request of the gate tier was not blocked.
+    pub fn any_not_blocked(&self) -> bool {
+        self.e.gate.iter().any(|r| r.outcome != "blocked")
+    }
+
     fn new(e: &'a WafEvidence) -> Self {
         let placements = distinct(e.cells.iter().map(|c| c.placement.as_str()));
         let rows = distinct(e.cells.iter().map(|c| c.category.as_str()))

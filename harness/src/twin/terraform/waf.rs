@@ -30,6 +30,9 @@ pub struct ManagedGroup {
     pub vendor: String,
     /// Rule group name (`AWSManagedRulesCommonRuleSet`).
     pub name: String,
+    /// `none` or `count` (the rule's `override_action` block; `count` makes the group
+    /// only count, never block).
+    pub override_action: String,
 }
 
 /// One WAF rate-based rule.
@@ -74,6 +77,12 @@ pub(super) fn waf_rules(s: &Stack) -> Result<WafRules> {
                 priority,
                 vendor: s.string(f, &format!("{at}.vendor_name"), attr(g, "vendor_name"))?,
                 name: s.string(f, &format!("{at}.name"), attr(g, "name"))?,
+                override_action: if path(r, &["override_action", "count"]).is_some() {
+                    "count"
+                } else {
+                    "none"
+                }
+                .into(),
                 rule: name,
             });
             continue;

@@ -137,6 +137,8 @@ impl Twin {
             aws_profile: Some(PROFILE.into()),
             aws_credentials_file: Some(self.state.dir.join(CREDENTIALS_FILE)),
             gate_token: Some(crate::cli::GateToken(self.rate.token.clone())),
+            // The WebACL must be the one Terraform names.
+            web_acl_name: Some(self.declared.names.web_acl.clone()),
             ..VerifyArgs::default()
         }
     }
