@@ -21,6 +21,7 @@ fn repo_file(rel: &str) -> PathBuf {
 fn all_fixtures() -> Vec<RunResult> {
     fixtures::every_state()
         .into_iter()
+        .chain(fixtures::posture_states())
         .map(|(_, run)| run)
         .collect()
 }
