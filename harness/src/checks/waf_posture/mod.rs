@@ -91,6 +91,35 @@ impl PostureFloors {
         Ok(())
     }
 
+    /// Flags over the `--config` file: `--waf-min-block-rate` over
+    /// `waf_min_block_rate`, any `--waf-category-floor` over `[waf_category_floors]`.
+    pub fn merge(
+        flags: (Option<f64>, &[String]),
+        file: (Option<f64>, BTreeMap<String, f64>),
+    ) -> Result<Self> {
+        Ok(PostureFloors {
+            overall: flags.0.or(file.0),
+            categories: if flags.1.is_empty() {
+                file.1
+            } else {
+                Self::parse_category_flags(flags.1)?
+            },
+        })
+    }
+
+    /// `--flag value` pairs that reproduce these floors.
+    pub fn flags(&self) -> Vec<(&'static str, String)> {
+        let mut out: Vec<_> = self
+            .overall
+            .map(|f| ("waf-min-block-rate", f.to_string()))
+            .into_iter()
+            .collect();
+        for (c, f) in &self.categories {
+            out.push(("waf-category-floor", format!("{c}={f}")));
+        }
+        out
+    }
+
     /// Parses `CATEGORY=RATE` values of `--waf-category-floor`.
     pub fn parse_category_flags(values: &[String]) -> Result<BTreeMap<String, f64>> {
         values
