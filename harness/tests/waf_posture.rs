@@ -2,17 +2,18 @@
 //! --checks waf-posture`: the whole attack corpus is sent (at least the floor of 650
 //! and exactly the corpus's size), a verdict is rendered in every report format, and
 //! the score is printed for the README. Nothing is asserted about the score itself:
-//! the twin's rules are not tuned to this corpus, and the check is report-only.
+//! the twin's rules are not tuned to this corpus, and the check is report-only. With
+//! the `waf-off` fault and an opt-in floor it FAILs (exit 1). Both outcomes are
+//! deterministic (every answer is a block, an app answer or an edge error; no sampling
+//! chance is involved), so P(wrong verdict) is 0, not merely below 1e-4.
 
 use clap::Parser;
 use harness::cli::Cli;
 use harness::result::{Evidence, RunResult, Verdict};
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn posture_runs_the_whole_corpus_on_the_twin() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("posture");
-    let args = [
+/// Runs `harness local --quiet --checks waf-posture EXTRA…` and reads its report.
+async fn local(dir: &std::path::Path, extra: &[&str]) -> (i32, RunResult) {
+    let mut args = vec![
         "harness",
         "local",
         "--quiet",
@@ -21,22 +22,42 @@ async fn posture_runs_the_whole_corpus_on_the_twin() {
         "--report-dir",
         dir.to_str().unwrap(),
     ];
-    let code = harness::run_async(Cli::parse_from(args))
+    args.extend_from_slice(extra);
+    let code = harness::run_async(Cli::parse_from(&args))
         .await
         .unwrap_or_else(|e| panic!("{args:?}: {e}"))
         .exit_code();
-    let run_dir = std::fs::read_dir(&dir)
+    let run_dir = std::fs::read_dir(dir)
         .unwrap()
         .filter_map(|e| e.ok())
         .map(|e| e.path())
         .find(|p| p.join("report.json").is_file())
         .expect("a run folder");
-    let run: RunResult =
-        serde_json::from_str(&std::fs::read_to_string(run_dir.join("report.json")).unwrap())
-            .unwrap();
+    let text = std::fs::read_to_string(run_dir.join("report.json")).unwrap();
+    (code, serde_json::from_str(&text).unwrap())
+}
+
+/// One twin after the other (sequential: two twins at once would share 2 cores).
+/// Healthy: report-only, the whole corpus sent, a verdict rendered. `waf-off` with an
+/// opt-in floor of 50 %: nothing can be blocked with the WAF off, so the interval's
+/// upper bound (0 of 2,119 resolved: 1 − (α/2)^(1/n) ≈ 0.25 % at α = 0.01) lies below
+/// the floor and the run FAILs with exit 1 — by construction, whatever the twin's rules.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn posture_runs_the_whole_corpus_on_the_twin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, run) = local(&tmp.path().join("healthy"), &[]).await;
+    let run_dir = std::fs::read_dir(tmp.path().join("healthy"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .find(|p| p.join("report.json").is_file())
+        .unwrap();
     assert_eq!(run.checks.len(), 1);
     let check = &run.checks[0];
-    println!("waf-posture {} (exit {code}): {}", check.verdict, check.summary);
+    println!(
+        "waf-posture {} (exit {code}): {}",
+        check.verdict, check.summary
+    );
     for w in &check.warnings {
         println!("  warning: {w}");
     }
@@ -50,7 +71,11 @@ async fn posture_runs_the_whole_corpus_on_the_twin() {
         e.overall.blocked + e.overall.passed + e.overall.rate_limited + e.overall.unresolved,
         corpus
     );
-    assert_eq!(e.missed.len() as u64, e.overall.passed, "every pass has its curl");
+    assert_eq!(
+        e.missed.len() as u64,
+        e.overall.passed,
+        "every pass has its curl"
+    );
     assert!(e.missed.iter().all(|m| m.curl.starts_with("curl ")));
     // Report-only: no floor, so never FAIL; exit code follows the verdict.
     assert!(e.floors.is_empty());
@@ -86,4 +111,27 @@ async fn posture_runs_the_whole_corpus_on_the_twin() {
             );
         }
     }
+
+    let (code, run) = local(
+        &tmp.path().join("waf-off"),
+        &["--fault", "waf-off", "--waf-min-block-rate", "0.5"],
+    )
+    .await;
+    let check = &run.checks[0];
+    println!(
+        "waf-off: {} (exit {code}): {}",
+        check.verdict, check.summary
+    );
+    assert_eq!(
+        (code, check.verdict),
+        (1, Verdict::Fail),
+        "{}",
+        check.summary
+    );
+    let Evidence::WafPosture(e) = &check.evidence else {
+        panic!("no posture evidence")
+    };
+    assert_eq!(e.overall.blocked, 0);
+    assert_eq!(e.floors[0].outcome, harness::result::FloorOutcome::Below);
+    assert_eq!(e.missed.len() as u64, e.overall.passed);
 }

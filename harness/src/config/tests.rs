@@ -161,9 +161,8 @@ fn waf_posture_floors_are_opt_in_flags_win_and_bad_ones_exit_2() {
     assert!(cfg.waf_floors.is_empty(), "report only by default");
     assert!(!cfg.checks_named);
     assert!(!cfg.command_line().contains("waf-min-block-rate"));
-    let file = || {
-        parse_toml("waf_min_block_rate = 0.8\n[waf_category_floors]\nsqli = 0.9\n").unwrap()
-    };
+    let file =
+        || parse_toml("waf_min_block_rate = 0.8\n[waf_category_floors]\nsqli = 0.9\n").unwrap();
     let cfg = merge(&args(), file(), TfOutputs::default()).unwrap();
     assert_eq!(cfg.waf_floors.overall, Some(0.8));
     assert_eq!(cfg.waf_floors.categories["sqli"], 0.9);
@@ -190,7 +189,10 @@ fn waf_posture_floors_are_opt_in_flags_win_and_bad_ones_exit_2() {
         let mut a = args();
         bad(&mut a);
         let err = merge(&a, FileConfig::default(), TfOutputs::default()).unwrap_err();
-        assert!(matches!(err, Error::Config(ref m) if m.contains("waf")), "{err}");
+        assert!(
+            matches!(err, Error::Config(ref m) if m.contains("waf")),
+            "{err}"
+        );
     }
 }
 
@@ -202,5 +204,8 @@ fn the_gate_leaves_the_posture_measurement_out_by_default() {
         .collect();
     assert!(gate.contains(&CheckName::Waf) && !gate.contains(&CheckName::WafPosture));
     assert_eq!(gate.len(), CheckName::ALL.len() - 1);
-    assert_eq!(CheckName::parse("waf-posture").unwrap(), CheckName::WafPosture);
+    assert_eq!(
+        CheckName::parse("waf-posture").unwrap(),
+        CheckName::WafPosture
+    );
 }

@@ -207,7 +207,10 @@ mod tests {
             assert!(html.contains(&chip), "{chip} missing");
         }
         assert!(html.contains("<span class=\"badge error\">ERROR</span>"));
-        assert!(!html.contains("WAF posture"), "no posture column without a posture run");
+        assert!(
+            !html.contains("WAF posture"),
+            "no posture column without a posture run"
+        );
     }
 
     #[test]

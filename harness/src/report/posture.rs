@@ -89,7 +89,9 @@ pub(crate) fn markdown(run: &RunResult) -> String {
             pct(e.overall.ci_high),
             e.missed.len()
         );
-        out.push_str("| Category | Blocked | Rate | Interval | Floor |\n| --- | ---: | ---: | --- | --- |\n");
+        out.push_str(
+            "| Category | Blocked | Rate | Interval | Floor |\n| --- | ---: | ---: | --- | --- |\n",
+        );
         for c in &e.by_category {
             let floor = e
                 .floors
@@ -196,11 +198,8 @@ impl<'a> PostureView<'a> {
                         }
                         (pooled.sent > 0).then(|| {
                             let n = pooled.blocked + pooled.passed;
-                            let ci = crate::stats::binomial::clopper_pearson(
-                                pooled.blocked,
-                                n,
-                                e.alpha,
-                            );
+                            let ci =
+                                crate::stats::binomial::clopper_pearson(pooled.blocked, n, e.alpha);
                             pooled.rate = if n == 0 {
                                 0.0
                             } else {

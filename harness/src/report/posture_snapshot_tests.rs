@@ -19,7 +19,10 @@ fn posture_snapshots_in_every_format() {
 fn posture_markup_is_escaped_and_missed_attacks_are_listed() {
     for (_, run) in fixtures::posture_states() {
         let page = html::render(&run);
-        assert!(!page.to_lowercase().contains("<script"), "unescaped payload");
+        assert!(
+            !page.to_lowercase().contains("<script"),
+            "unescaped payload"
+        );
         assert!(page.contains("<details>"), "missed attacks are collapsible");
         assert_eq!(page.matches("<li><code>xss/query/case/").count(), 5);
         let md = markdown::render(&run);

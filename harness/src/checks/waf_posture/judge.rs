@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use super::{Answer, MAX_UNRESOLVED_SHARE, NAME, Outcome, PostureSettings, classify, curl};
 use crate::checks::waf::corpus::Probe;
 use crate::result::{
-    CheckResult, Evidence, FloorOutcome, MissedAttack, PostureCell, PostureEvidence,
-    PostureFloor, Verdict,
+    CheckResult, Evidence, FloorOutcome, MissedAttack, PostureCell, PostureEvidence, PostureFloor,
+    Verdict,
 };
 use crate::stats::binomial::clopper_pearson;
 
@@ -103,9 +103,10 @@ pub fn judge(settings: &PostureSettings, attacks: &[Probe], answers: &[Answer]) 
         let o = classify(a, settings.block_status);
         total.add(o);
         let (c, pl, e) = (p.category.as_str(), p.placement.label(), p.encoding.label());
-        for (g, key) in groups
-            .iter_mut()
-            .zip([[c, "*", "*"], ["*", pl, "*"], ["*", "*", e], [c, pl, e]])
+        for (g, key) in
+            groups
+                .iter_mut()
+                .zip([[c, "*", "*"], ["*", pl, "*"], ["*", "*", e], [c, pl, e]])
         {
             g.entry(key).or_default().add(o);
         }

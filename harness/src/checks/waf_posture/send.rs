@@ -14,11 +14,11 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::{Answer, PostureSettings, WAF_RULE_HEADER};
-use crate::sample::VARIANT_HEADER as ATTRIBUTION_HEADER;
 use crate::checks::waf::corpus::Probe;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::sample::MIN_RPS;
+use crate::sample::VARIANT_HEADER as ATTRIBUTION_HEADER;
 
 /// Sends every probe; answers come back in the probes' order.
 pub async fn send_all(

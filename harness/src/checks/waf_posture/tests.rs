@@ -56,7 +56,9 @@ const LIMITED: Answer = Answer {
 /// `blocked` of `n` sqli requests blocked, the rest passed.
 fn run(s: &PostureSettings, n: usize, blocked: usize) -> CheckResult {
     let probes: Vec<Probe> = (0..n).map(|i| probe("sqli", i)).collect();
-    let answers: Vec<Answer> = (0..n).map(|i| if i < blocked { BLOCK } else { PASS }).collect();
+    let answers: Vec<Answer> = (0..n)
+        .map(|i| if i < blocked { BLOCK } else { PASS })
+        .collect();
     judge(s, &probes, &answers)
 }
 
@@ -71,11 +73,19 @@ fn evidence(c: &CheckResult) -> &crate::result::PostureEvidence {
 fn without_a_floor_it_reports_only() {
     let c = run(&settings(None, &[]), 100, 40);
     assert_eq!(c.verdict, Verdict::Pass);
-    assert!(c.summary.starts_with("report only (no floor set)"), "{}", c.summary);
+    assert!(
+        c.summary.starts_with("report only (no floor set)"),
+        "{}",
+        c.summary
+    );
     let e = evidence(&c);
     assert_eq!((e.overall.blocked, e.overall.passed), (40, 60));
     assert_eq!(e.missed.len(), 60);
-    assert!(e.missed[0].curl.starts_with("curl -sS -g --path-as-is -X GET"));
+    assert!(
+        e.missed[0]
+            .curl
+            .starts_with("curl -sS -g --path-as-is -X GET")
+    );
     assert_eq!(e.missed[0].id, "sqli/query/plain/40");
     assert!(e.floors.is_empty());
     assert_eq!(e.cells.len(), 1);
@@ -93,10 +103,17 @@ fn a_floor_is_met_straddled_or_missed_by_the_interval() {
     assert!((f.low - 0.8872).abs() < 1e-4 && (f.high - 0.9836).abs() < 1e-4);
     let straddles = run(&settings(Some(0.9), &[]), 100, 95);
     assert_eq!(straddles.verdict, Verdict::Inconclusive);
-    assert_eq!(evidence(&straddles).floors[0].outcome, FloorOutcome::Straddles);
+    assert_eq!(
+        evidence(&straddles).floors[0].outcome,
+        FloorOutcome::Straddles
+    );
     let below = run(&settings(Some(0.99), &[]), 100, 95);
     assert_eq!(below.verdict, Verdict::Fail, "{}", below.summary);
-    assert!(below.summary.contains("overall 95.0% vs floor 99.0%"), "{}", below.summary);
+    assert!(
+        below.summary.contains("overall 95.0% vs floor 99.0%"),
+        "{}",
+        below.summary
+    );
 }
 
 #[test]
@@ -131,7 +148,9 @@ fn rate_limited_answers_are_never_blocks() {
     assert_eq!(classify(&PASS, 403), Outcome::Passed);
     // 10 of 100 rate-limited (> 5%): INCONCLUSIVE, a warning says why.
     let probes: Vec<Probe> = (0..100).map(|i| probe("sqli", i)).collect();
-    let answers: Vec<Answer> = (0..100).map(|i| if i < 10 { LIMITED } else { BLOCK }).collect();
+    let answers: Vec<Answer> = (0..100)
+        .map(|i| if i < 10 { LIMITED } else { BLOCK })
+        .collect();
     let c = judge(&settings(None, &[]), &probes, &answers);
     assert_eq!(c.verdict, Verdict::Inconclusive, "{}", c.summary);
     assert_eq!(evidence(&c).overall.blocked, 90);
@@ -140,7 +159,10 @@ fn rate_limited_answers_are_never_blocks() {
     // Nothing resolved at all.
     let c = judge(&settings(None, &[]), &probes, &vec![LIMITED; 100]);
     assert_eq!(c.verdict, Verdict::Inconclusive);
-    assert!(c.summary.starts_with("no attack request got a usable answer"));
+    assert!(
+        c.summary
+            .starts_with("no attack request got a usable answer")
+    );
 }
 
 /// The floor rule FAILs a WAF whose true block rate equals the floor with

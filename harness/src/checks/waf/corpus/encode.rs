@@ -87,8 +87,7 @@ pub(super) fn xml_cdata(s: &str) -> String {
 
 /// Standard Base64 (RFC 4648 §4, with padding).
 pub fn base64(s: &str) -> String {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let bytes = s.as_bytes();
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -254,5 +253,7 @@ pub(super) fn place(
 
 /// An XML request document whose `q` element holds `text` (already escaped).
 fn xml_doc(text: &str) -> String {
-    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<request><{PARAM}>{text}</{PARAM}></request>")
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<request><{PARAM}>{text}</{PARAM}></request>"
+    )
 }

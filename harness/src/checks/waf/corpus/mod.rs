@@ -14,13 +14,14 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 
-pub use encode::{base64, case_swap, url_encode, whitespace};
 use encode::place;
+pub use encode::{base64, case_swap, url_encode, whitespace};
 
 /// Fewest attack requests the expanded corpus may hold (issue #13: ≥ 650; the corpus
 /// before it was trimmed to one rule set held 692; this is the size of the restored and
 /// extended corpus). Raise it when the corpus grows; never lower it.
 pub const MIN_ATTACK_REQUESTS: usize = 2119;
+const _: () = assert!(MIN_ATTACK_REQUESTS >= 650, "issue #13: at least 650");
 
 macro_rules! attack_files {
     ($($name:literal),* $(,)?) => {
@@ -269,8 +270,7 @@ pub fn expand_attack_file(name: &str, text: &str) -> Result<Vec<Probe>> {
         && file.placements.contains(&Placement::UserAgent)
     {
         return Err(bad(
-            "placements header and user-agent would send the same requests: set `header`"
-                .into(),
+            "placements header and user-agent would send the same requests: set `header`".into(),
         ));
     }
     let mut out = Vec::new();
