@@ -5,7 +5,8 @@
 //! the twin's rules are not tuned to this corpus, and the check is report-only. With
 //! the `waf-off` fault and an opt-in floor it FAILs (exit 1). Both outcomes are
 //! deterministic (every answer is a block, an app answer or an edge error; no sampling
-//! chance is involved), so P(wrong verdict) is 0, not merely below 1e-4.
+//! chance is involved), so P(wrong verdict) is 0, not merely below 1e-4. The curl
+//! commands of the report are replayed with the system curl against a live twin.
 
 use clap::Parser;
 use harness::cli::Cli;
@@ -134,4 +135,86 @@ async fn posture_runs_the_whole_corpus_on_the_twin() {
     assert_eq!(e.overall.blocked, 0);
     assert_eq!(e.floors[0].outcome, harness::result::FloorOutcome::Below);
     assert_eq!(e.missed.len() as u64, e.overall.passed);
+}
+
+#[path = "support/twin_util.rs"]
+mod twin_util;
+
+/// Runs `cmd` (a curl command from the report) through `sh` with the gate token in the
+/// environment and `-w` appended; returns `"STATUS X-VARIANT"`.
+fn replay(cmd: &str, token: &str) -> String {
+    let full = format!("{cmd} -o /dev/null -w '%{{http_code}} %header{{x-variant}}'");
+    let out = std::process::Command::new("sh")
+        .args(["-c", &full])
+        .env("HARNESS_GATE_TOKEN", token)
+        .output()
+        .expect("sh and curl");
+    assert!(
+        out.status.success(),
+        "{cmd}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The curl commands of the report replay what the check saw: every missed attack of
+/// one id per placement reaches the app again (an `x-variant` answer), and a request
+/// the WAF blocked (`' OR '1'='1` in the query) is blocked again (403, no `x-variant`).
+/// Deterministic: the edge's rules decide each request the same way every time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missed_attacks_replay_with_curl() {
+    use harness::checks::waf_posture::{self, PostureSettings, curl::CurlContext};
+    use harness::twin::{Twin, TwinSpec};
+    let spec = TwinSpec::healthy("90/10".parse().unwrap(), twin_util::image().await);
+    let twin = Twin::start(spec).await.unwrap();
+    let token = twin.verify_args().gate_token.unwrap().0;
+    let endpoint = twin.endpoint().unwrap();
+    let request = harness::sample::RequestSpec::default()
+        .with_gate_token(Some(token.clone()))
+        .unwrap();
+    let ca = twin.ca_file().display().to_string();
+    let settings = PostureSettings {
+        block_status: 403,
+        floors: Default::default(),
+        rps: 2000.0,
+        concurrency: 8,
+        alpha: 0.01,
+        timeout: std::time::Duration::from_secs(5),
+        curl: CurlContext::new(&endpoint, &twin.resolve(), Some(ca), &request),
+        request,
+    };
+    let check = waf_posture::check(&endpoint, &settings).await;
+    let Evidence::WafPosture(e) = &check.evidence else {
+        panic!("{}", check.summary)
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let picks: Vec<_> = e
+        .missed
+        .iter()
+        .filter(|m| seen.insert(m.id.split('/').nth(1).unwrap().to_string()))
+        .collect();
+    assert!(
+        picks.len() >= 5,
+        "missed attacks in few placements: {seen:?}"
+    );
+    for m in picks {
+        assert!(!m.curl.contains(&token), "the token is never written out");
+        let got = replay(&m.curl, &token);
+        let (_, variant) = got.split_once(' ').unwrap_or((&got, ""));
+        assert!(
+            variant == "stable" || variant == "canary",
+            "{} replayed as {got:?}: {}",
+            m.id,
+            m.curl
+        );
+    }
+    let blocked = harness::checks::waf::corpus::attacks()
+        .unwrap()
+        .into_iter()
+        .find(|p| p.id == "sqli/query/plain/0")
+        .unwrap();
+    assert!(e.missed.iter().all(|m| m.id != blocked.id));
+    let cmd = harness::checks::waf_posture::curl::command(&settings.curl, &blocked);
+    assert_eq!(replay(&cmd, &token), "403", "{cmd}");
+    twin.stop().await.unwrap();
 }
