@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use super::text::pct;
 use crate::result::{PostureCell, PostureEvidence, RunResult};
 
-/// Categories listed by name in the text form before "…" (the rest are in the report).
-const TEXT_CATEGORIES: usize = 20;
+/// Most groups listed per line in the text form (the rest are in report.json).
+const TEXT_ITEMS: usize = 20;
 
 fn rate_line(c: &PostureCell) -> String {
     format!(
@@ -50,7 +50,7 @@ pub(crate) fn text(e: &PostureEvidence) -> String {
     ] {
         let items: Vec<String> = cells
             .iter()
-            .take(TEXT_CATEGORIES)
+            .take(TEXT_ITEMS)
             .map(|c| format!("{} {}", key(c), pct(c.rate)))
             .collect();
         let _ = writeln!(out, "by {title}: {}", items.join(", "));
