@@ -79,7 +79,8 @@ pub struct VerifyArgs {
     /// Pin HOST:PORT to ADDR, as curl's --resolve (repeatable).
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
-    /// Checks to run, comma separated: split,scale,health,tls,waf (default: all).
+    /// Checks to run, comma separated: split,scale,health,tls,waf,waf-posture
+    /// (default: all; `harness gate` leaves waf-posture out unless named).
     #[arg(long, value_delimiter = ',')]
     pub checks: Vec<String>,
     /// Significance level of every statistical decision.
@@ -107,6 +108,15 @@ pub struct VerifyArgs {
     /// Open a fresh connection for every request (defeats connection reuse).
     #[arg(long)]
     pub fresh_connections: bool,
+    /// Opt-in floor on the WAF posture block rate over the whole attack corpus
+    /// (e.g. 0.9): FAIL when the interval lies below it, INCONCLUSIVE when it contains
+    /// it. Without it (the default) waf-posture only reports.
+    #[arg(long, value_name = "RATE")]
+    pub waf_min_block_rate: Option<f64>,
+    /// Opt-in floor on one attack category's posture block rate, CATEGORY=RATE
+    /// (repeatable; also `[waf_category_floors]` in --config), e.g. sqli=0.95.
+    #[arg(long = "waf-category-floor", value_name = "CATEGORY=RATE")]
+    pub waf_category_floors: Vec<String>,
     /// Minimum days before the certificate expires.
     #[arg(long)]
     pub min_cert_days: Option<i64>,

@@ -16,6 +16,7 @@ mod drain;
 mod errored;
 mod listener;
 pub mod plan;
+mod posture;
 mod release;
 mod security;
 
@@ -65,6 +66,9 @@ pub struct Extra {
     /// of the image tags of the services' current task definitions (which a
     /// circuit-breaker rollback has already turned back to the old release).
     pub expected_releases: Option<(String, String)>,
+    /// The gate's default checks: when no check is named, leave out those that are
+    /// not [`CheckName::in_gate_default`] (the waf-posture measurement).
+    pub gate_defaults: bool,
 }
 
 /// Runs a verification and writes its reports.
@@ -75,7 +79,10 @@ pub async fn run(args: VerifyArgs) -> Result<RunResult> {
 /// [`run`] with the gate's additions.
 pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
     let started_at = now();
-    let cfg = config::resolve(&args)?;
+    let mut cfg = config::resolve(&args)?;
+    if extra.gate_defaults && !cfg.checks_named {
+        cfg.checks.retain(|c| c.in_gate_default());
+    }
     let endpoint = Endpoint::new(
         &cfg.url,
         cfg.http_url.as_deref(),
@@ -125,7 +132,9 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
             // TLS and WAF run, and the report is written. With no probe selected there
             // is nothing to judge: the run stops with exit 4 as before.
             Err(e @ Error::Unreachable(_))
-                if cfg.runs(CheckName::Tls) || cfg.runs(CheckName::Waf) =>
+                if cfg.runs(CheckName::Tls)
+                    || cfg.runs(CheckName::Waf)
+                    || cfg.runs(CheckName::WafPosture) =>
             {
                 for c in [CheckName::Split, CheckName::Scale, CheckName::Health] {
                     if cfg.runs(c) {
@@ -194,6 +203,9 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
         };
         let lookup = security::web_acl_lookup(&cfg, sdk.as_ref(), truth.as_ref()).await;
         checks.push(waf::check(&endpoint, &settings, lookup).await);
+    }
+    if cfg.runs(CheckName::WafPosture) {
+        checks.push(posture::check(&cfg, &endpoint).await);
     }
 
     let result = RunResult {

@@ -80,6 +80,14 @@ async fn bad_values_exit_2_with_one_line_and_no_panic() {
         (vec!["--header", "Host:evil.test"], "--header"),
         (vec!["--path", "relative"], "--path"),
         (vec!["--path", "/a?b=c"], "--path"),
+        (vec!["--waf-min-block-rate", "1.5"], "--waf-min-block-rate"),
+        (vec!["--waf-min-block-rate", "NaN"], "--waf-min-block-rate"),
+        (vec!["--waf-category-floor", "sqli"], "--waf-category-floor"),
+        (
+            vec!["--waf-category-floor", "nope=0.9"],
+            "waf category floor",
+        ),
+        (vec!["--waf-category-floor", "xss=0"], "waf category floor"),
     ] {
         let (code, msg) = verify(&extra).await;
         assert_eq!(code, 2, "{extra:?}: exit {code}: {msg}");

@@ -21,6 +21,7 @@ fn repo_file(rel: &str) -> PathBuf {
 fn all_fixtures() -> Vec<RunResult> {
     fixtures::every_state()
         .into_iter()
+        .chain(fixtures::posture_states())
         .map(|(_, run)| run)
         .collect()
 }
@@ -372,6 +373,7 @@ fn every_check_has_its_evidence_kind_or_says_why_not() {
                 Evidence::Health(_) => "health",
                 Evidence::Tls(_) => "tls",
                 Evidence::Waf(_) => "waf",
+                Evidence::WafPosture(_) => "waf-posture",
                 Evidence::None => "none",
             })
             .collect();

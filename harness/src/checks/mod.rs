@@ -6,3 +6,4 @@ pub mod scale;
 pub mod split;
 pub mod tls;
 pub mod waf;
+pub mod waf_posture;

@@ -192,7 +192,7 @@ pub fn validate_listener_arn(arn: &str) -> Result<()> {
 }
 
 /// Quotes `s` for a POSIX shell when it holds anything beyond a safe set.
-pub(super) fn shell_quote(s: &str) -> String {
+pub fn shell_quote(s: &str) -> String {
     if !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./:=,@%+".contains(c))

@@ -54,16 +54,19 @@ pub enum CheckName {
     Tls,
     /// WAF blocks attacks, passes benign traffic.
     Waf,
+    /// WAF posture: block rate of the full attack corpus (report only by default).
+    WafPosture,
 }
 
 impl CheckName {
     /// All checks in run order.
-    pub const ALL: [CheckName; 5] = [
+    pub const ALL: [CheckName; 6] = [
         CheckName::Split,
         CheckName::Scale,
         CheckName::Health,
         CheckName::Tls,
         CheckName::Waf,
+        CheckName::WafPosture,
     ];
 
     /// Name as used on the command line and in reports.
@@ -74,6 +77,7 @@ impl CheckName {
             CheckName::Health => "health",
             CheckName::Tls => "tls",
             CheckName::Waf => "waf",
+            CheckName::WafPosture => crate::checks::waf_posture::NAME,
         }
     }
 
@@ -83,9 +87,15 @@ impl CheckName {
             .find(|c| c.as_str() == s.trim().to_ascii_lowercase())
             .ok_or_else(|| {
                 Error::Config(format!(
-                    "--checks: unknown check {s:?} (expected split, scale, health, tls, waf)"
+                    "--checks: unknown check {s:?} (expected split, scale, health, tls, waf, waf-posture)"
                 ))
             })
+    }
+
+    /// Whether `harness gate` runs the check when no check is named: the gate tier
+    /// is the `waf` check; the posture measurement belongs to `verify` and `local`.
+    pub fn in_gate_default(self) -> bool {
+        self != CheckName::WafPosture
     }
 
     /// Whether the check needs the configured truth from AWS.
@@ -121,6 +131,10 @@ pub struct VerifyConfig {
     pub canary_service: Option<String>,
     /// Checks to run, in run order.
     pub checks: Vec<CheckName>,
+    /// Whether the checks were named (`--checks` or `checks` in `--config`).
+    pub checks_named: bool,
+    /// Opt-in floors of the waf-posture check.
+    pub waf_floors: crate::checks::waf_posture::PostureFloors,
     /// Significance level.
     pub alpha: f64,
     /// Equivalence margin.
@@ -220,6 +234,9 @@ impl VerifyConfig {
             "hsts-min-max-age",
             self.hsts_min_max_age.map(|s| s.to_string()),
         );
+        for (k, v) in self.waf_floors.flags() {
+            flag(k, Some(v));
+        }
         flag(
             "drain-timeout-s",
             Some(self.drain_timeout.as_secs().to_string()),
@@ -304,6 +321,11 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
             tf.canary_service_name,
         ),
         checks: Vec::new(),
+        checks_named: !checks_given.is_empty(),
+        waf_floors: crate::checks::waf_posture::PostureFloors::merge(
+            (args.waf_min_block_rate, &args.waf_category_floors),
+            (file.waf_min_block_rate, file.waf_category_floors),
+        )?,
         alpha: pick(args.alpha, file.alpha, None).unwrap_or(DEFAULT_ALPHA),
         margin: pick(args.margin, file.margin, None).unwrap_or(DEFAULT_MARGIN),
         leak_margin: pick(args.leak_margin, file.leak_margin, None).unwrap_or(DEFAULT_LEAK_MARGIN),

@@ -52,6 +52,9 @@ pub(super) struct FileConfig {
     pub(super) settle_s: Option<u64>,
     pub(super) stable_target_group: Option<String>,
     pub(super) canary_target_group: Option<String>,
+    pub(super) waf_min_block_rate: Option<f64>,
+    #[serde(default)]
+    pub(super) waf_category_floors: BTreeMap<String, f64>,
 }
 
 pub(super) fn read_toml(path: &Path) -> Result<FileConfig> {

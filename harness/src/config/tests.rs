@@ -45,7 +45,12 @@ fn without_aws_target_only_traffic_free_checks_default() {
     let cfg = merge(&args(), FileConfig::default(), TfOutputs::default()).unwrap();
     assert_eq!(
         cfg.checks,
-        vec![CheckName::Health, CheckName::Tls, CheckName::Waf]
+        vec![
+            CheckName::Health,
+            CheckName::Tls,
+            CheckName::Waf,
+            CheckName::WafPosture
+        ]
     );
     let mut a = args();
     a.checks = vec!["split".into()];
@@ -173,4 +178,59 @@ fn tls_options_default_and_resolve() {
     );
     let line = cfg.command_line();
     assert!(line.contains("--min-cert-days 7") && line.contains("--hsts-min-max-age 31536000"));
+}
+
+#[test]
+fn waf_posture_floors_are_opt_in_flags_win_and_bad_ones_exit_2() {
+    let cfg = merge(&args(), FileConfig::default(), TfOutputs::default()).unwrap();
+    assert!(cfg.waf_floors.is_empty(), "report only by default");
+    assert!(!cfg.checks_named);
+    assert!(!cfg.command_line().contains("waf-min-block-rate"));
+    let file =
+        || parse_toml("waf_min_block_rate = 0.8\n[waf_category_floors]\nsqli = 0.9\n").unwrap();
+    let cfg = merge(&args(), file(), TfOutputs::default()).unwrap();
+    assert_eq!(cfg.waf_floors.overall, Some(0.8));
+    assert_eq!(cfg.waf_floors.categories["sqli"], 0.9);
+    assert!(
+        cfg.command_line()
+            .contains("--waf-min-block-rate 0.8 --waf-category-floor sqli=0.9"),
+        "{}",
+        cfg.command_line()
+    );
+    let mut a = args();
+    a.waf_min_block_rate = Some(0.95);
+    a.waf_category_floors = vec!["xss=0.7".into()];
+    a.checks = vec!["waf-posture".into()];
+    let cfg = merge(&a, file(), TfOutputs::default()).unwrap();
+    assert_eq!(cfg.waf_floors.overall, Some(0.95));
+    assert_eq!(cfg.waf_floors.categories.len(), 1);
+    assert_eq!(cfg.checks, vec![CheckName::WafPosture]);
+    assert!(cfg.checks_named);
+    for bad in [
+        Box::new(|a: &mut VerifyArgs| a.waf_min_block_rate = Some(1.5)) as Box<dyn Fn(&mut _)>,
+        Box::new(|a: &mut VerifyArgs| a.waf_category_floors = vec!["nope=0.5".into()]),
+        Box::new(|a: &mut VerifyArgs| a.waf_category_floors = vec!["sqli:0.5".into()]),
+    ] {
+        let mut a = args();
+        bad(&mut a);
+        let err = merge(&a, FileConfig::default(), TfOutputs::default()).unwrap_err();
+        assert!(
+            matches!(err, Error::Config(ref m) if m.contains("waf")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn the_gate_leaves_the_posture_measurement_out_by_default() {
+    let gate: Vec<CheckName> = CheckName::ALL
+        .into_iter()
+        .filter(|c| c.in_gate_default())
+        .collect();
+    assert!(gate.contains(&CheckName::Waf) && !gate.contains(&CheckName::WafPosture));
+    assert_eq!(gate.len(), CheckName::ALL.len() - 1);
+    assert_eq!(
+        CheckName::parse("waf-posture").unwrap(),
+        CheckName::WafPosture
+    );
 }

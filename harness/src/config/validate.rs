@@ -28,6 +28,7 @@ pub(super) fn validate(cfg: &VerifyConfig) -> Result<()> {
         ));
     }
     input::validate(cfg)?;
+    cfg.waf_floors.validate()?;
     if cfg.timeout.is_zero() {
         return bad("--timeout-ms must be at least 1".into());
     }

@@ -125,6 +125,7 @@ pub async fn decide(verify: VerifyArgs, req: &Requested, timeout: Duration) -> R
     let extra = Extra {
         checks: vec![check],
         expected_releases: Some((req.stable_tag.clone(), req.canary_tag.clone())),
+        gate_defaults: true,
     };
     let run = verify::run_with(verify, extra).await?;
     let failing: Vec<String> = run

@@ -1,6 +1,7 @@
 //! `reports/index.html`: every run in the report folder, newest first, with its
 //! verdict, and small trends of the observed canary share and p99 latency across runs
-//! (the nightly history). Pure: takes the runs, returns the page.
+//! (the nightly history), and of the WAF posture block rate when runs measured it.
+//! Pure: takes the runs, returns the page.
 
 use askama::Template;
 
@@ -32,6 +33,8 @@ pub struct IndexEntry {
     pub stable_p99_ms: Option<f64>,
     /// p99 latency of canary (ms), when canary responses were seen.
     pub canary_p99_ms: Option<f64>,
+    /// Overall WAF posture block rate, when the waf-posture check resolved requests.
+    pub posture_block_rate: Option<f64>,
 }
 
 impl IndexEntry {
@@ -56,6 +59,12 @@ impl IndexEntry {
             observed_share: split.filter(|s| s.n > 0).map(|s| s.observed_share),
             stable_p99_ms: run.sample.as_ref().and_then(|s| p99(&s.stable)),
             canary_p99_ms: run.sample.as_ref().and_then(|s| p99(&s.canary)),
+            posture_block_rate: run.checks.iter().find_map(|c| match &c.evidence {
+                Evidence::WafPosture(p) if p.overall.blocked + p.overall.passed > 0 => {
+                    Some(p.overall.rate)
+                }
+                _ => None,
+            }),
         }
     }
 }
@@ -79,6 +88,7 @@ struct Row<'a> {
     observed: String,
     stable_p99: String,
     canary_p99: String,
+    posture: String,
 }
 
 /// The newest run, for the header.
@@ -95,6 +105,8 @@ struct IndexPage<'a> {
     share_svg: String,
     stable_p99_svg: String,
     canary_p99_svg: String,
+    /// Drawn only when some run measured the posture (the column too).
+    posture_svg: Option<String>,
 }
 
 fn class(v: Verdict) -> &'static str {
@@ -127,6 +139,10 @@ pub fn render(entries: &[IndexEntry]) -> String {
         ),
         stable_p99_svg: sparkline(&series(|e| e.stable_p99_ms), None, ms),
         canary_p99_svg: sparkline(&series(|e| e.canary_p99_ms), None, ms),
+        posture_svg: sorted
+            .iter()
+            .any(|e| e.posture_block_rate.is_some())
+            .then(|| sparkline(&series(|e| e.posture_block_rate), None, f::pct)),
         entries: sorted
             .iter()
             .map(|e| Row {
@@ -148,6 +164,7 @@ pub fn render(entries: &[IndexEntry]) -> String {
                 observed: or_dash(e.observed_share, pct),
                 stable_p99: or_dash(e.stable_p99_ms, ms),
                 canary_p99: or_dash(e.canary_p99_ms, ms),
+                posture: or_dash(e.posture_block_rate, pct),
             })
             .collect(),
     };
@@ -190,6 +207,31 @@ mod tests {
             assert!(html.contains(&chip), "{chip} missing");
         }
         assert!(html.contains("<span class=\"badge error\">ERROR</span>"));
+        assert!(
+            !html.contains("WAF posture"),
+            "no posture column without a posture run"
+        );
+    }
+
+    #[test]
+    fn posture_block_rate_has_a_trend_and_a_column() {
+        let mut entries: Vec<IndexEntry> = fixtures::posture_states()
+            .iter()
+            .enumerate()
+            .map(|(i, (name, run))| {
+                let mut run = run.clone();
+                run.started_at = format!("2026-11-2{}T02:00:00Z", i + 1);
+                IndexEntry::new(*name, &run)
+            })
+            .collect();
+        entries.push(IndexEntry::new("plain", &fixtures::pass()));
+        assert_eq!(entries[0].posture_block_rate, Some(55.0 / 60.0));
+        assert_eq!(entries[3].posture_block_rate, None);
+        let html = render(&entries);
+        assert!(html.contains("<h3>WAF posture block rate</h3>"), "{html}");
+        assert!(html.contains("<td class=\"r\">91.67%</td>"));
+        // Only the posture series has two or more points here: one trend line.
+        assert_eq!(html.matches("class=\"trend\"").count(), 1);
     }
 
     #[test]

@@ -86,6 +86,7 @@ pub fn render(run: &RunResult) -> String {
             );
         }
     }
+    out.push_str(&super::posture::markdown(run));
     if let Some(sample) = &run.sample {
         out.push_str(
             "\n| Variant | Responses | 5xx | p50 | p90 | p99 | max |\n\

@@ -13,6 +13,9 @@ pub mod index;
 pub mod json;
 pub mod junit;
 pub mod markdown;
+mod posture;
+#[cfg(test)]
+mod posture_snapshot_tests;
 #[cfg(test)]
 mod snapshot_tests;
 pub(crate) mod text;

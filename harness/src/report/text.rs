@@ -226,6 +226,7 @@ pub fn evidence_text(check: &CheckResult) -> String {
             );
             Ok(())
         }
+        Evidence::WafPosture(p) => out.write_str(&super::posture::text(p)),
         Evidence::None => writeln!(
             out,
             "{}",

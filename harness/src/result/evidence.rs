@@ -18,6 +18,8 @@ pub enum Evidence {
     Tls(Box<TlsEvidence>),
     /// WAF block rates and false positives.
     Waf(WafEvidence),
+    /// WAF posture: block rates of the full attack corpus (`super::posture`).
+    WafPosture(super::posture::PostureEvidence),
     /// The check could not gather evidence (the summary says why).
     None,
 }

@@ -4,6 +4,7 @@
 //! and bump [`SCHEMA_VERSION`] on breaking changes.
 
 mod evidence;
+mod posture;
 mod sample;
 mod split;
 mod waf_gate;
@@ -15,6 +16,7 @@ pub use evidence::{
     PathPoint, ProtocolProbe, QuantileShift, RedirectEvidence, ScaleEvidence, SplitEvidence,
     TlsEvidence, WafCell, WafEvidence, WebAclInfo,
 };
+pub use posture::{FloorOutcome, MissedAttack, PostureCell, PostureEvidence, PostureFloor};
 pub use sample::{HistogramBucket, LatencySummary, SampleSummary, VariantStats};
 pub use waf_gate::{FalsePositiveRate, GateGroup, GateRow, ManagedGroupInfo};
 

@@ -37,6 +37,8 @@ pub fn merge_verify_args(twin: VerifyArgs, user: &VerifyArgs) -> VerifyArgs {
         min_cert_days: user.min_cert_days,
         require_hsts: user.require_hsts,
         hsts_min_max_age: user.hsts_min_max_age,
+        waf_min_block_rate: user.waf_min_block_rate,
+        waf_category_floors: user.waf_category_floors.clone(),
         report_dir: user.report_dir.clone(),
         quiet: user.quiet,
         changed_at: user.changed_at.clone(),
@@ -187,6 +189,8 @@ mod tests {
             alpha: Some(0.05),
             checks: vec!["split".into()],
             quiet: true,
+            waf_min_block_rate: Some(0.5),
+            waf_category_floors: vec!["sqli=0.9".into()],
             ..VerifyArgs::default()
         };
         let m = merge_verify_args(twin, &user);
@@ -195,5 +199,7 @@ mod tests {
         assert_eq!(m.alpha, Some(0.05));
         assert_eq!(m.checks, vec!["split".to_string()]);
         assert!(m.quiet);
+        assert_eq!(m.waf_min_block_rate, Some(0.5));
+        assert_eq!(m.waf_category_floors, vec!["sqli=0.9".to_string()]);
     }
 }

@@ -35,7 +35,10 @@ pub async fn run(args: VerifyArgs) -> Result<()> {
     } else {
         None
     };
-    let (plans, problem) = plan(&cfg, weights);
+    let (mut plans, problem) = plan(&cfg, weights);
+    if cfg.runs(CheckName::WafPosture) {
+        plans.push(super::posture::plan_line(&cfg));
+    }
     print!("{}", render(&plans, cfg.rps));
     problem.map_or(Ok(()), Err)
 }

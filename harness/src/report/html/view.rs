@@ -56,6 +56,7 @@ pub struct CheckView<'a> {
     pub health: Option<&'a HealthEvidence>,
     pub tls: Option<&'a TlsEvidence>,
     pub waf: Option<WafView<'a>>,
+    pub posture: Option<crate::report::posture::PostureView<'a>>,
 }
 
 impl<'a> CheckView<'a> {
@@ -76,6 +77,7 @@ impl<'a> CheckView<'a> {
                 "health" => "Canary health".into(),
                 "tls" => "TLS".into(),
                 "waf" => "WAF".into(),
+                "waf-posture" => "WAF posture".into(),
                 other => other.into(),
             },
             split: None,
@@ -83,6 +85,7 @@ impl<'a> CheckView<'a> {
             health: None,
             tls: None,
             waf: None,
+            posture: None,
         };
         match &check.evidence {
             Evidence::Split(e) => v.split = Some(SplitView::new(e)),
@@ -90,6 +93,9 @@ impl<'a> CheckView<'a> {
             Evidence::Health(e) => v.health = Some(e),
             Evidence::Tls(e) => v.tls = Some(e.as_ref()),
             Evidence::Waf(e) => v.waf = Some(WafView::new(e)),
+            Evidence::WafPosture(e) => {
+                v.posture = Some(crate::report::posture::PostureView::new(e))
+            }
             Evidence::None => {}
         }
         v
