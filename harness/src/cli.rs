@@ -121,7 +121,8 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub min_cert_days: Option<i64>,
     /// Name the WebACL on the load balancer must have (the waf check FAILs naming both
-    /// when another WebACL is associated).
+    /// when another WebACL is associated). Default: the name in `--tf-outputs`'
+    /// `web_acl_arn`.
     #[arg(long)]
     pub web_acl_name: Option<String>,
     /// Fail the TLS check when HSTS is missing (default: a warning).

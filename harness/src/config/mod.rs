@@ -337,7 +337,11 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
             pick(args.timeout_ms, file.timeout_ms, None).unwrap_or(DEFAULT_TIMEOUT_MS),
         ),
         fresh_connections: args.fresh_connections || file.fresh_connections.unwrap_or(false),
-        web_acl_name: pick(args.web_acl_name.clone(), file.web_acl_name, None),
+        web_acl_name: pick(
+            args.web_acl_name.clone(),
+            file.web_acl_name,
+            tf.web_acl_name.clone(),
+        ),
         min_cert_days: pick(args.min_cert_days, file.min_cert_days, None)
             .unwrap_or(DEFAULT_MIN_CERT_DAYS),
         require_hsts: args.require_hsts || file.require_hsts.unwrap_or(false),

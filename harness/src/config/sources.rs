@@ -78,6 +78,21 @@ pub(super) struct TfOutputs {
     pub(super) canary_service_name: Option<String>,
     pub(super) stable_target_group_arn: Option<String>,
     pub(super) canary_target_group_arn: Option<String>,
+    /// The WebACL's name, taken from the `web_acl_arn` output
+    /// (`arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID`).
+    pub(super) web_acl_name: Option<String>,
+}
+
+/// The name part of a WAFv2 WebACL ARN (`…:regional/webacl/NAME/ID`).
+pub(super) fn web_acl_name_from_arn(arn: &str) -> std::result::Result<String, String> {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
+    let parts: Vec<&str> = resource.split('/').collect();
+    match parts.as_slice() {
+        [_scope, "webacl", name, _id] if !name.is_empty() => Ok((*name).to_string()),
+        _ => Err(format!(
+            "output \"web_acl_arn\" is not a WAFv2 WebACL ARN (…:regional/webacl/NAME/ID): {arn}"
+        )),
+    }
 }
 
 pub(super) fn read_tf_outputs(path: &Path) -> Result<TfOutputs> {
@@ -111,5 +126,8 @@ pub(super) fn parse_tf_outputs(text: &str) -> std::result::Result<TfOutputs, Str
         canary_service_name: get("canary_service_name")?,
         stable_target_group_arn: get("stable_target_group_arn")?,
         canary_target_group_arn: get("canary_target_group_arn")?,
+        web_acl_name: get("web_acl_arn")?
+            .map(|a| web_acl_name_from_arn(&a))
+            .transpose()?,
     })
 }

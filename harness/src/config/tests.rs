@@ -15,7 +15,8 @@ const TF: &str = r#"{
     "cluster_name": {"value": "tf-cluster"},
     "stable_service_name": {"value": "tf-stable"},
     "canary_service_name": {"value": "tf-canary"},
-    "http_listener_arn": {"value": "arn:tf-http"}
+    "http_listener_arn": {"value": "arn:tf-http"},
+    "web_acl_arn": {"value": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/tf-acl/a1b2c3"}
 }"#;
 
 #[test]
@@ -33,6 +34,11 @@ fn flags_win_over_file_over_tf_outputs() {
     );
     assert_eq!(cfg.load_balancer_arn.as_deref(), Some("arn:tf-alb"));
     assert_eq!(cfg.stable_service.as_deref(), Some("tf-stable"));
+    assert_eq!(
+        cfg.web_acl_name.as_deref(),
+        Some("tf-acl"),
+        "from web_acl_arn"
+    );
     assert_eq!(cfg.alpha, 0.05);
     assert_eq!(cfg.margin, DEFAULT_MARGIN);
     assert_eq!(cfg.leak_margin, DEFAULT_LEAK_MARGIN);
@@ -107,6 +113,9 @@ fn rejects_malformed_inputs() {
     assert!(parse_toml("colour = 1").unwrap_err().contains("colour"));
     assert!(parse_tf_outputs("[1]").is_err());
     assert!(parse_tf_outputs(r#"{"url": {"value": 3}}"#).is_err());
+    let bad_acl =
+        parse_tf_outputs(r#"{"web_acl_arn": {"value": "arn:aws:wafv2:r:1:regional/ipset/x/1"}}"#);
+    assert!(bad_acl.is_err_and(|e| e.contains("web_acl_arn")));
     let missing = merge(
         &VerifyArgs::default(),
         FileConfig::default(),
