@@ -106,7 +106,11 @@ async fn healthy_twin_passes_and_each_fault_fails_its_check() {
         "{:?}",
         tls.warnings
     );
-    assert_eq!(run.checks.len(), 6, "all six checks run on the twin");
+    assert_eq!(
+        run.checks.len(),
+        harness::config::CheckName::ALL.len(),
+        "every check runs on the twin"
+    );
 
     let mut wrong = Vec::new();
     for (fault, checks, target) in CASES {
@@ -134,7 +138,7 @@ async fn healthy_twin_passes_and_each_fault_fails_its_check() {
                 "{fault}: {target} summary lacks {needle:?}: {summary}"
             ));
         }
-        if checks.is_empty() && run.checks.len() != 5 {
+        if checks.is_empty() && run.checks.len() != harness::config::CheckName::ALL.len() {
             wrong.push(format!(
                 "{fault}: default checks, {} in the report",
                 run.checks.len()

@@ -78,6 +78,29 @@ async fn posture_runs_the_whole_corpus_on_the_twin() {
         "every pass has its curl"
     );
     assert!(e.missed.iter().all(|m| m.curl.starts_with("curl ")));
+    // Calibration (what the old `#[ignore]`d print-out was for): every margin of the
+    // category × placement × encoding table adds up to the overall counts, each cell's
+    // outcomes add up to what it sent, and every interval holds its point estimate.
+    for margin in [&e.cells, &e.by_category, &e.by_placement, &e.by_encoding] {
+        for field in [
+            |c: &harness::result::PostureCell| c.sent,
+            |c: &harness::result::PostureCell| c.blocked,
+            |c: &harness::result::PostureCell| c.passed,
+            |c: &harness::result::PostureCell| c.unresolved,
+        ] {
+            assert_eq!(margin.iter().map(field).sum::<u64>(), field(&e.overall));
+        }
+    }
+    for c in e.cells.iter().chain(&e.by_category).chain([&e.overall]) {
+        assert_eq!(
+            c.blocked + c.passed + c.rate_limited + c.unresolved,
+            c.sent,
+            "{c:?}"
+        );
+        if c.blocked + c.passed > 0 {
+            assert!(c.ci_low <= c.rate && c.rate <= c.ci_high, "{c:?}");
+        }
+    }
     // Report-only: no floor, so never FAIL; exit code follows the verdict.
     assert!(e.floors.is_empty());
     assert_ne!(check.verdict, Verdict::Fail);
