@@ -4,6 +4,7 @@
 //!   referee: its protocol findings (`--protocols`) must agree with our probes on the
 //!   healthy edge and under `tls-legacy`, and its certificate findings (`-S`) with our
 //!   verdict under `cert-expired`.
+//!
 //! (The WAF calibration run that replaced the `#[ignore]`d print-out lives with the
 //! posture check it calibrates: `tests/waf_posture.rs`.)
 //!
