@@ -125,6 +125,11 @@ pub struct VerifyArgs {
     /// `web_acl_arn`.
     #[arg(long)]
     pub web_acl_name: Option<String>,
+    /// AWS managed rule group the WebACL must deploy, not in Count mode (repeatable; the
+    /// waf check FAILs naming a missing one). Default: the `waf_managed_rule_groups` of
+    /// `--tf-outputs`.
+    #[arg(long = "web-acl-group", value_name = "NAME")]
+    pub web_acl_groups: Vec<String>,
     /// Fail the TLS check when HSTS is missing (default: a warning).
     #[arg(long)]
     pub require_hsts: bool,

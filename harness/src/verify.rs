@@ -198,7 +198,7 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
             timeout: cfg.timeout,
             expect: waf::gate::AclExpect {
                 name: cfg.web_acl_name.clone(),
-                groups: None,
+                groups: cfg.web_acl_groups.clone(),
             },
         };
         let lookup = security::web_acl_lookup(&cfg, sdk.as_ref(), truth.as_ref()).await;

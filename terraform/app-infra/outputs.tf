@@ -61,6 +61,17 @@ output "web_acl_arn" {
   value       = aws_wafv2_web_acl.main.arn
 }
 
+output "waf_managed_rule_groups" {
+  description = "AWS managed rule groups the WebACL deploys: harness gate FAILs when one is missing from the associated WebACL or in Count mode."
+  value = flatten([
+    for r in aws_wafv2_web_acl.main.rule : [
+      for s in r.statement : [
+        for m in s.managed_rule_group_statement : m.name
+      ]
+    ]
+  ])
+}
+
 output "stable_weight" {
   description = "Configured stable weight (percent)."
   value       = var.stable_weight

@@ -12,11 +12,12 @@ use crate::aws::AwsOptions;
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
 
+mod command_line;
 pub mod input;
 mod sources;
 mod validate;
 
-use input::{Extras, shell_quote};
+use input::Extras;
 
 use sources::{FileConfig, TfOutputs, read_tf_outputs, read_toml};
 #[cfg(test)]
@@ -155,6 +156,9 @@ pub struct VerifyConfig {
     pub min_cert_days: i64,
     /// Expected WebACL name (`--web-acl-name`).
     pub web_acl_name: Option<String>,
+    /// Managed rule groups the WebACL must deploy (`--web-acl-group`, else Terraform's
+    /// `waf_managed_rule_groups` output).
+    pub web_acl_groups: Option<Vec<String>>,
     /// HSTS required.
     pub require_hsts: bool,
     /// Minimum HSTS max-age in seconds (implies HSTS required).
@@ -184,85 +188,6 @@ impl VerifyConfig {
     /// Whether `check` is selected.
     pub fn runs(&self, check: CheckName) -> bool {
         self.checks.contains(&check)
-    }
-
-    /// A `harness verify` command line that reproduces this run (no credentials:
-    /// only the profile name and file path, never key material).
-    pub fn command_line(&self) -> String {
-        let mut parts = vec!["harness".to_string(), "verify".to_string()];
-        let mut flag = |name: &str, value: Option<String>| {
-            if let Some(v) = value {
-                parts.push(format!("--{name}"));
-                parts.push(shell_quote(&v));
-            }
-        };
-        flag("url", Some(self.url.clone()));
-        flag("http-url", self.http_url.clone());
-        for r in &self.resolve {
-            flag("resolve", Some(r.clone()));
-        }
-        flag(
-            "ca-file",
-            self.ca_file.as_ref().map(|p| p.display().to_string()),
-        );
-        flag("listener-arn", self.listener_arn.clone());
-        flag("load-balancer", self.load_balancer.clone());
-        flag("listener-port", self.listener_port.map(|p| p.to_string()));
-        flag("cluster", self.cluster.clone());
-        flag("stable-service", self.stable_service.clone());
-        flag("canary-service", self.canary_service.clone());
-        flag(
-            "checks",
-            Some(
-                self.checks
-                    .iter()
-                    .map(|c| c.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-        );
-        flag("alpha", Some(self.alpha.to_string()));
-        flag("margin", Some(self.margin.to_string()));
-        flag("leak-margin", Some(self.leak_margin.to_string()));
-        flag("max-requests", Some(self.max_requests.to_string()));
-        flag("concurrency", Some(self.concurrency.to_string()));
-        flag("rps", Some(self.rps.to_string()));
-        flag("timeout-ms", Some(self.timeout.as_millis().to_string()));
-        flag("min-cert-days", Some(self.min_cert_days.to_string()));
-        flag("web-acl-name", self.web_acl_name.clone());
-        flag(
-            "hsts-min-max-age",
-            self.hsts_min_max_age.map(|s| s.to_string()),
-        );
-        for (k, v) in self.waf_floors.flags() {
-            flag(k, Some(v));
-        }
-        flag(
-            "drain-timeout-s",
-            Some(self.drain_timeout.as_secs().to_string()),
-        );
-        flag("aws-endpoint-url", self.aws.endpoint_url.clone());
-        flag("aws-region", self.aws.region.clone());
-        flag("aws-profile", self.aws.profile.clone());
-        flag(
-            "aws-credentials-file",
-            self.aws
-                .credentials_file
-                .as_ref()
-                .map(|p| p.display().to_string()),
-        );
-        flag("report-dir", Some(self.report_dir.display().to_string()));
-        self.extras
-            .flags()
-            .into_iter()
-            .for_each(|(k, v)| flag(&k, Some(v)));
-        if self.fresh_connections {
-            parts.push("--fresh-connections".into());
-        }
-        if self.require_hsts {
-            parts.push("--require-hsts".into());
-        }
-        parts.join(" ")
     }
 }
 
@@ -342,6 +267,11 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
             file.web_acl_name,
             tf.web_acl_name.clone(),
         ),
+        web_acl_groups: if args.web_acl_groups.is_empty() {
+            tf.web_acl_groups.clone()
+        } else {
+            Some(args.web_acl_groups.clone())
+        },
         min_cert_days: pick(args.min_cert_days, file.min_cert_days, None)
             .unwrap_or(DEFAULT_MIN_CERT_DAYS),
         require_hsts: args.require_hsts || file.require_hsts.unwrap_or(false),

@@ -81,6 +81,8 @@ pub(super) struct TfOutputs {
     /// The WebACL's name, taken from the `web_acl_arn` output
     /// (`arn:aws:wafv2:REGION:ACCOUNT:regional/webacl/NAME/ID`).
     pub(super) web_acl_name: Option<String>,
+    /// The AWS managed rule groups the WebACL deploys (`waf_managed_rule_groups`).
+    pub(super) web_acl_groups: Option<Vec<String>>,
 }
 
 /// The name part of a WAFv2 WebACL ARN (`…:regional/webacl/NAME/ID`).
@@ -129,5 +131,25 @@ pub(super) fn parse_tf_outputs(text: &str) -> std::result::Result<TfOutputs, Str
         web_acl_name: get("web_acl_arn")?
             .map(|a| web_acl_name_from_arn(&a))
             .transpose()?,
+        web_acl_groups: match map.get("waf_managed_rule_groups").map(|o| &o.value) {
+            None | Some(serde_json::Value::Null) => None,
+            Some(serde_json::Value::Array(items)) => Some(
+                items
+                    .iter()
+                    .map(|v| {
+                        v.as_str().map(str::to_string).ok_or_else(|| {
+                            format!(
+                                "output \"waf_managed_rule_groups\" must list strings, found {v}"
+                            )
+                        })
+                    })
+                    .collect::<std::result::Result<Vec<_>, String>>()?,
+            ),
+            Some(other) => {
+                return Err(format!(
+                    "output \"waf_managed_rule_groups\" must be a list of strings, found {other}"
+                ));
+            }
+        },
     })
 }

@@ -16,7 +16,8 @@ const TF: &str = r#"{
     "stable_service_name": {"value": "tf-stable"},
     "canary_service_name": {"value": "tf-canary"},
     "http_listener_arn": {"value": "arn:tf-http"},
-    "web_acl_arn": {"value": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/tf-acl/a1b2c3"}
+    "web_acl_arn": {"value": "arn:aws:wafv2:eu-west-1:123456789012:regional/webacl/tf-acl/a1b2c3"},
+    "waf_managed_rule_groups": {"value": ["AWSManagedRulesCommonRuleSet", "AWSManagedRulesSQLiRuleSet"]}
 }"#;
 
 #[test]
@@ -39,6 +40,24 @@ fn flags_win_over_file_over_tf_outputs() {
         Some("tf-acl"),
         "from web_acl_arn"
     );
+    assert_eq!(
+        cfg.web_acl_groups,
+        Some(vec![
+            "AWSManagedRulesCommonRuleSet".to_string(),
+            "AWSManagedRulesSQLiRuleSet".to_string()
+        ])
+    );
+    let flags = VerifyArgs {
+        web_acl_groups: vec!["G".into()],
+        ..args()
+    };
+    let flagged = merge(&flags, FileConfig::default(), parse_tf_outputs(TF).unwrap()).unwrap();
+    assert_eq!(
+        flagged.web_acl_groups,
+        Some(vec!["G".to_string()]),
+        "flags win"
+    );
+    assert!(flagged.command_line().contains("--web-acl-group G"));
     assert_eq!(cfg.alpha, 0.05);
     assert_eq!(cfg.margin, DEFAULT_MARGIN);
     assert_eq!(cfg.leak_margin, DEFAULT_LEAK_MARGIN);
@@ -116,6 +135,15 @@ fn rejects_malformed_inputs() {
     let bad_acl =
         parse_tf_outputs(r#"{"web_acl_arn": {"value": "arn:aws:wafv2:r:1:regional/ipset/x/1"}}"#);
     assert!(bad_acl.is_err_and(|e| e.contains("web_acl_arn")));
+    for bad in [
+        r#"{"waf_managed_rule_groups": {"value": "G"}}"#,
+        r#"{"waf_managed_rule_groups": {"value": [1]}}"#,
+    ] {
+        assert!(
+            parse_tf_outputs(bad).is_err_and(|e| e.contains("waf_managed_rule_groups")),
+            "{bad}"
+        );
+    }
     let missing = merge(
         &VerifyArgs::default(),
         FileConfig::default(),

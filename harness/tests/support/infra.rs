@@ -23,6 +23,7 @@ pub const TF_OUTPUTS_CONTRACT: &[&str] = &[
     "stable_target_group_arn",
     "canary_target_group_arn",
     "web_acl_arn",
+    "waf_managed_rule_groups",
 ];
 
 /// Variables the deploy workflow passes to `terraform apply -var`.

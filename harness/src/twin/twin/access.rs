@@ -139,6 +139,12 @@ impl Twin {
             gate_token: Some(crate::cli::GateToken(self.rate.token.clone())),
             // The WebACL must be the one Terraform names.
             web_acl_name: Some(self.declared.names.web_acl.clone()),
+            web_acl_groups: self
+                .declared
+                .managed_groups
+                .iter()
+                .map(|g| g.name.clone())
+                .collect(),
             ..VerifyArgs::default()
         }
     }
