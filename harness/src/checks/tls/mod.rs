@@ -219,7 +219,10 @@ pub fn judge(
 
     let leaf = obs.handshake.leaf.clone().unwrap_or_default();
     let have_leaf = obs.handshake.leaf.is_some();
-    let days_left = (leaf.not_after_unix - obs.now_unix).div_euclid(DAY_S);
+    // Whole days, truncated toward zero: 20.9 days left is 20; expired 1.1 days ago is
+    // -1 (flooring said -2).
+    let seconds_left = leaf.not_after_unix - obs.now_unix;
+    let days_left = seconds_left / DAY_S;
     if let Some(e) = &obs.handshake.error {
         if have_leaf {
             fails.push(e.clone());
@@ -227,7 +230,12 @@ pub fn judge(
             unsure.push(format!("no certificate seen: {e}"));
         }
     }
-    if have_leaf && days_left < settings.min_cert_days {
+    if have_leaf && seconds_left < 0 {
+        fails.push(format!(
+            "certificate expired {} days ago ({} required before expiry)",
+            -days_left, settings.min_cert_days
+        ));
+    } else if have_leaf && days_left < settings.min_cert_days {
         fails.push(format!(
             "certificate expires in {days_left} days (< {} required)",
             settings.min_cert_days

@@ -263,3 +263,29 @@ fn compares_the_control_plane() {
         Verdict::Pass
     );
 }
+
+#[test]
+fn days_are_whole_days_truncated_toward_zero() {
+    let at = |secs: i64| {
+        let mut obs = healthy();
+        obs.handshake.leaf.as_mut().unwrap().not_after_unix = NOW + secs;
+        let r = judge(&obs, &settings(), None);
+        let Evidence::Tls(e) = &r.evidence else {
+            panic!("no TLS evidence")
+        };
+        (e.days_left, r.verdict, r.summary.clone())
+    };
+    // 20.9 days left is 20, under the 21 required.
+    let (d, v, s) = at(21 * DAY_S - DAY_S / 10);
+    assert_eq!((d, v), (20, Verdict::Fail), "{s}");
+    assert!(s.contains("expires in 20 days"), "{s}");
+    assert_eq!(at(21 * DAY_S).1, Verdict::Pass);
+    // Expired 1.1 days ago is "1 day ago" (flooring said -2).
+    let (d, v, s) = at(-(DAY_S + DAY_S / 10));
+    assert_eq!((d, v), (-1, Verdict::Fail), "{s}");
+    assert!(s.contains("expired 1 days ago"), "{s}");
+    // Expired a minute ago: 0 whole days, still expired.
+    let (d, v, s) = at(-60);
+    assert_eq!((d, v), (0, Verdict::Fail), "{s}");
+    assert!(s.contains("expired 0 days ago"), "{s}");
+}
