@@ -3,6 +3,8 @@
 //! split INCONCLUSIVE, `--path` picks the listener rule whose weights are judged,
 //! stickiness is read and reported, and `--changed-at` delays sampling.
 
+#[path = "support/twin_oc.rs"]
+mod twin_oc;
 #[path = "support/verify_world.rs"]
 mod verify_world;
 
@@ -141,8 +143,22 @@ async fn weights_changed_during_sampling_make_split_inconclusive() {
     assert_eq!(run.exit_code(), 3);
 }
 
+/// Budget of the 50/50 runs of [`path_picks_the_listener_rule`]: at the world's α = 0.05
+/// and margin 0.05 a healthy 50/50 split misses PASS with probability 2.6e-3 within
+/// 3,000 requests, 2.7e-6 within 6,000 (group-sequential recursion, asserted below);
+/// the 90/10 judgement of a real 50/50 front misses FAIL with probability 0 to
+/// double precision.
+const PATH_BUDGET: u64 = 6_000;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn path_picks_the_listener_rule() {
+    // The world's α and margin (`support/verify_world.rs`).
+    let (alpha, margin) = (0.05, Some(0.05));
+    let pass = twin_oc::split_not_pass((50, 50), alpha, PATH_BUDGET, margin);
+    let fail = twin_oc::split_not_fail((90, 10), alpha, PATH_BUDGET, margin, 0.5);
+    println!("P(not PASS | 50/50) = {pass:e}, P(not FAIL | 50/50 judged 90/10) = {fail:e}");
+    assert!(pass < twin_oc::TARGET && fail < twin_oc::TARGET);
+    let budget = PATH_BUDGET.to_string();
     // The front really splits 50/50; the rule for /api/* says 50/50, the default 90/10.
     let w = world(Spec {
         real: (50, 50),
@@ -196,9 +212,19 @@ async fn path_picks_the_listener_rule() {
         assert_eq!((truth.stable_weight, truth.canary_weight), want, "{path:?}");
     }
     // Judged against the rule, the 50/50 front passes; against the default, it fails.
-    let run = harness::verify::run(verify_args(&w, &["--checks", "split", "--path", "/api/x"]))
-        .await
-        .unwrap();
+    let run = harness::verify::run(verify_args(
+        &w,
+        &[
+            "--checks",
+            "split",
+            "--path",
+            "/api/x",
+            "--max-requests",
+            &budget,
+        ],
+    ))
+    .await
+    .unwrap();
     assert_eq!(
         split(&run).verdict,
         Verdict::Pass,
@@ -214,9 +240,12 @@ async fn path_picks_the_listener_rule() {
         split(&run).warnings
     );
     assert!(run.command.contains("--path /api/x"), "{}", run.command);
-    let run = harness::verify::run(verify_args(&w, &["--checks", "split"]))
-        .await
-        .unwrap();
+    let run = harness::verify::run(verify_args(
+        &w,
+        &["--checks", "split", "--max-requests", &budget],
+    ))
+    .await
+    .unwrap();
     assert_eq!(
         split(&run).verdict,
         Verdict::Fail,

@@ -40,6 +40,7 @@
 //! rule are still computed and reported, for information only.
 
 mod bounds;
+pub mod equal_pass;
 mod judge;
 pub mod oc;
 pub mod plan;
