@@ -4,11 +4,16 @@
 //! shared-infra derives its zones from the region, the ECR lifecycle policy never
 //! expires an image the services run (simulated), the gate's role allows exactly the
 //! reads the harness makes, and the plan role may write only the state lock file.
+//! Also the machine setup's contract (`support/setup_contract.rs`): it never stops or
+//! kills anything and installs Python packages only into its own venvs.
 
 #[path = "support/infra.rs"]
 mod infra;
 
 use infra::*;
+
+#[path = "support/setup_contract.rs"]
+mod setup_contract;
 
 /// The registrar's decisions (deregister on stop, reconcile = set difference) are
 /// tested in Python with fakes of the ECS and ELB clients; CI runs them through here.

@@ -220,6 +220,7 @@ async fn twin_up_env_and_down_stop_everything() {
     assert!(state.detached);
     assert_eq!(containers_of(&state.id).len(), 3);
     assert!(state.nginx_pid.is_some_and(alive));
+    assert!(state.moto_pid.is_some_and(alive) && state.moto_port.is_some());
 
     // `twin weights` moves moto and the edge of the detached twin: 100/0 sends the
     // canary nothing (0 of 200 at 50/50 would have probability 0.5^200 ≈ 6e-61).
@@ -307,4 +308,42 @@ async fn bad_weights_and_faults_are_usage_errors() {
         assert!(matches!(err, Error::Config(_)), "{args:?}: {err}");
         assert_eq!(err.exit_code(), 2);
     }
+}
+
+/// Teardown signals a recorded pid only while it is the twin's own process: a real
+/// moto_server (from the project's venv, made by scripts/setup.sh) recorded with its
+/// port is stopped; a `sleep` recorded as the twin's nginx (a pid the kernel gave to
+/// another program) is left running. `twin up`/`down` above shows the same for a real
+/// nginx found through its config path.
+#[tokio::test]
+async fn teardown_stops_only_what_the_twin_started() {
+    let moto = harness::twin::moto::MotoServer::start().await.unwrap();
+    let pid = moto.pid().unwrap();
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    let venv = std::env::var("HARNESS_MOTO_VENV").unwrap_or_else(|_| {
+        format!(
+            "{}/.cache/canary-harness/moto-venv",
+            std::env::var("HOME").unwrap()
+        )
+    });
+    assert!(
+        cmdline.contains(&format!("{venv}/bin/moto_server")),
+        "moto_server not taken from the venv {venv}: {cmdline}"
+    );
+    let mut sleep = Command::new("sleep").arg("30").spawn().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = TwinState {
+        dir: dir.path().into(),
+        nginx_pid: Some(sleep.id()),
+        moto_pid: Some(pid),
+        moto_port: Some(moto.port),
+        ..TwinState::default()
+    };
+    state.teardown().unwrap();
+    assert!(!alive(pid), "the twin's moto_server was not stopped");
+    assert!(alive(sleep.id()), "a foreign process was signalled");
+    sleep.kill().unwrap();
+    sleep.wait().unwrap();
+    drop(moto);
 }

@@ -12,6 +12,7 @@ use time::{Duration, OffsetDateTime};
 
 use crate::error::{Error, Result};
 
+use super::secret::write_secret;
 use super::spec::CertProfile;
 
 /// Host name on the leaf under the wrong-host profile.
@@ -115,10 +116,7 @@ impl Pki {
         };
         w(&paths.ca, &self.ca_pem)?;
         w(&paths.cert, &self.cert_pem)?;
-        w(&paths.key, &self.key_pem)?;
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&paths.key, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| Error::io("restricting key.pem", e))?;
+        write_secret(&paths.key, &self.key_pem)?;
         Ok(paths)
     }
 }
@@ -206,5 +204,21 @@ mod tests {
         let leaf = leaf_pem.parse_x509().unwrap();
         assert_eq!(leaf.issuer(), ca.subject());
         assert!(ca.is_ca());
+    }
+
+    /// The key is written owner-only (created so, never widened first); the CA and the
+    /// certificate are public.
+    #[test]
+    fn key_file_is_never_world_readable() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let p = Pki::issue("canary.twin.test", CertProfile::Valid).unwrap();
+        let paths = p.write(dir.path()).unwrap();
+        let mode = |f: &Path| std::fs::metadata(f).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&paths.key), 0o600);
+        assert_eq!(std::fs::read_to_string(&paths.key).unwrap(), p.key_pem);
+        // Written again over an existing key: still owner-only.
+        let again = p.write(dir.path()).unwrap();
+        assert_eq!(mode(&again.key), 0o600);
     }
 }

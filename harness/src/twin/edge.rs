@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use super::modsec;
 use super::nginx::{self, EdgeLayout, Upstream};
 use super::process;
+use super::secret::write_secret;
 use super::spec::{TwinSpec, WafMode};
 use super::terraform::Declared;
 use super::waf_rate::{self, RateLimits};
@@ -97,11 +98,8 @@ impl Edge {
         })?;
         crs.retain(|f| modsec::group_of_crs_file(f).is_none_or(|g| !off.contains(&g)));
         let rate_file = msdir.join("rate-limit.conf");
-        write(&rate_file, &waf_rate::render_modsec(rate))?;
-        use std::os::unix::fs::PermissionsExt;
         // It holds the gate token.
-        std::fs::set_permissions(&rate_file, std::fs::Permissions::from_mode(0o600))
-            .map_err(|e| Error::io("restricting the rate rules file", e))?;
+        write_secret(&rate_file, &waf_rate::render_modsec(rate))?;
         let rules = msdir.join("main.conf");
         write(
             &rules,

@@ -7,11 +7,11 @@
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use super::process;
+use super::{prereq, process};
 use crate::error::{Error, Result};
 
-/// The moto executable (`pip install 'moto[server]'`).
-const MOTO_BIN: &str = "moto_server";
+/// The moto executable (PyPI `moto[server]`, in the venv `scripts/setup.sh` makes).
+const MOTO_BIN: &str = prereq::MOTO_SERVER;
 /// How long moto may take to accept connections (~0.3 s measured).
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// Attempts with a fresh port when another process grabs ours first.
@@ -38,16 +38,20 @@ impl MotoServer {
     /// As [`MotoServer::start`]; with `outlive_parent` the server survives this
     /// process (`harness twin up`, ended later by `twin down`).
     pub async fn start_with(outlive_parent: bool) -> Result<Self> {
-        if !process::on_path(MOTO_BIN) {
+        let Some(bin) = prereq::moto_server() else {
+            let venv = prereq::moto_venv().map_or_else(
+                || format!("${}", prereq::MOTO_VENV_ENV),
+                |v| v.display().to_string(),
+            );
             return Err(Error::Prerequisite(format!(
-                "{MOTO_BIN} not found on PATH (pip install 'moto[server]')"
+                "{MOTO_BIN} not found in {venv}/bin or on PATH"
             )));
-        }
+        };
         let mut last_error = String::new();
         for _ in 0..PORT_ATTEMPTS {
             // The port may be taken before moto binds it: the loop retries.
             let port = process::free_port().map_err(|e| Error::io("finding a free port", e))?;
-            let mut child = match process::command(MOTO_BIN, !outlive_parent)
+            let mut child = match process::command(&bin, !outlive_parent)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())

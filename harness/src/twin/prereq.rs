@@ -15,6 +15,35 @@ use super::nginx::MODSECURITY_MODULE;
 pub const DOCKER_TIMEOUT: Duration = Duration::from_secs(5);
 /// The moto server executable (PyPI `moto[server]`).
 pub const MOTO_SERVER: &str = "moto_server";
+/// Environment variable naming the venv that holds moto_server.
+pub const MOTO_VENV_ENV: &str = "HARNESS_MOTO_VENV";
+/// Where `scripts/setup.sh` makes that venv by default, under `$HOME` (PEP 668 keeps
+/// pip out of Debian's Python, so moto lives in a venv of the project's own).
+pub const MOTO_VENV_DEFAULT: &str = ".cache/canary-harness/moto-venv";
+
+/// The moto venv: `$HARNESS_MOTO_VENV`, else `~/.cache/canary-harness/moto-venv`.
+pub fn moto_venv() -> Option<PathBuf> {
+    match std::env::var_os(MOTO_VENV_ENV) {
+        Some(v) if !v.is_empty() => Some(PathBuf::from(v)),
+        _ => std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(|h| Path::new(&h).join(MOTO_VENV_DEFAULT)),
+    }
+}
+
+/// moto_server: in `venv`'s `bin` first (the version setup.sh pins), else on `path`.
+pub fn find_moto_server(venv: Option<&Path>, path: &OsStr) -> Option<PathBuf> {
+    venv.and_then(|v| find_in_path(MOTO_SERVER, v.join("bin").as_os_str()))
+        .or_else(|| find_in_path(MOTO_SERVER, path))
+}
+
+/// moto_server for this process ([`moto_venv`], then `PATH`).
+pub fn moto_server() -> Option<PathBuf> {
+    find_moto_server(
+        moto_venv().as_deref(),
+        &std::env::var_os("PATH").unwrap_or_default(),
+    )
+}
 
 /// Finds `name` in the `PATH`-style list `path` (an executable regular file).
 pub fn find_in_path(name: &str, path: &OsStr) -> Option<PathBuf> {
@@ -24,9 +53,9 @@ pub fn find_in_path(name: &str, path: &OsStr) -> Option<PathBuf> {
     })
 }
 
-/// Checks the local tools (nginx with ModSecurity and the CRS, moto_server, the docker
-/// CLI) against `path`, without running anything.
-pub fn check_tools(path: &OsStr) -> Result<()> {
+/// Checks the local tools (nginx with ModSecurity and the CRS, moto_server in
+/// `moto_venv` or on `path`, the docker CLI), without running anything.
+pub fn check_tools(path: &OsStr, moto_venv: Option<&Path>) -> Result<()> {
     let mut missing = Vec::new();
     if find_in_path("docker", path).is_none() {
         missing.push("docker CLI".to_string());
@@ -39,8 +68,12 @@ pub fn check_tools(path: &OsStr) -> Result<()> {
     if !Path::new(modsec::CRS_RULES_DIR).is_dir() {
         missing.push("modsecurity-crs".to_string());
     }
-    if find_in_path(MOTO_SERVER, path).is_none() {
-        missing.push("moto_server (moto[server])".to_string());
+    if find_moto_server(moto_venv, path).is_none() {
+        let venv =
+            moto_venv.map_or_else(|| format!("${MOTO_VENV_ENV}"), |v| v.display().to_string());
+        missing.push(format!(
+            "moto_server (moto[server], in {venv}/bin or on PATH)"
+        ));
     }
     if missing.is_empty() {
         Ok(())
@@ -78,7 +111,10 @@ pub async fn check_docker() -> Result<()> {
 
 /// All prerequisites of the twin, tools first (no I/O beyond `stat`), then Docker.
 pub async fn check() -> Result<()> {
-    check_tools(&std::env::var_os("PATH").unwrap_or_default())?;
+    check_tools(
+        &std::env::var_os("PATH").unwrap_or_default(),
+        moto_venv().as_deref(),
+    )?;
     check_docker().await
 }
 
@@ -88,7 +124,7 @@ mod tests {
 
     #[test]
     fn empty_path_names_every_tool_and_the_setup_command() {
-        let err = check_tools(OsStr::new("/nonexistent")).unwrap_err();
+        let err = check_tools(OsStr::new("/nonexistent"), None).unwrap_err();
         assert!(matches!(err, Error::Prerequisite(_)));
         let msg = err.to_string();
         assert!(
@@ -112,5 +148,29 @@ mod tests {
         )
         .unwrap();
         assert!(find_in_path("tool", dir.path().as_os_str()).is_some());
+    }
+
+    /// moto_server is taken from the venv when it is there (whatever PATH holds), else
+    /// from PATH; an empty venv and an empty PATH find nothing.
+    #[test]
+    fn moto_server_comes_from_the_venv_first() {
+        use std::os::unix::fs::PermissionsExt;
+        let exe = |dir: &Path| {
+            std::fs::create_dir_all(dir).unwrap();
+            let p = dir.join(MOTO_SERVER);
+            std::fs::write(&p, "").unwrap();
+            std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+            p
+        };
+        let root = tempfile::tempdir().unwrap();
+        let venv = root.path().join("venv");
+        let on_path = exe(&root.path().join("path"));
+        let path = root.path().join("path").into_os_string();
+        assert_eq!(find_moto_server(Some(&venv), &path), Some(on_path));
+        let in_venv = exe(&venv.join("bin"));
+        assert_eq!(find_moto_server(Some(&venv), &path), Some(in_venv.clone()));
+        let empty = OsStr::new("/nonexistent");
+        assert_eq!(find_moto_server(Some(&venv), empty), Some(in_venv));
+        assert_eq!(find_moto_server(None, empty), None);
     }
 }

@@ -20,10 +20,10 @@ pub fn on_path(bin: &str) -> bool {
 /// gets SIGTERM when the thread that spawned it ends, so the twin's processes do not
 /// outlive a harness killed without unwinding (SIGKILL, a test runner's timeout). The
 /// pid stays the program's own: `setpriv` execs it.
-pub fn command(bin: &str, tie_to_parent: bool) -> std::process::Command {
+pub fn command(bin: impl AsRef<std::ffi::OsStr>, tie_to_parent: bool) -> std::process::Command {
     if tie_to_parent && on_path(SETPRIV) {
         let mut c = std::process::Command::new(SETPRIV);
-        c.args(["--pdeathsig", "TERM", bin]);
+        c.args(["--pdeathsig", "TERM"]).arg(bin);
         c
     } else {
         std::process::Command::new(bin)

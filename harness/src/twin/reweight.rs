@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 
 use super::edge::reload_with;
 use super::nginx::reweight;
+use super::owned;
 use super::seed::forward_action;
 use super::spec::Weights;
 use super::state::{self, STATE_FILE, TwinState};
@@ -100,8 +101,14 @@ pub async fn weights(args: TwinWeightsArgs) -> Result<()> {
     let pid = st
         .nginx_pid
         .ok_or_else(|| Error::Runtime("the twin's edge is not running".into()))?;
-    let prefix = dir.join("edge");
-    let conf_path = prefix.join("nginx.conf");
+    let conf_path = owned::nginx_conf_of(&st.dir);
+    let prefix = conf_path.parent().unwrap_or(&st.dir).to_path_buf();
+    // Signal only the twin's own nginx: the pid may belong to another process now.
+    owned::check(pid, owned::Expected::Nginx { conf: &conf_path }).map_err(|why| {
+        Error::Runtime(format!(
+            "the twin's edge is not running ({why}); start it again: harness twin up"
+        ))
+    })?;
     let conf = std::fs::read_to_string(&conf_path)
         .map_err(|e| Error::io(format!("reading {}", conf_path.display()), e))?;
     // Checked before the listener moves, so a refused edge change moves nothing.

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+use super::owned::{self, Expected, Stopped};
 use super::process;
 
 /// Container label holding the twin id.
@@ -40,6 +41,9 @@ pub struct TwinState {
     pub nginx_pid: Option<u32>,
     /// moto_server pid.
     pub moto_pid: Option<u32>,
+    /// moto_server port (to recognise its pid before signalling it).
+    #[serde(default)]
+    pub moto_port: Option<u16>,
     /// Container ids.
     pub containers: Vec<String>,
     /// The `twin up --env` lines.
@@ -69,18 +73,13 @@ impl TwinState {
     }
 
     /// Stops everything recorded (and every container labelled with the id), then
-    /// removes the folder. Synchronous so that it also runs from `Drop`.
+    /// removes the folder. Synchronous so that it also runs from `Drop`. A recorded pid
+    /// is signalled only while it is still the twin's nginx or moto ([`owned`]); one
+    /// that now belongs to another process is left alone and named on stderr.
     pub fn teardown(&self) -> Result<()> {
-        let mut problems = Vec::new();
-        if let Some(pid) = self.nginx_pid
-            && !process::terminate(pid, true, STOP_GRACE)
-        {
-            problems.push(format!("nginx pid {pid} did not exit"));
-        }
-        if let Some(pid) = self.moto_pid
-            && !process::terminate(pid, false, STOP_GRACE)
-        {
-            problems.push(format!("moto_server pid {pid} did not exit"));
+        let (mut problems, left_alone) = self.stop_processes();
+        for note in &left_alone {
+            eprintln!("twin teardown: {note}; left alone");
         }
         let mut ids = self.containers.clone();
         if !self.id.is_empty() {
@@ -102,6 +101,46 @@ impl TwinState {
                 problems.join("; ")
             )))
         }
+    }
+
+    /// Stops the recorded nginx (its process group) and moto, each only while it is
+    /// still the twin's: nginx with the twin's config, moto with the twin's port (a
+    /// state without the port, from an older harness, cannot be verified and its moto
+    /// pid is not signalled). Returns (problems, pids left alone with why).
+    pub fn stop_processes(&self) -> (Vec<String>, Vec<String>) {
+        let (mut problems, mut left_alone) = (Vec::new(), Vec::new());
+        let conf = owned::nginx_conf_of(&self.dir);
+        let recorded = [
+            (
+                "nginx",
+                self.nginx_pid,
+                Some(Expected::Nginx { conf: &conf }),
+            ),
+            (
+                "moto_server",
+                self.moto_pid,
+                self.moto_port.map(|port| Expected::Moto { port }),
+            ),
+        ];
+        for (name, pid, expected) in recorded {
+            let Some(pid) = pid else { continue };
+            let Some(expected) = expected else {
+                if process::alive(pid) {
+                    left_alone.push(format!(
+                        "{name} pid {pid}: no port recorded to recognise it by"
+                    ));
+                }
+                continue;
+            };
+            // nginx runs in a process group of its own (workers included).
+            let group = matches!(expected, Expected::Nginx { .. });
+            match owned::stop(pid, expected, group, STOP_GRACE) {
+                Stopped::Gone | Stopped::Stopped => {}
+                Stopped::Stuck => problems.push(format!("{name} pid {pid} did not exit")),
+                Stopped::NotOurs(why) => left_alone.push(why),
+            }
+        }
+        (problems, left_alone)
     }
 }
 
@@ -227,6 +266,7 @@ mod tests {
             dir: dir.path().into(),
             nginx_pid: Some(7),
             moto_pid: None,
+            moto_port: None,
             containers: vec!["c1".into()],
             env: vec![("TWIN_URL".into(), "https://x".into())],
         };
@@ -236,6 +276,46 @@ mod tests {
         assert_eq!(back.nginx_pid, Some(7));
         assert_eq!(back.containers, vec!["c1".to_string()]);
         assert_eq!(back.env[0].0, "TWIN_URL");
+    }
+
+    /// A state file whose pids now belong to an unrelated process (a `sleep` run here,
+    /// standing for whatever the kernel gave the pids to): teardown leaves it running
+    /// and says why, for the nginx and the moto pid alike.
+    #[test]
+    fn teardown_leaves_a_recycled_pid_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut sleep = Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = sleep.id();
+        let s = TwinState {
+            dir: dir.path().into(),
+            nginx_pid: Some(pid),
+            moto_pid: Some(pid),
+            moto_port: Some(41234),
+            ..TwinState::default()
+        };
+        s.save().unwrap();
+        let loaded = TwinState::load(dir.path()).unwrap();
+        let (problems, left_alone) = loaded.stop_processes();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(left_alone.len(), 2, "{left_alone:?}");
+        assert!(
+            left_alone[0].contains("not the twin's nginx"),
+            "{left_alone:?}"
+        );
+        assert!(left_alone[1].contains("not the twin's moto_server"));
+        loaded.teardown().unwrap();
+        assert!(process::alive(pid), "teardown signalled a foreign process");
+        // Without a recorded port the moto pid cannot be recognised: not signalled.
+        let old = TwinState {
+            nginx_pid: None,
+            moto_port: None,
+            ..loaded
+        };
+        let (_, left_alone) = old.stop_processes();
+        assert!(left_alone[0].contains("no port recorded"), "{left_alone:?}");
+        assert!(process::alive(pid));
+        sleep.kill().unwrap();
+        sleep.wait().unwrap();
     }
 
     #[test]

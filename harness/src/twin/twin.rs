@@ -144,6 +144,7 @@ impl Twin {
         );
         let moto_result = moto.map(|m| {
             twin.state.moto_pid = process::pid_listening_on(m.port);
+            twin.state.moto_port = Some(m.port);
             twin.endpoint_url = m.endpoint_url.clone();
             twin.moto = Some(m);
         });
@@ -337,8 +338,5 @@ fn write_credentials(path: &Path) -> Result<()> {
     let text = format!(
         "[{PROFILE}]\naws_access_key_id = twin-access-key\naws_secret_access_key = twin-secret-key\n"
     );
-    std::fs::write(path, text).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| Error::io("restricting the credentials file", e))
+    super::secret::write_secret(path, &text)
 }

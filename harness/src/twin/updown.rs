@@ -9,6 +9,7 @@ use crate::cli::{TwinDownArgs, TwinUpArgs};
 use crate::error::{Error, Result};
 
 use super::fault::Fault;
+use super::owned::{self, Expected};
 use super::spec::{TwinSpec, Weights};
 use super::state::{self, STATE_FILE, TwinState};
 use super::twin::{Twin, TwinOptions};
@@ -38,8 +39,15 @@ pub fn env_lines(env: &[(String, String)]) -> String {
 pub fn prepare_state_dir(dir: &Path) -> Result<()> {
     if dir.join(STATE_FILE).exists() {
         let s = TwinState::load(dir)?;
-        let live =
-            s.nginx_pid.is_some_and(process::alive) || s.moto_pid.is_some_and(process::alive);
+        // Live: a recorded pid still runs the twin's nginx or moto (a recycled pid,
+        // now another program's, does not keep the folder busy).
+        let conf = owned::nginx_conf_of(&s.dir);
+        let ours = |pid: Option<u32>, expected: Option<Expected<'_>>| {
+            pid.zip(expected)
+                .is_some_and(|(pid, e)| process::alive(pid) && owned::check(pid, e).is_ok())
+        };
+        let live = ours(s.nginx_pid, Some(Expected::Nginx { conf: &conf }))
+            || ours(s.moto_pid, s.moto_port.map(|port| Expected::Moto { port }));
         if live {
             return Err(Error::Config(format!(
                 "a twin is already up in {} (stop it with: harness twin down --state-dir {})",
