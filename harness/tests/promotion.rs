@@ -10,21 +10,22 @@ mod twin_oc;
 
 use clap::Parser;
 use harness::cli::Cli;
+use harness::config::CheckName;
 use harness::result::Verdict;
 use local_run::{local, verdict_of};
 
 /// The operating point of the promotion tests: α = 0.001 and a budget of 60,000 requests
 /// (the twin samples at 2,000/s). At it the exact chance that a healthy split does not
 /// PASS, from the monitor's own design (group-sequential recursion), is 1.2e-11 at
-/// 99/1, 2.8e-11 at 90/10 and 3.0e-9 at 50/50; at 100/0 the leak test fails only on a
-/// canary hit, and the healthy edge routes none (nginx `down`). A starved canary at 99/1
+/// 99/1, 2.8e-11 at 90/10 and 3.0e-9 at 50/50; at 100/0 and 0/100 the leak test fails only on a
+/// hit of the weight-0 side, and the healthy edge routes none (nginx `down`). A starved canary at 99/1
 /// is FAILed with certainty (no canary response at a nominal share). Health on the
 /// healthy twin (no 5xx) misses PASS at 90/10 and 50/50 with probability ≤ 1e-4 when a
 /// share π ≥ 0.9864 of the requests comes back within 35 ms (2.0e-7 at π = 0.99, measured;
 /// distribution-free order-statistic bound, `health::equal_pass`); at 99/1 it is
 /// NOT_APPLICABLE unless the canary is "shown worse" on latency, which a canary equal to
 /// stable is with probability ≤ 6.3e-5 (`twin_oc::health_na_99_1_miss`, exact for any
-/// latency distribution); at 100/0 it is NOT_APPLICABLE by rule. TLS and WAF are
+/// latency distribution); at 100/0 and 0/100 it is NOT_APPLICABLE by rule. TLS and WAF are
 /// deterministic. The change-point
 /// test's false alarm (≤ 1e-4 per run by construction) only restarts the test. The test
 /// recomputes the figures and asserts each is below 1e-4 before driving the twin.
@@ -47,13 +48,23 @@ fn split_error_rates(stable: i64, canary: i64, starved: f64) -> (f64, f64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_promotion_step_passes_with_the_default_checks() {
     use Verdict::{NotApplicable as Na, Pass};
-    // (weights, expected verdicts of split, scale, health, tls, waf)
-    let steps: [(&str, [Verdict; 5]); 4] = [
+    // (weights, expected verdicts of split, scale, health, tls, waf: the gate's default
+    // checks, asserted below to be exactly these)
+    let steps: [(&str, [Verdict; 5]); 5] = [
         ("100/0", [Pass, Pass, Na, Pass, Pass]),
         ("99/1", [Pass, Na, Na, Pass, Pass]),
         ("90/10", [Pass, Na, Pass, Pass, Pass]),
         ("50/50", [Pass, Na, Pass, Pass, Pass]),
+        ("0/100", [Pass, Na, Na, Pass, Pass]),
     ];
+    let names = ["split", "scale", "health", "tls", "waf"];
+    let gate: Vec<&str> = CheckName::ALL
+        .into_iter()
+        .filter(|c| c.in_gate_default())
+        .map(CheckName::as_str)
+        .collect();
+    assert_eq!(gate, names, "the gate's default checks changed");
+    let gate_checks = gate.join(",");
     for (w, _) in &steps {
         let (s, c) = w.split_once('/').unwrap();
         let (healthy, _) = split_error_rates(s.parse().unwrap(), c.parse().unwrap(), 0.0);
@@ -77,7 +88,16 @@ async fn every_promotion_step_passes_with_the_default_checks() {
     let mut wrong = Vec::new();
     for (w, want) in &steps {
         let dir = tmp.path().join(w.replace('/', "-"));
-        let args = ["--weights", w, "--alpha", &alpha, "--max-requests", &budget];
+        let args = [
+            "--weights",
+            w,
+            "--checks",
+            &gate_checks,
+            "--alpha",
+            &alpha,
+            "--max-requests",
+            &budget,
+        ];
         let (code, run) = local(&dir, &args).await;
         let got: Vec<(String, Verdict)> = run
             .checks
@@ -87,7 +107,6 @@ async fn every_promotion_step_passes_with_the_default_checks() {
         for c in &run.checks {
             println!("{w}: {} {} — {}", c.name, c.verdict, c.summary);
         }
-        let names = ["split", "scale", "health", "tls", "waf"];
         let expected: Vec<(String, Verdict)> = names
             .iter()
             .map(|n| n.to_string())
