@@ -141,7 +141,7 @@ pub enum Stopped {
     /// No such process (already gone).
     Gone,
     /// It was ours and it exited.
-    Stopped,
+    Ended,
     /// It was ours and is still there after SIGKILL.
     Stuck,
     /// Another process has the pid: left alone, with the reason.
@@ -158,7 +158,7 @@ pub fn stop(pid: u32, expected: Expected<'_>, group: bool, grace: Duration) -> S
         return Stopped::NotOurs(why);
     }
     if process::terminate(pid, group, grace) {
-        Stopped::Stopped
+        Stopped::Ended
     } else {
         Stopped::Stuck
     }

@@ -135,7 +135,7 @@ impl TwinState {
             // nginx runs in a process group of its own (workers included).
             let group = matches!(expected, Expected::Nginx { .. });
             match owned::stop(pid, expected, group, STOP_GRACE) {
-                Stopped::Gone | Stopped::Stopped => {}
+                Stopped::Gone | Stopped::Ended => {}
                 Stopped::Stuck => problems.push(format!("{name} pid {pid} did not exit")),
                 Stopped::NotOurs(why) => left_alone.push(why),
             }
