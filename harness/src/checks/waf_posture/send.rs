@@ -44,7 +44,7 @@ pub async fn send_all(
         .timeout(settings.timeout)
         .default_headers(headers)
         .build()
-        .map_err(|e| Error::Runtime(format!("HTTPS client: {e}")))?;
+        .map_err(|e| Error::failed("building the HTTPS client", e))?;
     let base = settings.curl.base.clone();
 
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / settings.rps));
