@@ -188,6 +188,35 @@ mod tests {
     }
 
     #[test]
+    fn an_aws_answer_ends_the_printed_chain_but_keeps_its_source() {
+        let sdk = chain(&["service error", "unhandled error (Throttling)"]);
+        let err = Error::AwsCall {
+            operation: "ECS services in cluster web".into(),
+            source: Box::new(AwsAnswer {
+                code: "Throttling".into(),
+                message: "Rate exceeded".into(),
+                source: Some(Box::new(sdk)),
+            }),
+        };
+        let line = "AWS: ECS services in cluster web: Throttling: Rate exceeded";
+        assert_eq!(err.to_string(), line);
+        assert_eq!(one_line(&err), line);
+        let answer = std::error::Error::source(&err).unwrap();
+        assert_eq!(answer.source().unwrap().to_string(), "service error");
+    }
+
+    #[test]
+    fn failed_keeps_the_library_error_and_prints_its_chain() {
+        let err = Error::failed("building the HTTPS client", chain(&["builder", "no roots"]));
+        assert_eq!(err.exit_code(), exit::EXIT_RUNTIME);
+        assert_eq!(
+            one_line(&err),
+            "building the HTTPS client: builder: no roots"
+        );
+        assert!(std::error::Error::source(&err).is_some());
+    }
+
+    #[test]
     fn io_errors_keep_their_source_without_repeating_it() {
         let err = Error::io(
             "reading report.json",

@@ -219,11 +219,10 @@ fn xml_text(xml: &str, tag: &str) -> std::result::Result<Option<String>, quick_x
     let mut text = String::new();
     loop {
         match reader.read_event()? {
-            Event::Start(e) if depth == 0 => {
-                if e.local_name().as_ref() == tag.as_bytes() {
-                    depth = 1;
-                }
+            Event::Start(e) if depth == 0 && e.local_name().as_ref() == tag.as_bytes() => {
+                depth = 1;
             }
+            Event::Start(_) if depth == 0 => {}
             Event::Empty(e) if depth == 0 && e.local_name().as_ref() == tag.as_bytes() => {
                 return Ok(Some(String::new()));
             }

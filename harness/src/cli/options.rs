@@ -12,7 +12,7 @@ use clap::Args;
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Configuration and output")]
 pub struct OutputArgs {
-    /// TOML file with any of the options below (same names, snake_case).
+    /// TOML file with any of this command's options (same names, snake_case).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Folder that receives `<UTC timestamp>-<target>/` run folders.

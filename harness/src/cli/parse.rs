@@ -15,17 +15,17 @@ use super::{GateToken, LocalArgs, VerifyArgs};
 /// What `verify` (and `gate`) parse.
 #[derive(Debug, Clone, Default, Args)]
 struct VerifyCli {
+    /// Print what each check will need (requests, wall time at --rps) after reading
+    /// the configuration and the weights, send no traffic, and exit (2 when the budget
+    /// is too small for the split test).
+    #[arg(long)]
+    plan: bool,
     #[command(flatten)]
     target: TargetArgs,
     #[command(flatten)]
     aws: AwsArgs,
     #[command(flatten)]
     how: HowArgs,
-    /// Print what each check will need (requests, wall time at --rps) after reading
-    /// the configuration and the weights, send no traffic, and exit (2 when the budget
-    /// is too small for the split test).
-    #[arg(long)]
-    plan: bool,
     #[arg(skip)]
     gate_token: Option<GateToken>,
 }

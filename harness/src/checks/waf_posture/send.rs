@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 
+use canary_contract::HEADER_VARIANT as ATTRIBUTION_HEADER;
 use futures::StreamExt;
 use tokio::sync::Mutex;
 use url::Url;
@@ -18,7 +19,6 @@ use crate::checks::waf::corpus::Probe;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::sample::MIN_RPS;
-use crate::sample::VARIANT_HEADER as ATTRIBUTION_HEADER;
 
 /// Sends every probe; answers come back in the probes' order.
 pub async fn send_all(
