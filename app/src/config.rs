@@ -4,10 +4,10 @@
 //! one-line [`ConfigError`] naming the variable, the value and what was expected, so the
 //! binary can exit 2 instead of guessing.
 
-use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::str::FromStr;
 use std::time::Duration;
+
+use canary_contract::{ENV_APP_PORT, ENV_HEALTH_PORT, ENV_RELEASE, ENV_VARIANT, ParseVariantError};
 
 /// Default port of the application listener (`APP_PORT`).
 pub const DEFAULT_APP_PORT: u16 = 80;
@@ -47,47 +47,9 @@ pub const BUILD_RELEASE: &str = match option_env!("APP_RELEASE") {
     _ => env!("CARGO_PKG_VERSION"),
 };
 
-/// Which side of the canary split this process serves.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Variant {
-    /// The current production release.
-    #[default]
-    Stable,
-    /// The release under verification.
-    Canary,
-}
-
-impl Variant {
-    /// The lowercase name used in env, headers and JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Variant::Stable => "stable",
-            Variant::Canary => "canary",
-        }
-    }
-}
-
-impl fmt::Display for Variant {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Variant {
-    type Err = ConfigError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "stable" => Ok(Variant::Stable),
-            "canary" => Ok(Variant::Canary),
-            other => Err(ConfigError::invalid(
-                "VARIANT",
-                other,
-                "`stable` or `canary`",
-            )),
-        }
-    }
-}
+/// Which side of the canary split this process serves (the shared attribution
+/// contract's enum; `VARIANT` must be exactly `stable` or `canary`).
+pub use canary_contract::Variant;
 
 /// A configuration value that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -154,12 +116,12 @@ impl Config {
     /// Like [`Config::from_env`] with an arbitrary variable source (for tests).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
         let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
-        let app_port = match get("APP_PORT") {
-            Some(v) => parse_port("APP_PORT", &v)?,
+        let app_port = match get(ENV_APP_PORT) {
+            Some(v) => parse_port(ENV_APP_PORT, &v)?,
             None => DEFAULT_APP_PORT,
         };
-        let health_port = match get("HEALTH_PORT") {
-            Some(v) => parse_port("HEALTH_PORT", &v)?,
+        let health_port = match get(ENV_HEALTH_PORT) {
+            Some(v) => parse_port(ENV_HEALTH_PORT, &v)?,
             None => DEFAULT_HEALTH_PORT,
         };
         if app_port == health_port && app_port != 0 {
@@ -167,12 +129,14 @@ impl Config {
                 "APP_PORT and HEALTH_PORT are both {app_port}: they must differ"
             )));
         }
-        let release = match get("RELEASE") {
+        let release = match get(ENV_RELEASE) {
             Some(v) => parse_release(&v)?,
             None => BUILD_RELEASE.to_owned(),
         };
-        let variant = match get("VARIANT") {
-            Some(v) => v.trim().parse()?,
+        let variant = match get(ENV_VARIANT) {
+            Some(v) => v.trim().parse().map_err(|e: ParseVariantError| {
+                ConfigError::invalid(ENV_VARIANT, &e.value, ParseVariantError::EXPECTED)
+            })?,
             None => Variant::default(),
         };
         let drain_timeout = match get("DRAIN_TIMEOUT_SECS") {
@@ -282,7 +246,7 @@ fn parse_release(v: &str) -> Result<String, ConfigError> {
         Ok(v.to_owned())
     } else {
         Err(ConfigError::invalid(
-            "RELEASE",
+            ENV_RELEASE,
             v,
             "up to 128 visible ASCII characters without spaces",
         ))

@@ -11,12 +11,10 @@ use poem::http::{HeaderValue, StatusCode};
 use poem::middleware::{CatchPanic, CatchPanicEndpoint};
 use poem::{Endpoint, EndpointExt, Request, Response};
 
-use crate::routes::AppState;
+use crate::state::AppState;
 
-/// Header naming the release that produced a response.
-pub const HEADER_RELEASE: &str = "x-release";
-/// Header naming the variant (`stable`/`canary`) that produced a response.
-pub const HEADER_VARIANT: &str = "x-variant";
+/// The attribution headers, from the contract shared with the harness.
+pub use canary_contract::{HEADER_RELEASE, HEADER_VARIANT};
 /// Largest request body read. No route takes a body; 1 MiB matches nginx's default
 /// `client_max_body_size`. Bodies are always read in full (up to this) so a keep-alive
 /// connection from a proxy never desynchronises on unread bytes.

@@ -121,7 +121,11 @@ fn probe(addr: SocketAddr) -> std::io::Result<String> {
     let mut s = TcpStream::connect_timeout(&addr, PROBE_TIMEOUT)?;
     s.set_read_timeout(Some(PROBE_TIMEOUT))?;
     s.set_write_timeout(Some(PROBE_TIMEOUT))?;
-    s.write_all(b"GET /health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    let request = format!(
+        "GET {} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        canary_contract::HEALTH_PATH
+    );
+    s.write_all(request.as_bytes())?;
     let mut head = [0u8; 64];
     let n = s.read(&mut head)?;
     let text = String::from_utf8_lossy(&head[..n]);

@@ -3,51 +3,18 @@
 //! needs (attribution headers, limits, access log) is in [`crate::edge`].
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use poem::http::StatusCode;
 use poem::web::Data;
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, handler};
 
-use crate::config::{Config, Variant};
+use canary_contract::HEALTH_PATH;
+
 use crate::edge::{Edge, Listener};
+pub use crate::state::AppState;
 
 /// Body of `GET /`.
 pub const HELLO: &str = "Hello World";
-
-/// State shared by the handlers of both listeners.
-#[derive(Debug)]
-pub struct AppState {
-    /// Release identifier (header `x-release`).
-    pub release: String,
-    /// Stable or canary (header `x-variant`).
-    pub variant: Variant,
-    /// Share of `GET /` answered 503.
-    pub error_rate: f64,
-    /// Latency added to `GET /`.
-    pub delay: Duration,
-    /// Set once the drain began: health answers 503 from then on.
-    pub draining: AtomicBool,
-}
-
-impl AppState {
-    /// State for a configuration, not draining.
-    pub fn new(cfg: &Config) -> Self {
-        AppState {
-            release: cfg.release.clone(),
-            variant: cfg.variant,
-            error_rate: cfg.error_rate,
-            delay: cfg.delay,
-            draining: AtomicBool::new(false),
-        }
-    }
-
-    /// Whether the drain began.
-    pub fn is_draining(&self) -> bool {
-        self.draining.load(Ordering::SeqCst)
-    }
-}
 
 #[handler]
 async fn hello(state: Data<&Arc<AppState>>) -> Response {
@@ -86,13 +53,19 @@ pub fn app_endpoint(state: Arc<AppState>) -> impl Endpoint<Output = Response> {
 
 /// The health listener: `GET`/`HEAD /health`, 404 elsewhere, 405 for other methods.
 pub fn health_endpoint(state: Arc<AppState>) -> impl Endpoint<Output = Response> {
-    let route = Route::new().at("/health", get(health)).data(state.clone());
+    let route = Route::new()
+        .at(HEALTH_PATH, get(health))
+        .data(state.clone());
     Edge::new(route, state, Listener::Health)
 }
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
     use super::*;
+    use crate::config::{Config, Variant};
     use crate::edge::{MAX_BODY_BYTES, MAX_HEAD_BYTES};
     use poem::http::Method;
     use poem::test::{TestClient, TestResponse};

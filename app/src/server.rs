@@ -37,7 +37,8 @@ use tokio::time::Instant;
 
 use crate::config::Config;
 use crate::guard::{ConnState, Guarded};
-use crate::routes::{AppState, app_endpoint, health_endpoint};
+use crate::routes::{app_endpoint, health_endpoint};
+use crate::state::AppState;
 
 /// hyper's read buffer cap: a request head larger than this is refused by hyper itself
 /// with a bare 431 (no attribution headers). Heads between [`crate::edge::MAX_HEAD_BYTES`]
@@ -77,8 +78,8 @@ pub struct Running {
 
 /// Binds both listeners (port 0 allowed) and serves them in the background.
 pub async fn start(cfg: Config) -> io::Result<Running> {
-    let app_listener = bind(cfg.app_addr, "APP_PORT").await?;
-    let health_listener = bind(cfg.health_addr, "HEALTH_PORT").await?;
+    let app_listener = bind(cfg.app_addr, canary_contract::ENV_APP_PORT).await?;
+    let health_listener = bind(cfg.health_addr, canary_contract::ENV_HEALTH_PORT).await?;
     let app_addr = app_listener.local_addr()?;
     let health_addr = health_listener.local_addr()?;
     let state = Arc::new(AppState::new(&cfg));

@@ -2,13 +2,13 @@
 //! aws-sdk-rust. `AWS_ENDPOINT_URL` is honoured (that is how tests reach moto).
 //!
 //! Error policy: a resource that does not exist or an ARN AWS rejects is the user's
-//! input → [`Error::Config`] (exit 2). Anything else still failing after the SDK's
-//! retries with backoff (throttling, transport, 5xx) → [`Error::Aws`] (exit 4), never a
-//! PASS. An error AWS answered prints as `what: Code: message`; one without an answer
-//! (dispatch failure, timeout, unreadable response) keeps the SDK error as its source
-//! ([`Error::AwsCall`]) and prints its cause chain on one line, e.g. `ECS services in
-//! cluster web: dispatch failure: io error: … Connection refused (os error 111)`, never
-//! the SDK's Debug form.
+//! input → [`Error::AwsInput`] (exit 2, like a bad flag). Anything else still failing
+//! after the SDK's retries with backoff (throttling, transport, 5xx) →
+//! [`Error::AwsCall`] (exit 4), never a PASS. Both keep the SDK error as their source.
+//! An error AWS answered is an [`AwsAnswer`] and prints as `what: Code: message`; one
+//! without an answer (dispatch failure, timeout, unreadable response) prints the SDK
+//! error's cause chain on one line, e.g. `ECS services in cluster web: dispatch failure:
+//! io error: … Connection refused (os error 111)`, never the SDK's Debug form.
 
 mod ecs;
 mod elb;
@@ -28,7 +28,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use aws_sdk_ecs::error::{ProvideErrorMetadata, SdkError};
 
-use crate::error::{Error, Result};
+use crate::error::{AwsAnswer, Error, Result};
 
 pub use ecs::{
     DeploymentInfo, ServiceTruth, deployment_info, describe_services, image_tag, task_image_tag,
@@ -135,14 +135,21 @@ where
             source: Box::new(err),
         };
     };
-    let detail = err
+    let message = err
         .message()
         .map(|m| m.split_whitespace().collect::<Vec<_>>().join(" "))
         .unwrap_or_else(|| crate::error::one_line(&err));
-    if CONFIG_ERROR_CODES.contains(&code.as_str()) {
-        Error::Config(format!("{what}: {code}: {detail}"))
+    let input = CONFIG_ERROR_CODES.contains(&code.as_str());
+    let operation = what.to_string();
+    let source = Box::new(AwsAnswer {
+        code,
+        message,
+        source: Some(Box::new(err)),
+    });
+    if input {
+        Error::AwsInput { operation, source }
     } else {
-        Error::Aws(format!("{what}: {code}: {detail}"))
+        Error::AwsCall { operation, source }
     }
 }
 
@@ -210,16 +217,26 @@ mod tests {
             "ECS services in cluster web",
             service("ClusterNotFoundException"),
         );
-        assert!(matches!(err, Error::Config(_)), "{err}");
-        assert_eq!(
-            err.to_string(),
-            "configuration: ECS services in cluster web: ClusterNotFoundException: Cluster not found."
-        );
+        assert!(matches!(err, Error::AwsInput { .. }), "{err}");
+        assert_eq!(err.exit_code(), crate::exit::EXIT_USAGE);
+        let text = "configuration: ECS services in cluster web: ClusterNotFoundException: \
+                    Cluster not found.";
+        assert_eq!(err.to_string(), text);
+        // One line for a person: the SDK's wrappers below the answer add nothing, and
+        // the SDK error is still the answer's source.
+        assert_eq!(crate::error::one_line(&err), text);
+        let answer = std::error::Error::source(&err).unwrap();
+        assert!(answer.is::<AwsAnswer>());
+        assert!(answer.source().unwrap().is::<EcsError>());
         let err = sdk_error(
             "ECS services in cluster web",
             service("ThrottlingException"),
         );
-        assert!(matches!(err, Error::Aws(_)), "{err}");
+        assert!(matches!(err, Error::AwsCall { .. }), "{err}");
         assert_eq!(err.exit_code(), crate::exit::EXIT_RUNTIME);
+        assert_eq!(
+            crate::error::one_line(&err),
+            "AWS: ECS services in cluster web: ThrottlingException: Cluster not found."
+        );
     }
 }

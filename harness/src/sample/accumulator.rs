@@ -4,14 +4,16 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use canary_contract::Variant;
 use hdrhistogram::Histogram;
 
 use crate::result::{HistogramBucket, LatencySummary, SampleSummary, VariantStats};
 
-/// Header naming the variant that answered (`stable` or `canary`).
-pub const VARIANT_HEADER: &str = "x-variant";
-/// Header naming the release (image tag) that answered.
-pub const RELEASE_HEADER: &str = "x-release";
+/// Header naming the release (image tag) that answered; from the shared contract.
+pub use canary_contract::HEADER_RELEASE as RELEASE_HEADER;
+/// Header naming the variant that answered (`stable` or `canary`); from the contract
+/// shared with the app.
+pub use canary_contract::HEADER_VARIANT as VARIANT_HEADER;
 
 /// Highest latency recorded exactly, in microseconds (larger values are clamped).
 const MAX_LATENCY_US: u64 = 3_600_000_000;
@@ -42,10 +44,10 @@ impl Attribution {
             .map(str::trim)
             .filter(|r| !r.is_empty())
             .map(str::to_owned);
-        match variant.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
-            Some("stable") => Attribution::Stable(release),
-            Some("canary") => Attribution::Canary(release),
-            _ => Attribution::Unattributed,
+        match variant.and_then(Variant::from_header_value) {
+            Some(Variant::Stable) => Attribution::Stable(release),
+            Some(Variant::Canary) => Attribution::Canary(release),
+            None => Attribution::Unattributed,
         }
     }
 }

@@ -73,7 +73,7 @@ impl Target {
         let provider = crate::checks::tls::cert::provider();
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
-            .map_err(|e| Error::Runtime(format!("TLS client config: {e}")))?
+            .map_err(|e| Error::failed("building the TLS client config", e))?
             .with_root_certificates(endpoint.root_store()?)
             .with_no_client_auth();
         let name = ServerName::try_from(host.clone())

@@ -16,25 +16,9 @@ pub const MODSECURITY_MODULE: &str = "/usr/lib/nginx/modules/ngx_http_modsecurit
 pub const UPSTREAM_KEEPALIVE: u32 = 32;
 pub use super::tls_policy::{ALB_TLS12_CIPHERS, LEGACY_CIPHERS};
 
-/// Which variant a target container belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Variant {
-    /// The stable release.
-    Stable,
-    /// The canary release.
-    Canary,
-}
-
-impl Variant {
-    /// `stable` or `canary` (the `VARIANT` value).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Variant::Stable => "stable",
-            Variant::Canary => "canary",
-        }
-    }
-}
+/// Which variant a target container belongs to (the attribution contract's enum,
+/// shared with the app).
+pub use canary_contract::Variant;
 
 /// One target the edge proxies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -117,7 +117,7 @@ pub async fn handshake(
     });
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(versions)
-        .map_err(|e| Error::Runtime(format!("TLS client config: {e}")))?
+        .map_err(|e| Error::failed("building the TLS client config", e))?
         .dangerous()
         .with_custom_certificate_verifier(verifier.clone())
         .with_no_client_auth();

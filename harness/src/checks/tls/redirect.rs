@@ -205,7 +205,7 @@ pub async fn probe_redirect(
         .resolve(&host, addr)
         .timeout(timeout)
         .build()
-        .map_err(|e| Error::Runtime(format!("HTTP client: {e}")))?;
+        .map_err(|e| Error::failed("building the HTTP client", e))?;
     let resp = client
         .get(probed.clone())
         .send()
@@ -229,7 +229,7 @@ pub async fn probe_hsts(endpoint: &Endpoint, timeout: Duration) -> Result<Option
         .resolve(&host, addr)
         .timeout(timeout)
         .build()
-        .map_err(|e| Error::Runtime(format!("HTTPS client: {e}")))?;
+        .map_err(|e| Error::failed("building the HTTPS client", e))?;
     let resp = client
         .get(endpoint.url.clone())
         .send()

@@ -8,7 +8,7 @@
 //! (GoTestWAF issue #198: block pages answered with 200).
 
 /// Header set by the app on every response; its presence proves the app answered.
-pub const ATTRIBUTION_HEADER: &str = "x-variant";
+pub use canary_contract::HEADER_VARIANT as ATTRIBUTION_HEADER;
 
 /// Status of a rate-based rule's answer.
 pub const RATE_LIMITED_STATUS: u16 = 429;

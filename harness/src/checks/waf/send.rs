@@ -38,7 +38,7 @@ pub async fn send_all(
         .resolve(&host, addr)
         .timeout(settings.timeout)
         .build()
-        .map_err(|e| Error::Runtime(format!("HTTPS client: {e}")))?;
+        .map_err(|e| Error::failed("building the HTTPS client", e))?;
     let mut base = endpoint.url.clone();
     base.set_path("");
     base.set_query(None);

@@ -9,6 +9,7 @@ use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Duration;
 
+use canary_contract::HEADER_VARIANT as ATTRIBUTION_HEADER;
 use futures::StreamExt;
 use tokio::sync::Mutex;
 use url::Url;
@@ -18,7 +19,6 @@ use crate::checks::waf::corpus::Probe;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::sample::MIN_RPS;
-use crate::sample::VARIANT_HEADER as ATTRIBUTION_HEADER;
 
 /// Sends every probe; answers come back in the probes' order.
 pub async fn send_all(
@@ -44,7 +44,7 @@ pub async fn send_all(
         .timeout(settings.timeout)
         .default_headers(headers)
         .build()
-        .map_err(|e| Error::Runtime(format!("HTTPS client: {e}")))?;
+        .map_err(|e| Error::failed("building the HTTPS client", e))?;
     let base = settings.curl.base.clone();
 
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / settings.rps));

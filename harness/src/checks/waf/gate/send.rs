@@ -53,7 +53,7 @@ pub async fn send_wires(
             .timeout(settings.timeout);
         let b = if h1 { b.http1_only() } else { b };
         b.build()
-            .map_err(|e| Error::Runtime(format!("HTTPS client: {e}")))
+            .map_err(|e| Error::failed("building the HTTPS client", e))
     };
     // A request that sets `Host` itself goes over HTTP/1.1: in HTTP/2 the authority is
     // `:authority` (from the URL), and a second, different `host` field is rejected by

@@ -1,5 +1,14 @@
-//! Command-line interface (clap derive). Each `///` comment is the `--help` text.
-//! Parsing only: no I/O happens here; [`crate::run`] dispatches.
+//! Command-line interface (clap derive). Each `///` comment on a clap field is the
+//! `--help` text. Parsing only: no I/O happens here; [`crate::run`] dispatches.
+//!
+//! `verify`'s options come in groups ([`options`]); each command flattens the groups
+//! that mean something for it ([`parse`]), so `local`, whose target is the twin it
+//! builds, offers no target or AWS flag.
+
+pub mod options;
+mod parse;
+#[cfg(test)]
+mod tests;
 
 use std::path::PathBuf;
 
@@ -39,155 +48,98 @@ pub enum Command {
 }
 
 /// Inputs of `harness verify`. Flags win over `--config`, which wins over `--tf-outputs`.
-#[derive(Debug, Clone, Default, Args)]
+///
+/// A flat struct that the rest of the harness reads and builds; on the command line its
+/// options come from the groups of [`options`] (see [`parse`]), where each one's
+/// `--help` text lives.
+#[derive(Debug, Clone, Default)]
 pub struct VerifyArgs {
-    /// TOML file with any of the options below (same names, snake_case).
-    #[arg(long, value_name = "FILE")]
+    /// TOML file with any of the options (`--config`).
     pub config: Option<PathBuf>,
-    /// JSON of `terraform output -json` from app-infra (url, listener_arn, cluster,
-    /// stable_service_name, canary_service_name).
-    #[arg(long, value_name = "FILE")]
+    /// `terraform output -json` of app-infra (`--tf-outputs`).
     pub tf_outputs: Option<PathBuf>,
-    /// HTTPS URL of the load balancer (its DNS name or the public host name).
-    #[arg(long)]
+    /// HTTPS URL of the load balancer (`--url`).
     pub url: Option<String>,
-    /// ARN of the HTTPS listener whose forward action holds the configured weights.
-    #[arg(long)]
+    /// ARN of the HTTPS listener (`--listener-arn`).
     pub listener_arn: Option<String>,
-    /// Load balancer name, used with --listener-port when the listener ARN is unknown.
-    #[arg(long)]
+    /// Load balancer name (`--load-balancer`).
     pub load_balancer: Option<String>,
-    /// Listener port, used with --load-balancer.
-    #[arg(long)]
+    /// Listener port, with `load_balancer` (`--listener-port`).
     pub listener_port: Option<u16>,
-    /// ECS cluster name or ARN.
-    #[arg(long)]
+    /// ECS cluster name or ARN (`--cluster`).
     pub cluster: Option<String>,
-    /// ECS service name of the stable variant.
-    #[arg(long)]
+    /// ECS service of the stable variant (`--stable-service`).
     pub stable_service: Option<String>,
-    /// ECS service name of the canary variant.
-    #[arg(long)]
+    /// ECS service of the canary variant (`--canary-service`).
     pub canary_service: Option<String>,
-    /// PEM file with a private CA to trust in addition to the system roots
-    /// (TLS verification is never disabled).
-    #[arg(long, value_name = "FILE")]
+    /// Private CA to trust besides the system roots (`--ca-file`).
     pub ca_file: Option<PathBuf>,
-    /// Plain-HTTP URL to probe for the HTTPS redirect (default: http://HOST/).
-    #[arg(long)]
+    /// Plain-HTTP URL probed for the redirect (`--http-url`).
     pub http_url: Option<String>,
-    /// Pin HOST:PORT to ADDR, as curl's --resolve (repeatable).
-    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    /// `HOST:PORT:ADDR` pins (`--resolve`).
     pub resolve: Vec<String>,
-    /// Checks to run, comma separated: split,scale,health,tls,waf,waf-posture
-    /// (default: all; `harness gate` leaves waf-posture out unless named).
-    #[arg(long, value_delimiter = ',')]
+    /// Checks to run (`--checks`).
     pub checks: Vec<String>,
-    /// Significance level of every statistical decision.
-    #[arg(long)]
+    /// Significance level (`--alpha`).
     pub alpha: Option<f64>,
-    /// Equivalence margin around the configured canary share (absolute, 0.02 = ±2 pp).
-    #[arg(long)]
+    /// Equivalence margin (`--margin`).
     pub margin: Option<f64>,
-    /// Leak margin at weight 0 or 100: the zero-weight side PASSes only after
-    /// ln(alpha)/ln(1 - leak margin) responses with no hit on it (default 0.001 = 0.1 %).
-    #[arg(long)]
+    /// Leak margin at weight 0 or 100 (`--leak-margin`).
     pub leak_margin: Option<f64>,
-    /// Upper bound on sampled requests for the split check.
-    #[arg(long)]
+    /// Budget of sampled requests (`--max-requests`).
     pub max_requests: Option<u64>,
-    /// Requests in flight at once.
-    #[arg(long)]
+    /// Requests in flight (`--concurrency`).
     pub concurrency: Option<usize>,
-    /// Rate cap in requests per second (protects production).
-    #[arg(long)]
+    /// Rate cap in requests per second (`--rps`).
     pub rps: Option<f64>,
-    /// Per-request timeout in milliseconds.
-    #[arg(long)]
+    /// Per-request timeout in ms (`--timeout-ms`).
     pub timeout_ms: Option<u64>,
-    /// Open a fresh connection for every request (defeats connection reuse).
-    #[arg(long)]
+    /// A fresh connection per request (`--fresh-connections`).
     pub fresh_connections: bool,
-    /// Opt-in floor on the WAF posture block rate over the whole attack corpus
-    /// (e.g. 0.9): FAIL when the interval lies below it, INCONCLUSIVE when it contains
-    /// it. Without it (the default) waf-posture only reports.
-    #[arg(long, value_name = "RATE")]
+    /// Floor on the WAF posture block rate (`--waf-min-block-rate`).
     pub waf_min_block_rate: Option<f64>,
-    /// Opt-in floor on one attack category's posture block rate, CATEGORY=RATE
-    /// (repeatable; also `[waf_category_floors]` in --config), e.g. sqli=0.95.
-    #[arg(long = "waf-category-floor", value_name = "CATEGORY=RATE")]
+    /// `CATEGORY=RATE` floors (`--waf-category-floor`).
     pub waf_category_floors: Vec<String>,
-    /// Minimum days before the certificate expires.
-    #[arg(long)]
+    /// Minimum days before the certificate expires (`--min-cert-days`).
     pub min_cert_days: Option<i64>,
-    /// Name the WebACL on the load balancer must have (the waf check FAILs naming both
-    /// when another WebACL is associated). Default: the name in `--tf-outputs`'
-    /// `web_acl_arn`.
-    #[arg(long)]
+    /// WebACL name the load balancer must have (`--web-acl-name`).
     pub web_acl_name: Option<String>,
-    /// AWS managed rule group the WebACL must deploy, not in Count mode (repeatable; the
-    /// waf check FAILs naming a missing one). Default: the `waf_managed_rule_groups` of
-    /// `--tf-outputs`.
-    #[arg(long = "web-acl-group", value_name = "NAME")]
+    /// Managed rule groups the WebACL must deploy (`--web-acl-group`).
     pub web_acl_groups: Vec<String>,
-    /// Fail the TLS check when HSTS is missing (default: a warning).
-    #[arg(long)]
+    /// Fail TLS without HSTS (`--require-hsts`).
     pub require_hsts: bool,
-    /// Fail the TLS check when HSTS is missing or its max-age is below SECS
-    /// (implies --require-hsts; default: the max-age served is reported only).
-    #[arg(long, value_name = "SECS")]
+    /// Least HSTS max-age (`--hsts-min-max-age`).
     pub hsts_min_max_age: Option<u64>,
-    /// Seconds to wait for a canary at weight 0 to drain to zero tasks and targets.
-    #[arg(long)]
+    /// Wait for a canary at weight 0 to drain (`--drain-timeout-s`).
     pub drain_timeout_s: Option<u64>,
-    /// AWS endpoint override (moto, LocalStack).
-    #[arg(long, env = "AWS_ENDPOINT_URL")]
+    /// AWS endpoint override (`--aws-endpoint-url`, `AWS_ENDPOINT_URL`).
     pub aws_endpoint_url: Option<String>,
-    /// AWS region.
-    #[arg(long, env = "AWS_REGION")]
+    /// AWS region (`--aws-region`, `AWS_REGION`).
     pub aws_region: Option<String>,
-    /// AWS profile of the shared config/credentials files.
-    #[arg(long, env = "AWS_PROFILE")]
+    /// AWS profile (`--aws-profile`, `AWS_PROFILE`).
     pub aws_profile: Option<String>,
-    /// AWS shared credentials file (default chain's location otherwise).
-    #[arg(long, env = "AWS_SHARED_CREDENTIALS_FILE", value_name = "FILE")]
+    /// AWS shared credentials file (`--aws-credentials-file`).
     pub aws_credentials_file: Option<PathBuf>,
-    /// Folder that receives `<UTC timestamp>-<target>/` run folders.
-    #[arg(long, value_name = "DIR")]
+    /// Folder of the run folders (`--report-dir`).
     pub report_dir: Option<PathBuf>,
-    /// No progress bar.
-    #[arg(long, short)]
+    /// No progress bar (`--quiet`).
     pub quiet: bool,
-    /// When the listener last changed (RFC 3339, e.g. the end of `terraform apply`):
-    /// sampling starts only `--settle` seconds after it. ELBv2 does not report it.
-    #[arg(long, value_name = "TIME")]
+    /// When the listener last changed (`--changed-at`).
     pub changed_at: Option<String>,
-    /// Seconds to wait after --changed-at before sampling (default 30).
-    #[arg(long, value_name = "SECONDS")]
+    /// Seconds after `changed_at` before sampling (`--settle`).
     pub settle: Option<u64>,
-    /// Path appended to --url on every request; it also picks the listener rule
-    /// (path-pattern conditions) whose weights are judged.
-    #[arg(long, value_name = "PATH")]
+    /// Path appended to the URL (`--path`).
     pub path: Option<String>,
-    /// Header sent with every request (repeatable); it also picks the listener rule
-    /// (http-header conditions) whose weights are judged.
-    #[arg(long = "header", value_name = "NAME:VALUE")]
+    /// `NAME:VALUE` headers sent with every request (`--header`).
     pub headers: Vec<String>,
-    /// Target group ARN of the stable variant, for services registered by IP without a
-    /// `loadBalancers` block (as app-infra does; `--tf-outputs` gives it).
-    #[arg(long, value_name = "ARN")]
+    /// Target group ARN of stable (`--stable-target-group`).
     pub stable_target_group: Option<String>,
-    /// Target group ARN of the canary variant (see --stable-target-group).
-    #[arg(long, value_name = "ARN")]
+    /// Target group ARN of canary (`--canary-target-group`).
     pub canary_target_group: Option<String>,
-    /// Print what each check will need (requests, wall time at --rps) after reading
-    /// the configuration and the weights, send no traffic, and exit (2 when the budget
-    /// is too small for the split test).
-    #[arg(long)]
+    /// Print the plan and send no traffic (`--plan`).
     pub plan: bool,
     /// The gate's WAF token when a caller (the local twin) supplies it; preferred over
     /// `HARNESS_GATE_TOKEN`. Not a flag: a token on a command line would leak.
-    #[arg(skip)]
     pub gate_token: Option<GateToken>,
 }
 
@@ -201,30 +153,23 @@ impl std::fmt::Debug for GateToken {
     }
 }
 
-/// Inputs of `harness local`.
-#[derive(Debug, Clone, Args)]
+/// Inputs of `harness local`: the twin's shape and the verification options that
+/// apply to a twin (no target or AWS options: the twin is the target). On the command
+/// line see [`parse`].
+#[derive(Debug, Clone)]
 pub struct LocalArgs {
-    /// Weights as STABLE/CANARY, e.g. 90/10 or 100/0.
-    #[arg(long, default_value = "90/10")]
+    /// Weights as STABLE/CANARY (`--weights`, default 90/10).
     pub weights: String,
-    /// Break the twin on purpose (repeatable): weight-drift, canary-not-scaled, waf-off,
-    /// cert-expired, cert-wrong-host, tls-legacy, no-redirect, canary-errors, canary-slow,
-    /// canary-starved.
-    #[arg(long = "fault", value_name = "NAME")]
+    /// Faults to inject (`--fault`, repeatable).
     pub faults: Vec<String>,
-    /// Leave the twin running after the verification (stop it with `harness twin down`).
-    #[arg(long)]
+    /// Leave the twin running (`--keep`).
     pub keep: bool,
-    /// Run a whole promotion on the twin instead of one verification: 100/0 on v1, a
-    /// canary v2 at 90/10, 50/50, promote v2 at 100/0, with `harness gate`'s decision
-    /// at each step and deploy-canary's rollback when it says roll back.
-    #[arg(long, conflicts_with_all = ["keep", "weights"])]
+    /// Run a whole promotion instead of one verification (`--promotion-flow`).
     pub promotion_flow: bool,
-    /// With --promotion-flow: the step (1-4) at which the one --fault is injected.
-    #[arg(long, value_name = "N", requires = "promotion_flow")]
+    /// The promotion step at which the fault is injected (`--at-step`).
     pub at_step: Option<u32>,
-    /// Verification options passed to `verify` (target options are filled in by the twin).
-    #[command(flatten)]
+    /// Verification options passed to `verify`; the target options are left empty for
+    /// the twin to fill in.
     pub verify: VerifyArgs,
 }
 
