@@ -9,12 +9,16 @@
 pub mod aws;
 pub mod checks;
 pub mod cli;
+pub mod cmd;
 pub mod config;
 pub mod endpoint;
 pub mod error;
 pub mod exit;
 pub mod gate;
+#[cfg(test)]
+mod layout_tests;
 pub mod oc;
+pub mod outcome;
 pub mod report;
 pub mod result;
 pub mod run;
@@ -24,4 +28,5 @@ pub mod twin;
 pub mod verify;
 
 pub use error::{Error, Result};
-pub use run::{Outcome, run, run_async};
+pub use outcome::Outcome;
+pub use run::{run, run_async};
