@@ -1,5 +1,5 @@
 //! A running twin of production ([`Twin`]) and its life: started part by part
-//! ([`start`]), told about ([`access`]), changed the way a deployment changes
+//! ([`Twin::start_with`]), told about ([`access`]), changed the way a deployment changes
 //! production ([`weights`], [`release`]), left running ([`detached`]) and stopped
 //! exactly as far as it was started, from the state file it keeps ([`state`]). A
 //! failure half-way drops a partial twin and [`Drop`] cleans up the parts that exist.
@@ -42,7 +42,8 @@ pub struct TwinOptions {
     pub dir: Option<PathBuf>,
     /// Started by `twin up`: containers are labelled to survive the reaper.
     pub detached: bool,
-    /// app-infra folder the twin is built from; default [`terraform::app_infra_dir`].
+    /// app-infra folder the twin is built from; default
+    /// [`crate::twin::spec::terraform::app_infra_dir`].
     pub terraform_dir: Option<PathBuf>,
     /// Scaled-down WAF rate rules (tests); default: Terraform's limits and windows.
     pub waf_rate: RateOverrides,
