@@ -1,5 +1,5 @@
-//! `harness gate`: the post-deploy gate the canary workflow runs after `terraform
-//! apply` (through `action.yml`). It decides go / roll back from what was *requested*
+//! The post-deploy gate (`harness gate`, whose command is [`crate::cmd::gate`]) the
+//! canary workflow runs after `terraform apply` (through `action.yml`). It decides go / roll back from what was *requested*
 //! (weights and image tags), not only from what the control plane says now:
 //!
 //! 1. read what was requested ([`requested`]: flags, else `--tf-outputs`);
@@ -21,12 +21,12 @@ pub mod tasks;
 use std::time::{Duration, Instant};
 
 use crate::aws::{self, Truth};
-use crate::cli::{GateArgs, VerifyArgs};
+use crate::cli::VerifyArgs;
 use crate::config;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
+use crate::outcome::Outcome;
 use crate::result::RunResult;
-use crate::run::Outcome;
 use crate::verify::{self, Extra};
 
 pub use rollout::Requested;
@@ -69,15 +69,6 @@ impl Decision {
             )
         }
     }
-}
-
-/// `harness gate`.
-pub async fn run(args: GateArgs) -> Result<Outcome> {
-    let req = requested::resolve(&args)?;
-    let timeout = Duration::from_secs(args.rollout_timeout);
-    let decision = decide(args.verify, &req, timeout).await?;
-    eprintln!("gate: {}", decision.line());
-    Ok(decision.outcome)
 }
 
 /// The gate on a resolved request: waits up to `timeout` for the rollout, judges the

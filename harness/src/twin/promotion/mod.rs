@@ -23,13 +23,17 @@ use time::format_description::well_known::Rfc3339;
 use crate::cli::{LocalArgs, VerifyArgs};
 use crate::error::{Error, Result};
 use crate::gate::{self, Requested};
-use crate::run::Outcome;
+use crate::outcome::Outcome;
 
-use super::fault::Fault;
-use super::nginx::Variant;
-use super::spec::{DEFAULT_CANARY_REPLICAS, DEFAULT_STABLE_REPLICAS, TwinSpec, WafMode, Weights};
-use super::twin::{Rollout, Twin, TwinOptions};
-use super::{image_for_twin, local::merge_verify_args, prereq};
+use crate::twin::edge::nginx::Variant;
+use crate::twin::host::prereq;
+use crate::twin::lifecycle::access::merge_verify_args;
+use crate::twin::lifecycle::{Rollout, Twin, TwinOptions};
+use crate::twin::spec::fault::Fault;
+use crate::twin::spec::{
+    DEFAULT_CANARY_REPLICAS, DEFAULT_STABLE_REPLICAS, TwinSpec, WafMode, Weights,
+};
+use crate::twin::targets::image_for_twin;
 use plan::{Injection, Step, StepReport};
 
 /// Time between the listener's change and the edge's (as ALB nodes follow a
@@ -61,12 +65,8 @@ impl Flow {
     }
 }
 
-/// `harness local --promotion-flow`.
-pub async fn run(args: LocalArgs) -> Result<Outcome> {
-    Ok(run_flow(args).await?.outcome())
-}
-
-/// The flow of [`run`], with every gate run's report.
+/// `harness local --promotion-flow` ([`crate::cmd::local`]): the whole flow, with
+/// every gate run's report.
 pub async fn run_flow(args: LocalArgs) -> Result<Flow> {
     let inj = plan::injection(&args.faults, args.at_step)?;
     prereq::check().await?;
@@ -206,7 +206,7 @@ async fn apply(twin: &mut Twin, step: &Step, fault: Option<Fault>) -> Result<Off
         twin.set_waf(WafMode::DetectionOnly).await?;
     }
     let error_rate = if fault == Some(Fault::CanaryErrors) {
-        super::spec::CANARY_ERROR_RATE
+        crate::twin::spec::CANARY_ERROR_RATE
     } else {
         0.0
     };

@@ -4,8 +4,8 @@
 //! unit-tested without a twin.
 
 use crate::error::{Error, Result};
-use crate::twin::fault::Fault;
 use crate::twin::spec::Weights;
+use crate::twin::spec::fault::Fault;
 
 /// Release the stable service runs before the promotion.
 pub const FROM_RELEASE: &str = "v1";

@@ -1,12 +1,19 @@
-//! [`TwinSpec`]: the one description of the twin. The nginx config, the containers and
-//! the moto seed are all derived from it, so a fault is a single edit here that makes
-//! two planes disagree (see [`Fault`]).
+//! What the twin is, before anything runs: [`TwinSpec`], the one description of the
+//! twin (the nginx config, the containers and the moto seed are all derived from it,
+//! so a fault is a single edit here that makes two planes disagree, see [`Fault`]);
+//! the faults themselves ([`fault`]); the TLS policies the edge can serve
+//! ([`tls_policy`]); and what app-infra's Terraform declares ([`terraform`]), which
+//! the twin is built from.
+
+pub mod fault;
+pub mod terraform;
+pub mod tls_policy;
 
 use std::str::FromStr;
 
 use crate::error::{Error, Result};
 
-use super::fault::Fault;
+use fault::Fault;
 
 /// Largest weight an ALB forward action accepts.
 pub const MAX_ALB_WEIGHT: u32 = 999;
