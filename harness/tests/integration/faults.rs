@@ -1,54 +1,140 @@
 //! Every check that passes on the healthy twin is shown to FAIL on a broken one:
 //! `harness local --fault NAME` is driven in-process for each fault of the twin, and the
 //! run's `report.json` must hold a FAIL for the check the fault targets (exit 1), while
-//! the healthy twin passes every check (exit 0). Every verdict asserted here is wrong
-//! with a probability below 1e-4, computed in `support/twin_oc.rs` and asserted before
-//! the twin is driven (the table of all twin tests: `tests/twin_operating_points.rs`).
+//! the healthy twin passes every check (exit 0). The fault→check table is
+//! `Fault::ALL` with `Fault::check`: [`each_fails`] drives every fault of one check and
+//! is called by that check's module (`split`, `scale`, `health`, `tls`, `waf`), so each
+//! check's tests sit together; this module holds the healthy run and the table's own
+//! test. Every verdict asserted here is wrong with a probability below 1e-4, computed
+//! in `support/twin_oc.rs` and asserted before the twin is driven (the table of all
+//! twin tests: `twin::operating_points`).
 
-#[path = "support/twin_oc.rs"]
-mod twin_oc;
-
-#[path = "support/local_run.rs"]
-mod local_run;
-
+use harness::config::CheckName;
 use harness::result::Verdict;
-use local_run::{local, verdict_of};
+use harness::twin::Fault;
 
-/// (fault, checks to run — "" for the default set, no `--checks` —, check that must
-/// FAIL).
-const CASES: &[(&str, &str, &str)] = &[
-    // With the default checks: no request can be sampled, so the traffic checks are
-    // ERROR, and TLS must FAIL (exit 1 wins over 4), with a report.
-    ("cert-expired", "", "tls"),
-    ("cert-wrong-host", "", "tls"),
-    ("redirect-drops-query", "tls", "tls"),
-    ("cert-not-acm", "tls", "tls"),
-    ("waf-no-acl", "waf", "waf"),
-    ("tls-legacy", "tls", "tls"),
-    ("no-redirect", "tls", "tls"),
-    ("waf-off", "waf", "waf"),
-    ("waf-no-sqli", "waf", "waf"),
-    ("waf-no-common", "waf", "waf"),
-    ("waf-no-known-bad-inputs", "waf", "waf"),
-    ("waf-count-sqli", "waf", "waf"),
-    ("weight-drift", "split", "split"),
-    ("canary-not-scaled", "split,scale", "scale"),
-    ("canary-errors", "split,health", "health"),
-    ("canary-slow", "split,health", "health"),
-    ("canary-starved", "split", "split"),
-];
+use crate::support::local_run::{local, verdict_of};
+use crate::support::{serial, twin_oc};
 
 /// (fault, text the failing check's summary must hold): the FAIL names the reason.
-const NAMED: &[(&str, &str)] = &[
-    ("cert-expired", "certificate expired"),
-    ("cert-wrong-host", "does not match the host name"),
-    ("redirect-drops-query", "query dropped"),
-    ("cert-not-acm", "not serving the listener's ACM certificate"),
-    ("waf-no-acl", "no WebACL is associated"),
+const NAMED: &[(Fault, &str)] = &[
+    (Fault::CertExpired, "certificate expired"),
+    (Fault::CertWrongHost, "does not match the host name"),
+    (Fault::RedirectDropsQuery, "query dropped"),
+    (Fault::CertNotAcm, "not serving the listener's ACM certificate"),
+    (Fault::WafNoAcl, "no WebACL is associated"),
 ];
 
 /// Healthy runs tried when health misses PASS on a machine shown too loaded (below).
 const HEALTHY_ATTEMPTS: u32 = 3;
+
+/// The checks run for `fault` (empty: the default set, no `--checks`). With the
+/// default checks under a broken certificate no request can be sampled, so the traffic
+/// checks are ERROR, and TLS must FAIL (exit 1 wins over 4), with a report; scale and
+/// health run beside split, whose sample they judge; the rest run alone.
+fn checks_for(fault: Fault, target: CheckName) -> Vec<&'static str> {
+    match (fault, target) {
+        (Fault::CertExpired | Fault::CertWrongHost, _) => Vec::new(),
+        (_, CheckName::Scale | CheckName::Health) => vec!["split", target.as_str()],
+        _ => vec![target.as_str()],
+    }
+}
+
+/// P(the fault's check does not FAIL) at the default operating point (α = 0.01,
+/// 20,000 requests, 90/10 unless the fault sets the weights), for the faults judged
+/// on a sample; `None` for the deterministic ones (TLS, WAF, scale).
+fn not_fail(fault: Fault) -> Option<f64> {
+    use harness::checks::split::{DEFAULT_ALPHA as A, DEFAULT_MAX_REQUESTS as N};
+    let w = (90, 10);
+    let need = twin_oc::coverage_needed(w, twin_oc::TWIN_ALPHA, twin_oc::TWIN_BUDGET);
+    match fault {
+        Fault::WeightDrift => Some(twin_oc::split_not_fail(w, A, N, None, 0.3)),
+        Fault::CanaryStarved => Some(twin_oc::split_not_fail((99, 1), A, N, None, 0.0)),
+        Fault::CanaryErrors => Some(twin_oc::canary_errors_not_fail(w, A, N)),
+        Fault::CanarySlow => Some(twin_oc::canary_slow_not_fail(w, A, N, need)),
+        _ => None,
+    }
+}
+
+/// Drives `harness local --fault NAME` for every fault whose target is `check`
+/// (`Fault::check`) and asserts exit 1 with that check FAILed, naming the reason where
+/// [`NAMED`] says; holds the twin lock throughout.
+pub async fn each_fails(check: CheckName) {
+    let _machine = serial::twin().await;
+    let faults: Vec<Fault> = Fault::ALL
+        .into_iter()
+        .filter(|f| f.check() == Some(check))
+        .collect();
+    assert!(!faults.is_empty(), "no fault targets {}", check.as_str());
+    for fault in &faults {
+        if let Some(p) = not_fail(*fault) {
+            println!("{fault}: P(wrong verdict) = {p:e}");
+            assert!(p <= twin_oc::TARGET, "{fault}: P(wrong verdict) = {p:e}");
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let target = check.as_str();
+    let mut wrong = Vec::new();
+    for fault in faults {
+        let dir = tmp.path().join(fault.name());
+        let checks = checks_for(fault, check).join(",");
+        let mut args = vec!["--fault", fault.name()];
+        if !checks.is_empty() {
+            args.extend(["--checks", checks.as_str()]);
+        }
+        let (code, run) = local(&dir, &args).await;
+        let verdict = verdict_of(&run, target);
+        let summary = &run
+            .checks
+            .iter()
+            .find(|c| c.name == target)
+            .unwrap()
+            .summary;
+        println!("{fault}: exit {code}, {target} {verdict} — {summary}");
+        if code != 1 || verdict != Verdict::Fail {
+            wrong.push(format!("{fault}: exit {code}, {target} {verdict}"));
+        }
+        if let Some((_, needle)) = NAMED.iter().find(|(f, _)| *f == fault)
+            && !summary.contains(needle)
+        {
+            wrong.push(format!(
+                "{fault}: {target} summary lacks {needle:?}: {summary}"
+            ));
+        }
+        if checks.is_empty() && run.checks.len() != CheckName::ALL.len() {
+            wrong.push(format!(
+                "{fault}: default checks, {} in the report",
+                run.checks.len()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "faults not detected: {wrong:?}");
+}
+
+/// The table itself: every fault targets one check of `harness verify` except
+/// `stale-target`, which only `harness gate`'s `rollout` check sees (tested in
+/// `verify::gate_goes_on_what_was_requested_and_rolls_back_otherwise`), and every
+/// check but the report-only posture has a fault that must make it FAIL.
+#[test]
+fn every_fault_targets_a_check_and_every_gating_check_has_a_fault() {
+    let untargeted: Vec<Fault> = Fault::ALL
+        .into_iter()
+        .filter(|f| f.check().is_none())
+        .collect();
+    assert_eq!(untargeted, [Fault::StaleTarget]);
+    for check in CheckName::ALL {
+        let n = Fault::ALL
+            .iter()
+            .filter(|f| f.check() == Some(check))
+            .count();
+        let name = check.as_str();
+        println!("{name}: {n} faults");
+        assert_eq!(n == 0, check == CheckName::WafPosture, "{name}: {n} faults");
+    }
+    for (fault, _) in NAMED {
+        assert!(fault.check().is_some(), "{fault}");
+    }
+}
 
 /// Operating points, with P(wrong verdict) recomputed and asserted below:
 /// * Healthy twin (default checks at `harness local`'s 90/10, α = 0.001, 60,000
@@ -63,42 +149,25 @@ const HEALTHY_ATTEMPTS: u32 = 3;
 ///   share within 35 ms is below π, the machine, not the harness, failed the
 ///   assumption, and the run is repeated (at most [`HEALTHY_ATTEMPTS`]); with π met a
 ///   miss fails the test.
-/// * Faults (default α = 0.01, 20,000 requests): weight-drift (edge 70/30 against a
-///   listener 90/10) not FAILed 3.7e-13; canary-starved (99/1, no canary response)
-///   FAILed with certainty; canary-errors (30 % 503) not FAILed ≤ 1.3e-76; canary-slow
-///   (+250 ms) not FAILed with 0 to double precision at π; TLS and WAF faults are deterministic.
+/// * Faults ([`not_fail`], asserted in [`each_fails`]; default α = 0.01, 20,000
+///   requests): weight-drift (edge 70/30 against a listener 90/10) not FAILed
+///   3.7e-13; canary-starved (99/1, no canary response) FAILed with certainty;
+///   canary-errors (30 % 503) not FAILed ≤ 1.3e-76; canary-slow (+250 ms) not FAILed
+///   with 0 to double precision at π; TLS and WAF faults are deterministic.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn healthy_twin_passes_and_each_fault_fails_its_check() {
-    use harness::checks::split::{DEFAULT_ALPHA, DEFAULT_MAX_REQUESTS};
+async fn healthy_twin_passes_every_check() {
     use twin_oc::{TWIN_ALPHA, TWIN_BUDGET};
+    let _machine = serial::twin().await;
     let w = (90, 10);
     let need = twin_oc::coverage_needed(w, TWIN_ALPHA, TWIN_BUDGET);
-    let at = |a, n| (a, n);
-    let (d, t) = (
-        at(DEFAULT_ALPHA, DEFAULT_MAX_REQUESTS),
-        at(TWIN_ALPHA, TWIN_BUDGET),
-    );
     let figures = [
-        ("healthy split", twin_oc::split_not_pass(w, t.0, t.1, None)),
+        (
+            "healthy split",
+            twin_oc::split_not_pass(w, TWIN_ALPHA, TWIN_BUDGET, None),
+        ),
         (
             "healthy health",
-            twin_oc::health_not_pass(w, t.0, t.1, need),
-        ),
-        (
-            "weight-drift",
-            twin_oc::split_not_fail(w, d.0, d.1, None, 0.3),
-        ),
-        (
-            "canary-starved",
-            twin_oc::split_not_fail((99, 1), d.0, d.1, None, 0.0),
-        ),
-        (
-            "canary-errors",
-            twin_oc::canary_errors_not_fail(w, d.0, d.1),
-        ),
-        (
-            "canary-slow",
-            twin_oc::canary_slow_not_fail(w, d.0, d.1, need),
+            twin_oc::health_not_pass(w, TWIN_ALPHA, TWIN_BUDGET, need),
         ),
     ];
     println!("health assumes P(latency <= 35 ms) >= {need}");
@@ -161,100 +230,7 @@ async fn healthy_twin_passes_and_each_fault_fails_its_check() {
     );
     assert_eq!(
         run.checks.len(),
-        harness::config::CheckName::ALL.len(),
+        CheckName::ALL.len(),
         "every check runs on the twin"
     );
-
-    let mut wrong = Vec::new();
-    for (fault, checks, target) in CASES {
-        let dir = tmp.path().join(fault);
-        let mut args = vec!["--fault", fault];
-        if !checks.is_empty() {
-            args.extend(["--checks", checks]);
-        }
-        let (code, run) = local(&dir, &args).await;
-        let verdict = verdict_of(&run, target);
-        let summary = &run
-            .checks
-            .iter()
-            .find(|c| c.name == *target)
-            .unwrap()
-            .summary;
-        println!("{fault}: exit {code}, {target} {verdict} — {summary}");
-        if code != 1 || verdict != Verdict::Fail {
-            wrong.push(format!("{fault}: exit {code}, {target} {verdict}"));
-        }
-        if let Some((_, needle)) = NAMED.iter().find(|(f, _)| f == fault)
-            && !summary.contains(needle)
-        {
-            wrong.push(format!(
-                "{fault}: {target} summary lacks {needle:?}: {summary}"
-            ));
-        }
-        if checks.is_empty() && run.checks.len() != harness::config::CheckName::ALL.len() {
-            wrong.push(format!(
-                "{fault}: default checks, {} in the report",
-                run.checks.len()
-            ));
-        }
-    }
-    assert!(wrong.is_empty(), "faults not detected: {wrong:?}");
-}
-
-/// The WAF gate tier on the twin (issue #13). The verdicts are deterministic: the same
-/// request always meets the same ModSecurity rules, nothing is sampled, so P(wrong
-/// verdict) is 0 apart from transport errors on loopback (which would give
-/// INCONCLUSIVE, not a wrong PASS/FAIL). Healthy: every canonical request blocked, the
-/// benign false-positive upper bound reported, PASS. Each fault of a managed group
-/// FAILs naming a rule of that group; `waf-count-sqli` also by configuration.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn waf_gate_tier_blocks_everything_on_the_healthy_twin_and_names_each_dropped_group() {
-    use harness::result::Evidence;
-    let tmp = tempfile::tempdir().unwrap();
-    let (code, run) = local(&tmp.path().join("healthy"), &["--checks", "waf"]).await;
-    let waf = run.checks.iter().find(|c| c.name == "waf").unwrap();
-    println!("healthy: {} — {}", waf.verdict, waf.summary);
-    assert_eq!((code, waf.verdict), (0, Verdict::Pass), "{}", waf.summary);
-    let Evidence::Waf(e) = &waf.evidence else {
-        panic!("no WAF evidence")
-    };
-    assert!(e.gate.len() >= 49, "{} canonical requests", e.gate.len());
-    assert!(e.gate.iter().all(|r| r.outcome == "blocked"));
-    assert!(
-        e.gate_groups
-            .iter()
-            .any(|g| g.group == "AWSManagedRulesAmazonIpReputationList"
-                && g.coverage.starts_with("untested"))
-    );
-    let fp = e.false_positive_rate.as_ref().unwrap();
-    assert!(
-        fp.resolved >= 200 && fp.high > 0.0 && fp.high < 0.05,
-        "{fp:?}"
-    );
-    assert!(waf.summary.contains("upper bound"), "{}", waf.summary);
-
-    for (fault, group) in [
-        ("waf-no-sqli", "AWSManagedRulesSQLiRuleSet/"),
-        ("waf-no-common", "AWSManagedRulesCommonRuleSet/"),
-        (
-            "waf-no-known-bad-inputs",
-            "AWSManagedRulesKnownBadInputsRuleSet/",
-        ),
-        (
-            "waf-count-sqli",
-            "AWSManagedRulesSQLiRuleSet is in Count mode",
-        ),
-    ] {
-        let dir = tmp.path().join(fault);
-        let (code, run) = local(&dir, &["--fault", fault, "--checks", "waf"]).await;
-        let waf = run.checks.iter().find(|c| c.name == "waf").unwrap();
-        println!("{fault}: {} — {}", waf.verdict, waf.summary);
-        assert_eq!((code, waf.verdict), (1, Verdict::Fail), "{fault}");
-        assert!(waf.summary.contains(group), "{fault}: {}", waf.summary);
-        assert!(
-            waf.summary.contains("not enforced"),
-            "{fault}: {}",
-            waf.summary
-        );
-    }
 }

@@ -3,13 +3,20 @@
 //! venvs of its own (PEP 668 forbids the system Python on Debian 12 and 13), and keeps
 //! the nginx package from starting a service while it installs it; the twin's nginx
 //! reads only its own config and listens only on loopback ports, so a system nginx
-//! can be left running beside it. The scripts parse (`bash -n`).
+//! can be left running beside it. The scripts parse (`bash -n`). Run on this machine:
+//! a second run of `scripts/setup.sh` does nothing, and the venv path works with
+//! Debian's own `/usr/bin/python3` (this machine's pyenv Python, first on PATH, would
+//! hide what PEP 668 does to a fresh Debian 12/13).
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::SystemTime;
 
 use harness::twin::{EdgeLayout, Fault, TwinSpec, Upstream, Variant, Weights, render_nginx};
 
-use super::infra::repo_root;
+use crate::support::infra::repo_root;
+use crate::support::serial;
 
 /// The scripts a user or CI runs.
 const SCRIPTS: [&str; 4] = [
@@ -150,5 +157,137 @@ fn twin_nginx_reads_only_its_own_config_on_loopback() {
                 "{l}"
             );
         }
+    }
+}
+
+/// Debian's interpreter, the one `python3-venv` and `python3-pip` serve.
+const DEBIAN_PYTHON: &str = "/usr/bin/python3";
+
+/// `scripts/setup.sh` run as a user runs it, its output kept.
+fn run_setup() -> Output {
+    let out = Command::new("bash")
+        .arg(repo_root().join("scripts/setup.sh"))
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "setup.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// What an install would change: dpkg's status file, the service policy file, and each
+/// venv's interpreter config (remade by `venv --clear`) and stamp (rewritten by every
+/// pip install), with their modification times.
+fn install_marks() -> Vec<(PathBuf, Option<SystemTime>)> {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let cache = home.join(".cache/canary-harness");
+    let venv = |var: &str, name: &str| {
+        std::env::var_os(var).map_or_else(|| cache.join(name), PathBuf::from)
+    };
+    let mut paths = vec![
+        PathBuf::from("/var/lib/dpkg/status"),
+        PathBuf::from("/usr/sbin/policy-rc.d"),
+    ];
+    for v in [
+        venv("HARNESS_MOTO_VENV", "moto-venv"),
+        venv("HARNESS_TOOLS_VENV", "tools-venv"),
+    ] {
+        paths.push(v.join("pyvenv.cfg"));
+        paths.push(v.join(".harness-stamp"));
+    }
+    paths
+        .into_iter()
+        .map(|p| {
+            let modified = std::fs::metadata(&p).and_then(|m| m.modified()).ok();
+            (p, modified)
+        })
+        .collect()
+}
+
+/// Setup is idempotent on this machine: after a first run (CI's `.ci/run` has made one
+/// already, so this one is usually a no-op too) a second run says exactly `setup: ok`
+/// on stderr, nothing on stdout, and installs nothing: no Debian package (dpkg's
+/// status untouched), no policy file left, no venv made or refilled. Holds the twin
+/// lock: a first run that installs must not swap moto's venv under a running twin.
+#[tokio::test]
+async fn a_second_setup_run_does_nothing() {
+    let _machine = serial::twin().await;
+    run_setup();
+    let before = install_marks();
+    let out = run_setup();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.trim_end(), "setup: ok", "second run: {stderr}");
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(install_marks(), before, "the second run changed the machine");
+    let venvs = &before[2..];
+    assert!(
+        venvs.iter().all(|(_, m)| m.is_some()),
+        "the first run left no venv: {venvs:?}"
+    );
+}
+
+/// Debian's Python with nothing of this machine's around it: no pip configuration
+/// from the environment (a `PIP_BREAK_SYSTEM_PACKAGES` would void the refusal below).
+fn debian_python(args: &[&str]) -> Output {
+    let mut cmd = Command::new(DEBIAN_PYTHON);
+    cmd.args(args);
+    for (key, _) in std::env::vars_os() {
+        let k = key.to_string_lossy();
+        if k.starts_with("PIP_") || k.starts_with("PYTHON") || k == "VIRTUAL_ENV" {
+            cmd.env_remove(&key);
+        }
+    }
+    cmd.output().expect("/usr/bin/python3 runs")
+}
+
+/// The venv path of setup.sh with Debian's `/usr/bin/python3` (what `HARNESS_PYTHON`
+/// or a PATH without pyenv gives): `-m venv` into a temporary folder works and that
+/// venv's pip runs. The system interpreter itself is PEP 668's "externally managed"
+/// when Debian ships the marker (Debian 12 and 13 do): a `pip install` outside a venv
+/// is refused with `externally-managed-environment`, which is why setup.sh never
+/// installs there. Without the marker, pip is not refused, and the test says so.
+#[test]
+fn debian_python_makes_a_venv_whose_pip_runs_and_refuses_system_installs() {
+    assert!(
+        Path::new(DEBIAN_PYTHON).is_file(),
+        "{DEBIAN_PYTHON} missing: setup.sh installs python3-venv"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let venv = tmp.path().join("venv");
+    let made = debian_python(&["-m", "venv", &venv.display().to_string()]);
+    assert!(
+        made.status.success(),
+        "{DEBIAN_PYTHON} -m venv: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let pip = Command::new(venv.join("bin/python"))
+        .args(["-m", "pip", "--version"])
+        .output()
+        .unwrap();
+    let version = String::from_utf8_lossy(&pip.stdout);
+    assert!(pip.status.success(), "{}", String::from_utf8_lossy(&pip.stderr));
+    assert!(
+        version.starts_with("pip ") && version.contains(&venv.display().to_string()),
+        "the venv's own pip: {version}"
+    );
+
+    let stdlib = debian_python(&["-c", "import sysconfig; print(sysconfig.get_path('stdlib'))"]);
+    let stdlib = PathBuf::from(String::from_utf8_lossy(&stdlib.stdout).trim());
+    let marker = stdlib.join("EXTERNALLY-MANAGED");
+    let refused = debian_python(&["-m", "pip", "install", "--dry-run", "six"]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    println!("{}: marker {}", stdlib.display(), marker.is_file());
+    if marker.is_file() {
+        assert!(!refused.status.success(), "system pip install was allowed");
+        assert!(stderr.contains("externally-managed-environment"), "{stderr}");
+    } else {
+        assert!(
+            !stderr.contains("externally-managed-environment"),
+            "refused without {}: {stderr}",
+            marker.display()
+        );
+        println!("no PEP 668 marker at {}: system pip is not refused", marker.display());
     }
 }

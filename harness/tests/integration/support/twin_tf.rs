@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use crate::infra::*;
+use super::infra::*;
 
 /// The value of `local.NAME` in a stack, evaluated (locals may refer to each other).
 pub fn local_number(blocks: &[Block], name: &str) -> i64 {

@@ -15,8 +15,7 @@ use harness::{Error, run_async};
 
 const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
 
-#[path = "support/twin_util.rs"]
-mod twin_util;
+use crate::support::twin_util;
 
 use twin_util::{alive, canary_share, client, containers_of, image, listener_weights};
 
@@ -30,6 +29,7 @@ fn assert_gone(state: &TwinState) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twin_parts_answer_and_weights_reload() {
+    let _machine = crate::support::serial::twin().await;
     let spec = TwinSpec::healthy("90/10".parse::<Weights>().unwrap(), image().await);
     let t0 = Instant::now();
     let twin = Twin::start(spec).await.unwrap();
@@ -143,6 +143,7 @@ async fn twin_parts_answer_and_weights_reload() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twin_up_env_and_down_stop_everything() {
+    let _machine = crate::support::serial::twin().await;
     let image = image().await;
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("state");
@@ -317,6 +318,7 @@ async fn bad_weights_and_faults_are_usage_errors() {
 /// nginx found through its config path.
 #[tokio::test]
 async fn teardown_stops_only_what_the_twin_started() {
+    let _machine = crate::support::serial::world().await;
     let moto = harness::twin::moto::MotoServer::start().await.unwrap();
     let pid = moto.pid().unwrap();
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();

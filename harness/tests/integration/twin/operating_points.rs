@@ -4,8 +4,7 @@
 //! calculations, and each must be below 1e-4. The twin tests recompute their own rows
 //! before driving the twin; this table keeps them side by side.
 
-#[path = "support/twin_oc.rs"]
-mod twin_oc;
+use crate::support::twin_oc;
 
 use twin_oc::*;
 
