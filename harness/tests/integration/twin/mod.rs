@@ -13,6 +13,10 @@ use harness::cli::Cli;
 use harness::twin::{Twin, TwinSpec, TwinState, Weights};
 use harness::{Error, run_async};
 
+mod operating_points;
+mod orphans;
+mod weights;
+
 const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
 
 use crate::support::twin_util;
