@@ -21,7 +21,10 @@ const NAMED: &[(Fault, &str)] = &[
     (Fault::CertExpired, "certificate expired"),
     (Fault::CertWrongHost, "does not match the host name"),
     (Fault::RedirectDropsQuery, "query dropped"),
-    (Fault::CertNotAcm, "not serving the listener's ACM certificate"),
+    (
+        Fault::CertNotAcm,
+        "not serving the listener's ACM certificate",
+    ),
     (Fault::WafNoAcl, "no WebACL is associated"),
 ];
 

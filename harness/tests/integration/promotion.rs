@@ -1,7 +1,7 @@
 //! A whole promotion on the twin with the default checks, step by step and as
 //! `harness local --promotion-flow`: every healthy step goes, a starved or failing
 //! canary is stopped. Operating point and P(wrong verdict) per test below, computed in
-//! `support/twin_oc.rs` (table of all twin tests: `tests/twin_operating_points.rs`).
+//! `support/twin_oc.rs` (table of all twin tests: `twin::operating_points`).
 
 use crate::support::local_run;
 use crate::support::twin_oc;

@@ -4,8 +4,6 @@
 //! shared-infra derives its zones from the region, the ECR lifecycle policy never
 //! expires an image the services run (simulated), the gate's role allows exactly the
 //! reads the harness makes, and the plan role may write only the state lock file.
-//! Also the machine setup's contract (`support/setup_contract.rs`): it never stops or
-//! kills anything and installs Python packages only into its own venvs.
 
 use crate::support::infra;
 

@@ -181,7 +181,9 @@ fn run_setup() -> Output {
 /// venv's interpreter config (remade by `venv --clear`) and stamp (rewritten by every
 /// pip install), with their modification times.
 fn install_marks() -> Vec<(PathBuf, Option<SystemTime>)> {
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default();
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
     let cache = home.join(".cache/canary-harness");
     let venv = |var: &str, name: &str| {
         std::env::var_os(var).map_or_else(|| cache.join(name), PathBuf::from)
@@ -219,8 +221,16 @@ async fn a_second_setup_run_does_nothing() {
     let out = run_setup();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.trim_end(), "setup: ok", "second run: {stderr}");
-    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
-    assert_eq!(install_marks(), before, "the second run changed the machine");
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        install_marks(),
+        before,
+        "the second run changed the machine"
+    );
     let venvs = &before[2..];
     assert!(
         venvs.iter().all(|(_, m)| m.is_some()),
@@ -267,13 +277,20 @@ fn debian_python_makes_a_venv_whose_pip_runs_and_refuses_system_installs() {
         .output()
         .unwrap();
     let version = String::from_utf8_lossy(&pip.stdout);
-    assert!(pip.status.success(), "{}", String::from_utf8_lossy(&pip.stderr));
+    assert!(
+        pip.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pip.stderr)
+    );
     assert!(
         version.starts_with("pip ") && version.contains(&venv.display().to_string()),
         "the venv's own pip: {version}"
     );
 
-    let stdlib = debian_python(&["-c", "import sysconfig; print(sysconfig.get_path('stdlib'))"]);
+    let stdlib = debian_python(&[
+        "-c",
+        "import sysconfig; print(sysconfig.get_path('stdlib'))",
+    ]);
     let stdlib = PathBuf::from(String::from_utf8_lossy(&stdlib.stdout).trim());
     let marker = stdlib.join("EXTERNALLY-MANAGED");
     let refused = debian_python(&["-m", "pip", "install", "--dry-run", "six"]);
@@ -281,13 +298,19 @@ fn debian_python_makes_a_venv_whose_pip_runs_and_refuses_system_installs() {
     println!("{}: marker {}", stdlib.display(), marker.is_file());
     if marker.is_file() {
         assert!(!refused.status.success(), "system pip install was allowed");
-        assert!(stderr.contains("externally-managed-environment"), "{stderr}");
+        assert!(
+            stderr.contains("externally-managed-environment"),
+            "{stderr}"
+        );
     } else {
         assert!(
             !stderr.contains("externally-managed-environment"),
             "refused without {}: {stderr}",
             marker.display()
         );
-        println!("no PEP 668 marker at {}: system pip is not refused", marker.display());
+        println!(
+            "no PEP 668 marker at {}: system pip is not refused",
+            marker.display()
+        );
     }
 }

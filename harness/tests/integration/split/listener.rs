@@ -1,5 +1,5 @@
 //! What the listener does not say, end to end in process against real moto and a real
-//! TLS front (the world of `tests/verify.rs`): weights changed during sampling make the
+//! TLS front (the world of `support/verify_world.rs`): weights changed during sampling make the
 //! split INCONCLUSIVE, `--path` picks the listener rule whose weights are judged,
 //! stickiness is read and reported, and `--changed-at` delays sampling.
 

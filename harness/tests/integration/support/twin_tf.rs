@@ -1,5 +1,5 @@
 //! What the twin renders from Terraform (`harness::twin::terraform::Declared`), for
-//! `tests/terraform_contract.rs`: the twin must follow the stack, not its own constants.
+//! `infra::terraform`: the twin must follow the stack, not its own constants.
 
 #![allow(dead_code)]
 

@@ -5,8 +5,8 @@
 
 mod testssl;
 
-use harness::checks::tls::client_hello::{LegacyVersion, ServerAnswer};
 use harness::checks::tls;
+use harness::checks::tls::client_hello::{LegacyVersion, ServerAnswer};
 use harness::config::CheckName;
 use harness::endpoint::Endpoint;
 use harness::result::{Evidence, Verdict};

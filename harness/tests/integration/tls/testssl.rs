@@ -6,7 +6,7 @@
 //!   verdict under `cert-expired`.
 //!
 //! (The WAF calibration run that replaced the `#[ignore]`d print-out lives with the
-//! posture check it calibrates: `tests/waf_posture.rs`.)
+//! posture check it calibrates: `waf::posture`.)
 //!
 //! Everything here is deterministic (fixed certificates and `ssl_protocols`, a fixed
 //! corpus against fixed rules): P(wrong verdict) is 0 up to a broken machine, so no

@@ -2,8 +2,10 @@
 //! HTTPS with attribution headers, the HTTP redirect, WAF blocks, the seeded listener
 //! weights, weight reloads changing the observed split, `twin up --env` / `twin
 //! weights` / `twin down`, and the missing-prerequisite error. Every twin is torn down
-//! by `stop` or `Drop`. Moving weights with a lag and `canary-starved`:
-//! `tests/twin_weights.rs`; the WAF rate rules: `tests/twin_waf_rate.rs`.
+//! by `stop` or `Drop`. Moving weights with a lag and `canary-starved`: `weights`; a
+//! killed harness leaves nothing behind: `orphans`; every twin test's chance of a wrong
+//! verdict: `operating_points`; the WAF rate rules: `waf::rate`. Twin tests hold
+//! `support::serial::twin` throughout.
 
 use std::collections::HashMap;
 use std::process::Command;
