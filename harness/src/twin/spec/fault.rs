@@ -5,6 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use crate::config::CheckName;
 use crate::error::{Error, Result};
 
 /// A deliberate defect of the twin.
@@ -92,6 +93,30 @@ impl Fault {
         Fault::WafNoKnownBadInputs,
         Fault::WafCountSqli,
     ];
+
+    /// The check of `harness verify` this fault is made to FAIL (the integration
+    /// tests derive their fault→check table from [`Fault::ALL`] with it), or `None`
+    /// for [`Fault::StaleTarget`], which only `harness gate`'s `rollout` check sees.
+    pub fn check(self) -> Option<CheckName> {
+        match self {
+            Fault::WeightDrift | Fault::CanaryStarved => Some(CheckName::Split),
+            Fault::CanaryNotScaled => Some(CheckName::Scale),
+            Fault::CanaryErrors | Fault::CanarySlow => Some(CheckName::Health),
+            Fault::CertExpired
+            | Fault::CertWrongHost
+            | Fault::TlsLegacy
+            | Fault::NoRedirect
+            | Fault::RedirectDropsQuery
+            | Fault::CertNotAcm => Some(CheckName::Tls),
+            Fault::WafOff
+            | Fault::WafNoAcl
+            | Fault::WafNoSqli
+            | Fault::WafNoCommon
+            | Fault::WafNoKnownBadInputs
+            | Fault::WafCountSqli => Some(CheckName::Waf),
+            Fault::StaleTarget => None,
+        }
+    }
 
     /// The AWS managed rule group whose edge model this fault drops.
     pub fn waf_group_off(self) -> Option<&'static str> {

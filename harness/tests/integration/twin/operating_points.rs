@@ -4,14 +4,13 @@
 //! calculations, and each must be below 1e-4. The twin tests recompute their own rows
 //! before driving the twin; this table keeps them side by side.
 
-#[path = "support/twin_oc.rs"]
-mod twin_oc;
+use crate::support::twin_oc;
 
 use twin_oc::*;
 
 const DEFAULT: (f64, u64) = (0.01, 20_000);
 const TWIN: (f64, u64) = (TWIN_ALPHA, TWIN_BUDGET);
-/// `tests/support/verify_world.rs`: α 0.05, margin 0.05, 3,000 requests.
+/// `support/verify_world.rs`: α 0.05, margin 0.05, 3,000 requests.
 const WORLD: (f64, u64, f64) = (0.05, 3_000, 0.05);
 
 #[test]
@@ -75,20 +74,20 @@ fn every_twin_test_is_wrong_with_probability_below_1e_4() {
             canary_errors_not_fail((90, 10), TWIN.0, TWIN.1),
         ),
         (
-            // verify.rs healthy_split_passes; verify_listener control, stickiness.
+            // split::healthy_split_passes; split::listener control, stickiness.
             "verify_world healthy 90/10 split",
             split_not_pass((90, 10), WORLD.0, WORLD.1, Some(WORLD.2)),
         ),
         (
-            "verify_listener /api/x 50/50 split (6,000 requests)",
+            "split::listener /api/x 50/50 split (6,000 requests)",
             split_not_pass((50, 50), WORLD.0, 6_000, Some(WORLD.2)),
         ),
         (
-            "verify_listener default rule 90/10, real 50/50 split",
+            "split::listener default rule 90/10, real 50/50 split",
             split_not_fail((90, 10), WORLD.0, 6_000, Some(WORLD.2), 0.5),
         ),
         (
-            // verify.rs weights_disagree_fails.
+            // split::weights_disagree_fails.
             "verify_world real 50/50 judged 90/10 split",
             split_not_fail((90, 10), WORLD.0, WORLD.1, Some(WORLD.2), 0.5),
         ),

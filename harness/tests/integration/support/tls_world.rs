@@ -1,25 +1,23 @@
-//! TLS and WAF checks against real servers started on port 0: a tokio-rustls HTTPS
-//! server with rcgen certificates (valid, expired, wrong host, untrusted CA), a plain
-//! HTTP redirector, and raw TCP servers that answer a legacy ClientHello with an alert,
-//! a ServerHello or a close.
+//! Real servers on port 0 for the TLS and WAF checks: a tokio-rustls HTTPS server
+//! with rcgen certificates (valid, expired, wrong host, untrusted CA), a plain HTTP
+//! redirector, and raw TCP servers that answer a legacy ClientHello with an alert, a
+//! ServerHello or a close. Shared by `tls` and `waf`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use harness::checks::tls::client_hello::{LegacyVersion, ServerAnswer};
-use harness::checks::tls::{self, TlsSettings};
+use harness::checks::tls::TlsSettings;
 use harness::endpoint::Endpoint;
-use harness::result::{Evidence, Verdict};
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-const HOST: &str = "app.test";
+pub const HOST: &str = "app.test";
 
 /// Aborts the server tasks when the test ends, even on panic.
-struct Servers(Vec<JoinHandle<()>>);
+pub struct Servers(pub Vec<JoinHandle<()>>);
 
 impl Drop for Servers {
     fn drop(&mut self) {
@@ -29,19 +27,19 @@ impl Drop for Servers {
     }
 }
 
-struct Pki {
+pub struct Pki {
     ca_pem: String,
     leaf: CertificateDer<'static>,
     key: PrivateKeyDer<'static>,
 }
 
-enum Leaf {
+pub enum Leaf {
     Valid,
     Expired,
     WrongHost,
 }
 
-fn pki(kind: Leaf) -> Pki {
+pub fn pki(kind: Leaf) -> Pki {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -74,13 +72,13 @@ fn pki(kind: Leaf) -> Pki {
     }
 }
 
-async fn listen() -> (TcpListener, SocketAddr) {
+pub async fn listen() -> (TcpListener, SocketAddr) {
     let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let a = l.local_addr().unwrap();
     (l, a)
 }
 
-async fn read_head<S: tokio::io::AsyncRead + Unpin>(s: &mut S) -> String {
+pub async fn read_head<S: tokio::io::AsyncRead + Unpin>(s: &mut S) -> String {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 1024];
     // Read the head, then the body (Content-Length), so closing never resets the
@@ -107,7 +105,7 @@ async fn read_head<S: tokio::io::AsyncRead + Unpin>(s: &mut S) -> String {
     String::from_utf8_lossy(&buf).into_owned()
 }
 
-fn https_server(l: TcpListener, pki: &Pki) -> JoinHandle<()> {
+pub fn https_server(l: TcpListener, pki: &Pki) -> JoinHandle<()> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
@@ -136,7 +134,7 @@ fn https_server(l: TcpListener, pki: &Pki) -> JoinHandle<()> {
     })
 }
 
-fn http_server(l: TcpListener, https_port: u16, redirect: bool) -> JoinHandle<()> {
+pub fn http_server(l: TcpListener, https_port: u16, redirect: bool) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             let Ok((mut tcp, _)) = l.accept().await else {
@@ -161,7 +159,7 @@ fn http_server(l: TcpListener, https_port: u16, redirect: bool) -> JoinHandle<()
 }
 
 /// Raw TCP server: reads the ClientHello and writes `answer` (empty = close).
-fn raw_server(l: TcpListener, answer: Vec<u8>) -> JoinHandle<()> {
+pub fn raw_server(l: TcpListener, answer: Vec<u8>) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             let Ok((mut tcp, _)) = l.accept().await else {
@@ -177,13 +175,13 @@ fn raw_server(l: TcpListener, answer: Vec<u8>) -> JoinHandle<()> {
     })
 }
 
-struct Setup {
-    endpoint: Endpoint,
+pub struct Setup {
+    pub endpoint: Endpoint,
     _servers: Servers,
     _ca: tempfile::NamedTempFile,
 }
 
-async fn setup(kind: Leaf, pass_ca: bool, redirect: bool) -> Setup {
+pub async fn setup(kind: Leaf, pass_ca: bool, redirect: bool) -> Setup {
     let pki = pki(kind);
     let (tl, ta) = listen().await;
     let (hl, ha) = listen().await;
@@ -210,156 +208,10 @@ async fn setup(kind: Leaf, pass_ca: bool, redirect: bool) -> Setup {
     }
 }
 
-fn settings() -> TlsSettings {
+pub fn settings() -> TlsSettings {
     TlsSettings {
         min_cert_days: 21,
         require_hsts: false,
         hsts_min_max_age: None,
     }
-}
-
-#[tokio::test]
-async fn healthy_tls_passes_with_evidence() {
-    let s = setup(Leaf::Valid, true, true).await;
-    let r = tls::check(&s.endpoint, &settings(), None).await;
-    assert_eq!(r.verdict, Verdict::Pass, "{} {:?}", r.summary, r.evidence);
-    let Evidence::Tls(e) = r.evidence else {
-        panic!("no TLS evidence")
-    };
-    assert_eq!(e.sans, vec![HOST.to_string()]);
-    assert_eq!(e.negotiated, "TLS 1.3");
-    assert!((88..=90).contains(&e.days_left), "{}", e.days_left);
-    assert_eq!(e.hsts_max_age, Some(63_072_000));
-    assert!(e.redirect.as_ref().unwrap().ok);
-    // rustls refuses a TLS 1.0/1.1 ClientHello with a fatal alert.
-    for p in &e.probes[..2] {
-        assert!(!p.accepted, "{p:?}");
-        assert!(p.detail.starts_with("fatal alert"), "{p:?}");
-    }
-    assert!(
-        e.probes[2].accepted && e.probes[3].accepted,
-        "{:?}",
-        e.probes
-    );
-}
-
-#[tokio::test]
-async fn untrusted_ca_fails_and_says_so() {
-    let s = setup(Leaf::Valid, false, true).await;
-    let r = tls::check(&s.endpoint, &settings(), None).await;
-    assert_eq!(r.verdict, Verdict::Fail);
-    assert!(r.summary.contains("not trusted"), "{}", r.summary);
-    assert!(r.summary.contains("--ca-file"), "{}", r.summary);
-}
-
-#[tokio::test]
-async fn expired_certificate_fails() {
-    let s = setup(Leaf::Expired, true, true).await;
-    let r = tls::check(&s.endpoint, &settings(), None).await;
-    assert_eq!(r.verdict, Verdict::Fail);
-    assert!(r.summary.contains("expired"), "{}", r.summary);
-    let Evidence::Tls(e) = r.evidence else {
-        panic!("no TLS evidence")
-    };
-    assert!(e.days_left < 0, "{}", e.days_left);
-}
-
-#[tokio::test]
-async fn wrong_host_fails() {
-    let s = setup(Leaf::WrongHost, true, true).await;
-    let r = tls::check(&s.endpoint, &settings(), None).await;
-    assert_eq!(r.verdict, Verdict::Fail);
-    assert!(r.summary.contains("host name"), "{}", r.summary);
-}
-
-#[tokio::test]
-async fn missing_redirect_fails() {
-    let s = setup(Leaf::Valid, true, false).await;
-    let r = tls::check(&s.endpoint, &settings(), None).await;
-    assert_eq!(r.verdict, Verdict::Fail);
-    assert!(r.summary.contains("expected 301/308"), "{}", r.summary);
-}
-
-async fn probe_raw(answer: Vec<u8>, v: LegacyVersion) -> ServerAnswer {
-    let (l, a) = listen().await;
-    let _servers = Servers(vec![raw_server(l, answer)]);
-    let e = Endpoint::new(
-        &format!("https://{HOST}:{}/", a.port()),
-        None,
-        &[format!("{HOST}:{}:127.0.0.1", a.port())],
-        None,
-    )
-    .unwrap();
-    tls::legacy::probe(&e, v, std::time::Duration::from_secs(5))
-        .await
-        .unwrap()
-}
-
-#[tokio::test]
-async fn legacy_probe_reads_alerts_hellos_and_closes() {
-    let alert = probe_raw(vec![21, 3, 1, 0, 2, 2, 40], LegacyVersion::Tls10).await;
-    assert_eq!(alert, ServerAnswer::Alert(2, 40));
-    let hello = vec![22, 3, 1, 0, 0x2a, 2, 0, 0, 0x26, 3, 1, 0, 0, 0, 0, 0];
-    let accepted = probe_raw(hello, LegacyVersion::Tls10).await;
-    assert!(accepted.accepted(LegacyVersion::Tls10), "{accepted:?}");
-    let closed = probe_raw(vec![], LegacyVersion::Tls11).await;
-    assert_eq!(closed, ServerAnswer::Closed);
-}
-
-fn waf_settings() -> harness::checks::waf::WafSettings {
-    harness::checks::waf::WafSettings {
-        block_status: 403,
-        rps: 400.0,
-        concurrency: 8,
-        alpha: 0.05,
-        timeout: std::time::Duration::from_secs(5),
-        expect: Default::default(),
-    }
-}
-
-fn print_waf(r: &harness::result::CheckResult) {
-    println!("WAF {}: {}", r.verdict, r.summary);
-    for w in &r.warnings {
-        println!("  warning: {w}");
-    }
-    if let Evidence::Waf(e) = &r.evidence {
-        for c in e.by_category.iter().chain(&e.cells) {
-            println!(
-                "  {:<20} {:<6} sent {:>4} blocked {:>4} passed {:>4} unresolved {:>3} CI [{:.3}, {:.3}]",
-                c.category,
-                c.placement,
-                c.sent,
-                c.blocked,
-                c.passed,
-                c.unresolved,
-                c.ci_low,
-                c.ci_high
-            );
-        }
-        for f in &e.false_positives {
-            println!("  false positive {}: {}", f.id, f.request);
-        }
-    }
-}
-
-/// An HTTPS app with no WAF in front (the `waf-off` situation): every attack reaches the
-/// app, so the check must FAIL with a 0% block rate; no WebACL associated → FAIL too.
-#[tokio::test]
-async fn no_waf_in_front_fails() {
-    let s = setup(Leaf::Valid, true, true).await;
-    let fast = harness::checks::waf::WafSettings {
-        rps: 2000.0,
-        ..waf_settings()
-    };
-    let r = harness::checks::waf::check(&s.endpoint, &fast, None).await;
-    print_waf(&r);
-    assert_eq!(r.verdict, Verdict::Fail, "{}", r.summary);
-    let Evidence::Waf(e) = &r.evidence else {
-        panic!("no WAF evidence")
-    };
-    assert_eq!(e.attacks_blocked, 0);
-    assert_eq!(e.unresolved, 0, "every request reached the app");
-    assert!(e.false_positives.is_empty());
-    let r = harness::checks::waf::check(&s.endpoint, &fast, Some(Ok(None))).await;
-    assert!(r.summary.contains("no WebACL"), "{}", r.summary);
 }

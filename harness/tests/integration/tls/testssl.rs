@@ -6,7 +6,7 @@
 //!   verdict under `cert-expired`.
 //!
 //! (The WAF calibration run that replaced the `#[ignore]`d print-out lives with the
-//! posture check it calibrates: `tests/waf_posture.rs`.)
+//! posture check it calibrates: `waf::posture`.)
 //!
 //! Everything here is deterministic (fixed certificates and `ssl_protocols`, a fixed
 //! corpus against fixed rules): P(wrong verdict) is 0 up to a broken machine, so no
@@ -20,8 +20,7 @@ use harness::checks::tls::{self, TlsSettings};
 use harness::result::{CheckResult, Evidence, Verdict};
 use harness::twin::{Fault, Twin, TwinSpec, Weights};
 
-#[path = "support/twin_util.rs"]
-mod twin_util;
+use crate::support::twin_util;
 
 /// testssl.sh's ids for the protocols we probe, by our labels.
 const PROTOCOL_IDS: [(&str, &str); 4] = [
@@ -113,6 +112,7 @@ fn our_probes(r: &CheckResult) -> BTreeMap<String, bool> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn testssl_agrees_with_the_tls_check_on_the_twin_edges() {
+    let _machine = crate::support::serial::twin().await;
     let image = twin_util::image().await;
     let tmp = tempfile::tempdir().unwrap();
     // (faults, our verdict, TLS 1.0/1.1 offered per testssl)

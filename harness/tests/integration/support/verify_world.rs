@@ -1,4 +1,4 @@
-//! The world of `tests/verify.rs`: moto seeded through `twin::seed`, two poem
+//! The world of the `verify`, `split` and `scale` tests: moto seeded through `twin::seed`, two poem
 //! backends on port 0 and a weighted TLS front standing in for the ALB.
 
 #![allow(dead_code)]
@@ -245,4 +245,19 @@ impl World {
         }
         a
     }
+}
+
+/// Exit code and, for errors, the message.
+pub async fn exit_of(args: Vec<String>) -> (i32, String) {
+    let cli = Cli::parse_from(args);
+    match harness::run_async(cli).await {
+        Ok(o) => (o.exit_code(), String::new()),
+        Err(e) => (e.exit_code(), e.to_string()),
+    }
+}
+
+/// Exit code and message of `harness verify` against a fresh world.
+pub async fn verify_in(spec: Spec, extra: &[&str]) -> (i32, String) {
+    let w = world(spec).await;
+    exit_of(w.args(extra)).await
 }

@@ -4,8 +4,7 @@
 //! and the workflows read, and the workflows pin actions by SHA, scope permissions per
 //! job and never overlap deploys.
 
-#[path = "support/infra.rs"]
-mod infra;
+use crate::support::infra;
 
 use infra::*;
 use std::process::Command;
@@ -254,8 +253,7 @@ fn is_pinned(uses: &str) -> bool {
             .is_some_and(|(_, r)| r.len() == 40 && r.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
-#[path = "support/workflow_gate.rs"]
-mod workflow_gate;
+use crate::support::workflow_gate;
 
 #[test]
 fn deploys_and_applies_run_only_from_main() {
@@ -374,8 +372,7 @@ fn action_runs_harness_gate_and_maps_its_exit_code() {
     );
 }
 
-#[path = "support/nightly_role.rs"]
-mod nightly_role;
+use crate::support::nightly_role;
 
 /// The nightly runs the gate under app-infra's gate role and reads the state with a
 /// role bootstrap declares, which reads that state object only.

@@ -1,12 +1,10 @@
 //! What the listener does not say, end to end in process against real moto and a real
-//! TLS front (the world of `tests/verify.rs`): weights changed during sampling make the
+//! TLS front (the world of `support/verify_world.rs`): weights changed during sampling make the
 //! split INCONCLUSIVE, `--path` picks the listener rule whose weights are judged,
 //! stickiness is read and reported, and `--changed-at` delays sampling.
 
-#[path = "support/twin_oc.rs"]
-mod twin_oc;
-#[path = "support/verify_world.rs"]
-mod verify_world;
+use crate::support::twin_oc;
+use crate::support::verify_world;
 
 use std::time::{Duration, Instant};
 
@@ -89,6 +87,7 @@ const SLOW: &[&str] = &["--checks", "split", "--rps", "200"];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn weights_changed_during_sampling_make_split_inconclusive() {
+    let _machine = crate::support::serial::world().await;
     let w = world(Spec::healthy()).await;
     // Control: the same run without a change passes.
     let t0 = Instant::now();
@@ -152,6 +151,7 @@ const PATH_BUDGET: u64 = 6_000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn path_picks_the_listener_rule() {
+    let _machine = crate::support::serial::world().await;
     // The world's α and margin (`support/verify_world.rs`).
     let (alpha, margin) = (0.05, Some(0.05));
     let pass = twin_oc::split_not_pass((50, 50), alpha, PATH_BUDGET, margin);
@@ -256,6 +256,7 @@ async fn path_picks_the_listener_rule() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stickiness_is_read_and_a_sticky_cookie_is_inconclusive() {
+    let _machine = crate::support::serial::world().await;
     let w = world(Spec::healthy()).await;
     let client = elb(&w).await;
     client
@@ -318,6 +319,7 @@ async fn stickiness_is_read_and_a_sticky_cookie_is_inconclusive() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changed_at_waits_for_the_settle_time_and_records_it() {
+    let _machine = crate::support::serial::world().await;
     let w = world(Spec::healthy()).await;
     let changed = time::OffsetDateTime::now_utc() - time::Duration::seconds(1);
     let at = changed

@@ -1,69 +1,19 @@
-//! `harness verify` end to end, in process: moto as the AWS control plane (seeded
-//! through `twin::seed`), two poem backends on port 0 answering as stable and canary,
-//! and a small weighted TLS front (tokio-rustls, rcgen CA) standing in for the ALB. The
+//! `harness verify`, `plan` and `gate` end to end, in process, against the moto world
+//! of `support/verify_world.rs`: moto as the AWS control plane (seeded through
+//! `twin::seed`), two poem backends on port 0 answering as stable and canary, and a
+//! small weighted TLS front (tokio-rustls, rcgen CA) standing in for the ALB. The
 //! front picks a backend per connection with the *real* weights it is given, which may
 //! differ from what the listener in moto says; the sampler opens a fresh connection per
-//! request, so every request is routed anew.
+//! request, so every request is routed anew. Here: exit codes of unreachable targets,
+//! bad configuration and failing AWS reads, `--plan`, and `harness gate`. The split's
+//! and scale's verdicts in the same world: `split`, `scale`.
 
-#[path = "support/verify_world.rs"]
-mod verify_world;
-
-use verify_world::*;
-
-/// Exit code and, for errors, the message.
-async fn exit_of(args: Vec<String>) -> (i32, String) {
-    let cli = Cli::parse_from(args);
-    match harness::run_async(cli).await {
-        Ok(o) => (o.exit_code(), String::new()),
-        Err(e) => (e.exit_code(), e.to_string()),
-    }
-}
-
-/// Exit code and message of `harness verify` against a fresh world.
-async fn verify_in(spec: Spec, extra: &[&str]) -> (i32, String) {
-    let w = world(spec).await;
-    exit_of(w.args(extra)).await
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn healthy_split_passes() {
-    let (code, msg) = verify_in(Spec::healthy(), &[]).await;
-    assert_eq!(code, 0, "{msg}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn weights_disagree_fails() {
-    let spec = Spec {
-        real: (50, 50),
-        ..Spec::healthy()
-    };
-    let (code, msg) = verify_in(spec, &[]).await;
-    assert_eq!(code, 1, "{msg}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn canary_at_weight_zero_still_running_fails() {
-    let spec = Spec {
-        listener: (100, 0),
-        real: (100, 0),
-        ..Spec::healthy()
-    };
-    let (code, msg) = verify_in(spec, &["--checks", "scale"]).await;
-    assert_eq!(code, 1, "{msg}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unattributed_responses_are_inconclusive() {
-    let spec = Spec {
-        headers: false,
-        ..Spec::healthy()
-    };
-    let (code, msg) = verify_in(spec, &["--checks", "scale"]).await;
-    assert_eq!(code, 3, "{msg}");
-}
+use crate::support::serial;
+use crate::support::verify_world::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_url_exits_4() {
+    let _world = serial::world().await;
     // A port nobody listens on (bound, read, closed).
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -96,6 +46,7 @@ async fn unreachable_url_exits_4() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_configuration_exits_2_with_one_line() {
+    let _world = serial::world().await;
     let w = world(Spec::healthy()).await;
     let one_line = |code: i32, msg: &str, needle: &str| {
         assert_eq!(code, 2, "case {needle}: {msg}");
@@ -195,6 +146,7 @@ fn relay_that_stops_moto(listener: TcpListener, to: u16, moto: MotoServer) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_aws_read_failing_after_sampling_keeps_the_report_and_exits_4() {
     use harness::result::Verdict;
+    let _world = serial::world().await;
     let w = world(Spec::healthy()).await;
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -260,6 +212,7 @@ async fn an_aws_read_failing_after_sampling_keeps_the_report_and_exits_4() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plan_reads_the_weights_and_judges_the_budget() {
+    let _world = serial::world().await;
     let w = world(Spec::healthy()).await;
     // 90/10 at ±5 points: an adequate budget, exit 0 and no report written.
     let (code, msg) = exit_of(w.args(&["--plan"])).await;
@@ -286,6 +239,7 @@ async fn plan_reads_the_weights_and_judges_the_budget() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gate_goes_on_what_was_requested_and_rolls_back_otherwise() {
     use harness::result::Verdict;
+    let _world = serial::world().await;
     let w = world(Spec::healthy()).await;
     let gate = |tags: (&str, &str), weights: (&str, &str)| {
         let mut a = w.args(&[

@@ -2,8 +2,10 @@
 //! HTTPS with attribution headers, the HTTP redirect, WAF blocks, the seeded listener
 //! weights, weight reloads changing the observed split, `twin up --env` / `twin
 //! weights` / `twin down`, and the missing-prerequisite error. Every twin is torn down
-//! by `stop` or `Drop`. Moving weights with a lag and `canary-starved`:
-//! `tests/twin_weights.rs`; the WAF rate rules: `tests/twin_waf_rate.rs`.
+//! by `stop` or `Drop`. Moving weights with a lag and `canary-starved`: `weights`; a
+//! killed harness leaves nothing behind: `orphans`; every twin test's chance of a wrong
+//! verdict: `operating_points`; the WAF rate rules: `waf::rate`. Twin tests hold
+//! `support::serial::twin` throughout.
 
 use std::collections::HashMap;
 use std::process::Command;
@@ -13,10 +15,13 @@ use harness::cli::Cli;
 use harness::twin::{Twin, TwinSpec, TwinState, Weights};
 use harness::{Error, run_async};
 
+mod operating_points;
+mod orphans;
+mod weights;
+
 const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
 
-#[path = "support/twin_util.rs"]
-mod twin_util;
+use crate::support::twin_util;
 
 use twin_util::{alive, canary_share, client, containers_of, image, listener_weights};
 
@@ -30,6 +35,7 @@ fn assert_gone(state: &TwinState) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twin_parts_answer_and_weights_reload() {
+    let _machine = crate::support::serial::twin().await;
     let spec = TwinSpec::healthy("90/10".parse::<Weights>().unwrap(), image().await);
     let t0 = Instant::now();
     let twin = Twin::start(spec).await.unwrap();
@@ -143,6 +149,7 @@ async fn twin_parts_answer_and_weights_reload() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twin_up_env_and_down_stop_everything() {
+    let _machine = crate::support::serial::twin().await;
     let image = image().await;
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("state");
@@ -317,6 +324,7 @@ async fn bad_weights_and_faults_are_usage_errors() {
 /// nginx found through its config path.
 #[tokio::test]
 async fn teardown_stops_only_what_the_twin_started() {
+    let _machine = crate::support::serial::world().await;
     let moto = harness::twin::moto::MotoServer::start().await.unwrap();
     let pid = moto.pid().unwrap();
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();

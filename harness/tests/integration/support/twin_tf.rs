@@ -1,9 +1,9 @@
 //! What the twin renders from Terraform (`harness::twin::terraform::Declared`), for
-//! `tests/terraform_contract.rs`: the twin must follow the stack, not its own constants.
+//! `infra::terraform`: the twin must follow the stack, not its own constants.
 
 #![allow(dead_code)]
 
-use crate::infra::*;
+use super::infra::*;
 
 /// The value of `local.NAME` in a stack, evaluated (locals may refer to each other).
 pub fn local_number(blocks: &[Block], name: &str) -> i64 {

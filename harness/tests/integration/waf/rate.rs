@@ -12,8 +12,7 @@ use harness::sample::{RequestSpec, SamplerConfig};
 use harness::twin::terraform::{Declared, GateScope};
 use harness::twin::{Twin, TwinSpec, Weights};
 
-#[path = "support/twin_util.rs"]
-mod twin_util;
+use crate::support::twin_util;
 
 use twin_util::{assert_declared_target_group, client, image};
 
@@ -29,6 +28,7 @@ use twin_util::{assert_declared_target_group, client, image};
 /// (they take well under 1 s), so the chance of a wrong outcome is < 1e-4.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waf_rate_rule_blocks_clients_not_the_gate() {
+    let _machine = crate::support::serial::twin().await;
     const SCALED_LIMIT: u64 = 40;
     const WINDOW_S: u64 = 10;
     const { assert!(SCALED_LIMIT < harness::checks::split::MIN_FIRST_LOOK) };
@@ -144,6 +144,7 @@ async fn send(
 /// asserted from the measured wall time, so no outcome here is left to chance.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_default_budget_the_gate_passes_and_a_plain_client_is_blocked() {
+    let _machine = crate::support::serial::twin().await;
     let declared = Declared::load_default().unwrap();
     let client_rule = declared.rate_rule("rate-limit-per-ip").unwrap().clone();
     let gate_rule = declared.rate_rule("rate-limit-gate").unwrap().clone();

@@ -10,10 +10,8 @@
 //! - the HTTPS listener forwards with `var.stable_weight` / `var.canary_weight`;
 //! - the workflows pin actions by SHA, scope permissions per job and never overlap.
 
-#[path = "support/infra.rs"]
-mod infra;
-#[path = "support/twin_tf.rs"]
-mod twin_tf;
+use crate::support::infra;
+use crate::support::twin_tf;
 
 use infra::*;
 use twin_tf::local_number;

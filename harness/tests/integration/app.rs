@@ -55,6 +55,7 @@ fn assert_attributed(resp: &reqwest::Response) {
 
 #[tokio::test]
 async fn app_image_serves_and_drains_on_sigterm() {
+    let _machine = crate::support::serial::twin().await;
     let image = ensure_app_image().await.expect("image builds");
     assert_eq!(image.name, APP_IMAGE_REPO);
 
@@ -192,6 +193,7 @@ async fn app_image_serves_and_drains_on_sigterm() {
 
 #[tokio::test]
 async fn bad_config_exits_2_with_one_line() {
+    let _machine = crate::support::serial::twin().await;
     let image = ensure_app_image().await.expect("image builds");
     let out = tokio::process::Command::new("docker")
         .args(["run", "--rm", "-e", "VARIANT=blue", &image.reference()])

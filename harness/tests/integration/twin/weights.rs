@@ -8,8 +8,7 @@ use std::time::{Duration, Instant};
 use harness::twin::{Fault, Twin, TwinSpec, Weights};
 use statrs::distribution::{Binomial, DiscreteCDF};
 
-#[path = "support/twin_util.rs"]
-mod twin_util;
+use crate::support::twin_util;
 
 use twin_util::{canary_share, client, image, listener_weights};
 
@@ -29,6 +28,7 @@ fn share_error_rate() -> f64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twin_weights_move_the_listener_at_once_and_the_edge_after_the_lag() {
+    let _machine = crate::support::serial::twin().await;
     // Two measurements, each wrong with the exact probability below: < 1e-4 in all.
     let err = share_error_rate();
     assert!(2.0 * err < 1e-4, "design error rate {err}");
@@ -87,6 +87,7 @@ async fn twin_weights_move_the_listener_at_once_and_the_edge_after_the_lag() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn canary_starved_gives_the_canary_no_traffic_at_listener_weight_1() {
+    let _machine = crate::support::serial::twin().await;
     // If the edge still sent 1 % to the canary, 0 canary responses in 2,000 would have
     // probability 0.99^2000 ≈ 1.9e-9 < 1e-4.
     const N: usize = 2_000;
@@ -126,6 +127,7 @@ async fn canary_starved_gives_the_canary_no_traffic_at_listener_weight_1() {
 async fn a_weight_change_during_the_run_gives_the_right_verdict() {
     use harness::checks::split::{SplitConfig, SplitMonitor};
     use harness::result::{Evidence, Verdict};
+    let _machine = crate::support::serial::twin().await;
     let design = SplitMonitor::new(SplitConfig {
         alpha: 0.001,
         max_requests: 60_000,

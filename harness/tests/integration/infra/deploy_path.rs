@@ -4,16 +4,10 @@
 //! shared-infra derives its zones from the region, the ECR lifecycle policy never
 //! expires an image the services run (simulated), the gate's role allows exactly the
 //! reads the harness makes, and the plan role may write only the state lock file.
-//! Also the machine setup's contract (`support/setup_contract.rs`): it never stops or
-//! kills anything and installs Python packages only into its own venvs.
 
-#[path = "support/infra.rs"]
-mod infra;
+use crate::support::infra;
 
 use infra::*;
-
-#[path = "support/setup_contract.rs"]
-mod setup_contract;
 
 /// The registrar's decisions (deregister on stop, reconcile = set difference) are
 /// tested in Python with fakes of the ECS and ELB clients; CI runs them through here.
@@ -296,16 +290,14 @@ fn shared_infra_zones_come_from_the_region_with_an_optional_override() {
     assert!(format!("{:?}", guard.body()).contains("precondition"));
 }
 
-#[path = "support/ecr_lifecycle.rs"]
-mod ecr_lifecycle;
+use crate::support::ecr_lifecycle;
 
 #[test]
 fn ecr_lifecycle_never_expires_what_the_services_run() {
     ecr_lifecycle::check();
 }
 
-#[path = "support/iam_contract.rs"]
-mod iam_contract;
+use crate::support::iam_contract;
 
 #[test]
 fn gate_role_allows_exactly_the_reads_the_harness_makes() {

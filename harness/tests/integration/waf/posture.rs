@@ -45,6 +45,7 @@ async fn local(dir: &std::path::Path, extra: &[&str]) -> (i32, RunResult) {
 /// the floor and the run FAILs with exit 1 — by construction, whatever the twin's rules.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn posture_runs_the_whole_corpus_on_the_twin() {
+    let _machine = crate::support::serial::twin().await;
     let tmp = tempfile::tempdir().unwrap();
     let (code, run) = local(&tmp.path().join("healthy"), &[]).await;
     let run_dir = std::fs::read_dir(tmp.path().join("healthy"))
@@ -160,8 +161,7 @@ async fn posture_runs_the_whole_corpus_on_the_twin() {
     assert_eq!(e.missed.len() as u64, e.overall.passed);
 }
 
-#[path = "support/twin_util.rs"]
-mod twin_util;
+use crate::support::twin_util;
 
 /// Runs `cmd` (a curl command from the report) through `sh` with the gate token in the
 /// environment and `-w` appended; returns `"STATUS X-VARIANT"`.
@@ -188,6 +188,7 @@ fn replay(cmd: &str, token: &str) -> String {
 async fn missed_attacks_replay_with_curl() {
     use harness::checks::waf_posture::{self, PostureSettings, curl::CurlContext};
     use harness::twin::{Twin, TwinSpec};
+    let _machine = crate::support::serial::twin().await;
     let spec = TwinSpec::healthy("90/10".parse().unwrap(), twin_util::image().await);
     let twin = Twin::start(spec).await.unwrap();
     let token = twin.verify_args().gate_token.unwrap().0;

@@ -1,4 +1,4 @@
-//! Shared by `tests/terraform_contract.rs` and `tests/workflow_contract.rs`: loading
+//! Shared by `infra::terraform`, `infra::workflow` and `infra::deploy_path`: loading
 //! the Terraform stacks (hcl-rs) and the workflows (serde_yaml_ng), and the helpers
 //! that read blocks, attributes, tags and the weight validation.
 

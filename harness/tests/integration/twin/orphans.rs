@@ -3,8 +3,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-#[path = "support/twin_util.rs"]
-mod twin_util;
+use crate::support::twin_util;
 
 use twin_util::{alive, children_named, image};
 
@@ -14,6 +13,7 @@ const HARNESS: &str = env!("CARGO_BIN_EXE_harness");
 /// its moto server or nginx behind: both are tied to it with a parent-death signal.
 #[tokio::test]
 async fn a_killed_harness_leaves_no_moto_or_nginx() {
+    let _machine = crate::support::serial::twin().await;
     let image = image().await;
     let reports = tempfile::tempdir().unwrap();
     let mut child = Command::new(HARNESS)

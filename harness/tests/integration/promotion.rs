@@ -1,12 +1,10 @@
 //! A whole promotion on the twin with the default checks, step by step and as
 //! `harness local --promotion-flow`: every healthy step goes, a starved or failing
 //! canary is stopped. Operating point and P(wrong verdict) per test below, computed in
-//! `support/twin_oc.rs` (table of all twin tests: `tests/twin_operating_points.rs`).
+//! `support/twin_oc.rs` (table of all twin tests: `twin::operating_points`).
 
-#[path = "support/local_run.rs"]
-mod local_run;
-#[path = "support/twin_oc.rs"]
-mod twin_oc;
+use crate::support::local_run;
+use crate::support::twin_oc;
 
 use clap::Parser;
 use harness::cli::Cli;
@@ -48,6 +46,7 @@ fn split_error_rates(stable: i64, canary: i64, starved: f64) -> (f64, f64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_promotion_step_passes_with_the_default_checks() {
     use Verdict::{NotApplicable as Na, Pass};
+    let _machine = crate::support::serial::twin().await;
     // (weights, expected verdicts of split, scale, health, tls, waf: the gate's default
     // checks, asserted below to be exactly these)
     let steps: [(&str, [Verdict; 5]); 5] = [
@@ -156,6 +155,7 @@ async fn every_promotion_step_passes_with_the_default_checks() {
 async fn promotion_flow_goes_and_rolls_back_a_failing_canary() {
     use harness::cli::Command;
     use harness::twin::promotion::{self, Flow};
+    let _machine = crate::support::serial::twin().await;
     for (s, c) in [(90, 10), (50, 50)] {
         let (healthy, _) = split_error_rates(s, c, 0.0);
         assert!(
