@@ -12,16 +12,14 @@ pub mod cli;
 pub mod config;
 pub mod endpoint;
 pub mod error;
-pub mod exit;
 pub mod gate;
-pub mod oc;
 pub mod report;
-pub mod result;
 pub mod run;
 pub mod sample;
-pub mod stats;
 pub mod twin;
 pub mod verify;
 
 pub use error::{Error, Result};
+/// The pure core (`harness-core`) at the paths the harness always had.
+pub use harness_core::{exit, oc, result, stats};
 pub use run::{Outcome, run, run_async};
