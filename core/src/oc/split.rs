@@ -3,7 +3,7 @@
 //! tell apart, and the requests it spends.
 //!
 //! Exact where the truth is one share throughout: the group-sequential recursion of
-//! [`group_sequential::operating`] on the monitor's own plan and calibrated level,
+//! [`group_sequential::operating`](crate::stats::group_sequential::operating) on the monitor's own plan and calibrated level,
 //! with the looks before [`SETTLE_S`] of sampling unable to stop (the settle rule of
 //! `checks::split`), and closed forms for weight 0/100 (PASS needs no zero-side hit up
 //! to the first look that may pass, found by running the real monitor on traffic with

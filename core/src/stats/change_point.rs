@@ -48,6 +48,13 @@
 //! ([`CHANGE_FALSE_ALARM`]) by Boole's inequality, for every `p` and every sample size,
 //! with no approximation. The bound is conservative (the scans are positively
 //! correlated); the simulations in the tests measure the actual rate.
+//!
+//! Why [`hypergeometric_tail`] is written out rather than statrs' `Hypergeometric`
+//! `cdf`/`sf`: those sum every term of the tail, each from three log-gamma calls,
+//! and return a tail through the mode by summing it directly; the scan evaluates this
+//! tail for every boundary at every look, so it sums from `s` outward by the ratio of
+//! consecutive terms, stops once they no longer count, and takes a tail through the
+//! mode as one minus the far one. The log-probability it starts from is statrs'.
 
 use statrs::function::factorial::ln_binomial;
 

@@ -15,6 +15,11 @@
 //!
 //! (tie correction: Lehmann 1975, *Nonparametrics*, §1.4). `U_c` counts the pairs in
 //! which the canary observation is larger, ties counting one half.
+//!
+//! Written out because statrs' `stats_tests::mannwhitneyu` takes the observations one
+//! by one: the sampler keeps histograms (a million responses are a few hundred
+//! buckets), and ranks by bucket are what the formula above needs. The normal tail is
+//! statrs'.
 
 use crate::result::HistogramBucket;
 

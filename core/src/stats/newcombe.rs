@@ -20,6 +20,9 @@
 //!   inside `[−1, 1]`, is defined at 0 errors (where Wald intervals collapse) and its
 //!   coverage is close to nominal down to small counts (Newcombe's Table III; checked
 //!   here by simulation).
+//!
+//! Written out because statrs has no score interval for a proportion or a difference
+//! of proportions; the normal quantile `z` comes from statrs.
 
 /// A Wilson score interval `[low, high]` for one proportion.
 pub fn wilson(x: u64, n: u64, z: f64) -> (f64, f64) {

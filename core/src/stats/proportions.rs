@@ -4,7 +4,16 @@
 //! * [`fisher_exact_greater`]: Fisher's exact test (Fisher 1935, *The Design of
 //!   Experiments*; Agresti 2002, *Categorical Data Analysis*, ch. 3). Conditional on
 //!   the margins, the canary error count is hypergeometric; the one-sided p-value is
-//!   `P(X ≥ a)`. It tests `p_canary > p_stable` with no tolerance.
+//!   `P(X ≥ a)`. It tests `p_canary > p_stable` with no tolerance. Computed by statrs as
+//!   the survival function of its `Hypergeometric` distribution, `sf(a − 1)`: the sum
+//!   of the tail terms from `a` up, O(errors). statrs' `stats_tests::fishers_exact`
+//!   (alternative "greater") gives the same p-value through the CDF of the
+//!   complementary cell, summing every term from 0 — O(responses) log-gamma calls per
+//!   test, which the health simulations (`checks::health::oc`) would pay thousands of
+//!   times — so the distribution's tail is called directly.
+//!
+//! The Agresti–Caffo test is written out here because statrs has no two-proportion
+//! test with a tolerance; its normal tail is statrs'.
 //! * [`agresti_caffo_greater`]: Wald z test of `p_canary − p_stable > δ` on the
 //!   Agresti–Caffo adjusted estimates (add one error and one success to each group;
 //!   Agresti & Caffo 2000, "Simple and effective confidence intervals for proportions
@@ -14,7 +23,7 @@
 //!   `z = (p̃_c − p̃_s − δ) / sqrt(p̃_c(1−p̃_c)/(n_c+2) + p̃_s(1−p̃_s)/(n_s+2))`,
 //!   `p̃ = (x + 1) / (n + 2)`, p-value `1 − Φ(z)`.
 
-use statrs::function::factorial::ln_binomial;
+use statrs::distribution::{DiscreteCDF, Hypergeometric};
 
 /// Outcome of a one-sided two-proportion test.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -27,25 +36,19 @@ pub struct ProportionTest {
 
 /// Fisher's exact one-sided p-value that group A (`a` of `n_a`) has a higher rate than
 /// group B (`b` of `n_b`): `P(X ≥ a)` for `X ~ Hypergeometric(N = n_a + n_b,
-/// K = a + b, draws = n_a)`.
+/// K = a + b, draws = n_a)`. 1 when either group is empty (no evidence).
 pub fn fisher_exact_greater(a: u64, n_a: u64, b: u64, n_b: u64) -> ProportionTest {
     let (a, b) = (a.min(n_a), b.min(n_b));
-    let n = n_a + n_b;
-    let k = a + b;
-    if n_a == 0 || n_b == 0 {
-        return ProportionTest {
-            statistic: a as f64,
-            p_value: 1.0,
-        };
-    }
-    let hi = k.min(n_a);
-    let ln_total = ln_binomial(n, n_a);
-    let p: f64 = (a..=hi)
-        .map(|x| (ln_binomial(k, x) + ln_binomial(n - k, n_a - x) - ln_total).exp())
-        .sum();
+    let p_value = match Hypergeometric::new(n_a + n_b, a + b, n_a) {
+        // P(X ≥ a) = P(X > a − 1); every count is ≥ 0.
+        Ok(h) if n_a > 0 && n_b > 0 && a > 0 => h.sf(a - 1),
+        // No evidence (an empty group), or a = 0: P(X ≥ 0) = 1. The parameters are
+        // valid by construction (a + b ≤ n_a + n_b).
+        _ => 1.0,
+    };
     ProportionTest {
         statistic: a as f64,
-        p_value: p.clamp(0.0, 1.0),
+        p_value: p_value.clamp(0.0, 1.0),
     }
 }
 

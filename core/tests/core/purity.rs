@@ -18,7 +18,13 @@ const ALLOWED: [&str; 8] = [
 
 /// Crates that would bring I/O into the core (matched as prefixes).
 const FORBIDDEN: [&str; 7] = [
-    "tokio", "aws-", "hyper", "reqwest", "rustls", "testcontainers", "futures",
+    "tokio",
+    "aws-",
+    "hyper",
+    "reqwest",
+    "rustls",
+    "testcontainers",
+    "futures",
 ];
 
 /// The dependency names of one `[…dependencies]` table of `Cargo.toml`.
@@ -57,6 +63,9 @@ fn dependencies_are_on_the_pure_allow_list() {
         );
     }
     // No target-specific or build dependencies sneak I/O in either.
-    assert!(!manifest.contains("[target."), "target-specific dependencies");
+    assert!(
+        !manifest.contains("[target."),
+        "target-specific dependencies"
+    );
     assert!(table(&manifest, "[build-dependencies]").is_empty());
 }

@@ -115,7 +115,7 @@ impl SplitMonitor {
         self.nominal
     }
 
-    /// Responses the one-shot design needs ([`FIXED_N_POWER`]; the zero-hit
+    /// Responses the one-shot design needs ([`FIXED_N_POWER`](stats::sample_size::FIXED_N_POWER); the zero-hit
     /// requirement for weight 0/100).
     pub fn fixed_n(&self) -> u64 {
         self.fixed_n

@@ -6,7 +6,7 @@
 //! default for every `{{ }}` in `.html` templates (the WAF corpus puts `<script>` into
 //! false positives), and the markup lives in `templates/*.html` where it reads as
 //! HTML, rather than inside Rust macros as with maud. The only unescaped insertions
-//! are the SVG plots, which [`svg`] builds with its own escaping.
+//! are the SVG plots, which `svg` builds with its own escaping.
 
 mod svg;
 mod view;

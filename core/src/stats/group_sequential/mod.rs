@@ -44,6 +44,9 @@
 //! level known to be valid as its lower end (at first the Bonferroni level), and
 //! bisection takes over when interpolation stalls on the steps of this discrete
 //! function.
+//!
+//! Written out because statrs has no group-sequential design; the binomial
+//! probabilities of each step are statrs'.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
