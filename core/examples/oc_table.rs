@@ -3,7 +3,7 @@
 //! monitors, so the output is the same on every run.
 //!
 //! Run: `cargo run -p harness-core --release --example oc_table`, then paste the output
-//! over the tables in README.md (`tests/stats_simulation.rs` checks that they match).
+//! over the tables in README.md (`tests/core/stats_simulation.rs` checks that they match).
 
 use std::process::ExitCode;
 

@@ -1,7 +1,7 @@
 //! Operating-characteristics tables: how often each check reaches each verdict in the
 //! situations it must tell apart, at the defaults, as Markdown for the README
 //! ("Operating characteristics"). One function per check returns its section; the
-//! `oc_table` example prints [`document`], and a test in `tests/stats_simulation.rs`
+//! `oc_table` example prints [`document`], and a test in `tests/core/stats_simulation.rs`
 //! regenerates the sections and compares them with the README.
 //!
 //! Regenerate: `cargo run -p harness-core --release --example oc_table`.

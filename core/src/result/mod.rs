@@ -7,17 +7,18 @@ mod evidence;
 mod posture;
 mod sample;
 mod split;
+mod tls;
 mod waf_gate;
 
 use serde::{Deserialize, Serialize};
 
 pub use evidence::{
     ChangePointEvidence, Evidence, FalsePositive, HealthBounds, HealthEvidence, LatencyComparison,
-    PathPoint, ProtocolProbe, QuantileShift, RedirectEvidence, ScaleEvidence, SplitEvidence,
-    TlsEvidence, WafCell, WafEvidence, WebAclInfo,
+    PathPoint, QuantileShift, ScaleEvidence, SplitEvidence, WafCell, WafEvidence, WebAclInfo,
 };
 pub use posture::{FloorOutcome, MissedAttack, PostureCell, PostureEvidence, PostureFloor};
 pub use sample::{HistogramBucket, LatencySummary, SampleSummary, VariantStats};
+pub use tls::{ProtocolProbe, RedirectEvidence, TlsEvidence};
 pub use waf_gate::{FalsePositiveRate, GateGroup, GateRow, ManagedGroupInfo};
 
 use crate::exit;

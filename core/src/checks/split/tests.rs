@@ -1,5 +1,5 @@
 //! Unit tests of the split monitor on hand-built summaries (the simulations are in
-//! `tests/stats_simulation.rs`).
+//! `tests/core/stats_simulation.rs`).
 
 use super::*;
 use crate::error::Error;

@@ -1,5 +1,5 @@
 //! The split verdict while the weights move (`checks::split::converge`) and the
-//! README's operating-characteristics table: part of the `stats_simulation` test binary.
+//! README's operating-characteristics table: part of the `stats_simulation` module of the `core` test binary.
 
 use super::*;
 

@@ -1,4 +1,4 @@
-//! Simulated sequential split runs, shared by `tests/stats_simulation.rs` and the
+//! Simulated sequential split runs, shared by `tests/core/stats_simulation.rs` and the
 //! `requests_to_verdict` benchmark example. Fast: one exact binomial draw per batch
 //! (inverse CDF of statrs' Binomial), not one draw per request.
 
