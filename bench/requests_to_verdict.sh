@@ -6,4 +6,4 @@
 # Usage: bench/requests_to_verdict.sh [runs-per-simulated-row]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-exec cargo run --quiet -p harness --example requests_to_verdict -- "${1:-1000}"
+exec cargo run --quiet -p harness-core --example requests_to_verdict -- "${1:-1000}"

@@ -157,6 +157,15 @@ pub fn one_line(err: &(dyn std::error::Error + 'static)) -> String {
 /// Result alias of the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// The core's one error kind, a rejected input, is a configuration error here too.
+impl From<harness_core::Error> for Error {
+    fn from(e: harness_core::Error) -> Self {
+        match e {
+            harness_core::Error::Config(m) => Error::Config(m),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

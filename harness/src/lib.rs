@@ -50,20 +50,18 @@ pub mod cmd;
 pub mod config;
 pub mod endpoint;
 pub mod error;
-pub mod exit;
 pub mod gate;
 #[cfg(test)]
 mod layout_tests;
-pub mod oc;
 pub mod outcome;
 pub mod report;
-pub mod result;
 pub mod run;
 pub mod sample;
-pub mod stats;
 pub mod twin;
 pub mod verify;
 
 pub use error::{Error, Result};
+/// The pure core (`harness-core`) at the paths the harness always had.
+pub use harness_core::{exit, oc, result, stats};
 pub use outcome::Outcome;
 pub use run::{run, run_async};

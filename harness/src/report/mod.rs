@@ -1,24 +1,20 @@
-//! Reports: pure renders of one [`crate::result::RunResult`] (JSON, JUnit, Markdown,
-//! HTML), the index of all runs, and the edge that writes them to a run folder.
+//! Reports: the pure renders of one [`crate::result::RunResult`] (JSON, JUnit,
+//! Markdown, HTML, terminal text) come from the core crate (`harness_core::report`)
+//! and are re-exported here; this module adds the index of all runs and the edge that
+//! writes them to a run folder.
 //!
 //! Every renderer is a function `&RunResult -> String` with no clock, environment or
 //! randomness, so the same `report.json` always renders to the same bytes (snapshot
 //! tested, and `harness report` reproduces what `verify` wrote). Only [`write`] touches
 //! the disk and only [`write_run`] reads `$GITHUB_STEP_SUMMARY`.
 
-#[doc(hidden)]
-pub mod fixtures;
-pub mod html;
 pub mod index;
-pub mod json;
-pub mod junit;
-pub mod markdown;
-mod posture;
 #[cfg(test)]
-mod posture_snapshot_tests;
+mod io_tests;
+#[cfg(test)]
+mod posture_fixture_tests;
 #[cfg(test)]
 mod snapshot_tests;
-pub(crate) mod text;
 pub mod write;
 
 use std::path::{Path, PathBuf};
@@ -26,6 +22,7 @@ use std::path::{Path, PathBuf};
 use crate::error::Result;
 use crate::result::RunResult;
 
+pub use harness_core::report::{fixtures, html, json, junit, markdown, text};
 pub use index::IndexEntry;
 pub use write::{refresh_index, run_folder_name, write_run_to};
 

@@ -1,63 +1,13 @@
-//! Snapshot tests of every renderer (JSON, JUnit, Markdown, HTML, terminal text, runs
-//! index) on every verdict state: the PASS, FAIL, INCONCLUSIVE and ERROR runs and the
-//! run with NOT_APPLICABLE checks ([`fixtures::every_state`]).
-//! Snapshots live in `snapshots/` beside this file; review changes with
-//! `cargo insta review` (or `INSTA_UPDATE=always` and read the diff).
+//! Snapshot test of the runs index (`index.html` of the report folder) over every
+//! verdict state ([`fixtures::every_state`]). The renderers of one run are snapshot
+//! tested in the core crate (`harness_core::report`). Snapshots live in `snapshots/`
+//! beside this file; review changes with `cargo insta review`.
 
-use super::{fixtures, html, index, json, junit, markdown, text};
-use crate::result::{RunResult, Verdict};
-
-fn fixtures() -> Vec<(&'static str, RunResult)> {
-    let runs = fixtures::every_state();
-    // Every state reaches every renderer through some check of these runs.
-    for v in Verdict::ALL {
-        assert!(
-            runs.iter()
-                .any(|(_, r)| r.checks.iter().any(|c| c.verdict == v)),
-            "no fixture shows {v}"
-        );
-    }
-    runs
-}
-
-#[test]
-fn json_snapshots() {
-    for (name, run) in fixtures() {
-        insta::assert_snapshot!(format!("json_{name}"), json::render(&run));
-    }
-}
-
-#[test]
-fn junit_snapshots() {
-    for (name, run) in fixtures() {
-        insta::assert_snapshot!(format!("junit_{name}"), junit::render(&run));
-    }
-}
-
-#[test]
-fn markdown_snapshots() {
-    for (name, run) in fixtures() {
-        insta::assert_snapshot!(format!("markdown_{name}"), markdown::render(&run));
-    }
-}
-
-#[test]
-fn html_snapshots() {
-    for (name, run) in fixtures() {
-        insta::assert_snapshot!(format!("html_{name}"), html::render(&run));
-    }
-}
-
-#[test]
-fn text_summary_snapshots() {
-    for (name, run) in fixtures() {
-        insta::assert_snapshot!(format!("text_{name}"), text::run_summary(&run));
-    }
-}
+use super::{fixtures, index};
 
 #[test]
 fn index_snapshot() {
-    let entries: Vec<index::IndexEntry> = fixtures()
+    let entries: Vec<index::IndexEntry> = fixtures::every_state()
         .iter()
         .enumerate()
         .map(|(i, (name, run))| {
@@ -67,12 +17,4 @@ fn index_snapshot() {
         })
         .collect();
     insta::assert_snapshot!("index", index::render(&entries));
-}
-
-#[test]
-fn renders_are_deterministic() {
-    for (_, run) in fixtures() {
-        assert_eq!(html::render(&run), html::render(&run.clone()));
-        assert_eq!(junit::render(&run), junit::render(&run.clone()));
-    }
 }

@@ -161,7 +161,7 @@ pub fn plan(cfg: &VerifyConfig, weights: Option<(i64, i64)>) -> (Vec<CheckPlan>,
         });
     }
     if cfg.runs(CheckName::Split) {
-        problem = monitor.err();
+        problem = monitor.err().map(Error::from);
     }
     (out, problem)
 }
