@@ -25,9 +25,12 @@
 //!   the gate at each step, [`twin::promotion`]).
 //! - `report` re-renders a run's reports from its `report.json`.
 //!
-//! Supporting modules: [`stats`] (the statistics the checks decide with: pure
-//! functions of numbers), [`oc`] (the operating-characteristics tables of the README,
-//! by simulation).
+//! The pure core is a crate of its own, `harness-core` (no async runtime, AWS SDK or
+//! network): [`stats`] (the statistics the checks decide with), [`result`] (the result
+//! model), [`exit`], [`oc`] (the README's operating-characteristics tables, by
+//! simulation), the split and health decisions (re-exported as [`checks::split`] and
+//! [`checks::health`]) and the report renderers (re-exported in [`report`]). This crate
+//! re-exports them at the paths it always had and does the I/O around them.
 //!
 //! Data flow of a verification: config → aws (truth) → sample (aggregates) → checks
 //! (verdicts) → result → report. The checks `tls`, `waf` and `waf-posture` send their

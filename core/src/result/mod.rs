@@ -17,7 +17,10 @@ pub use evidence::{
     PathPoint, QuantileShift, ScaleEvidence, SplitEvidence, WafCell, WafEvidence, WebAclInfo,
 };
 pub use posture::{FloorOutcome, MissedAttack, PostureCell, PostureEvidence, PostureFloor};
-pub use sample::{HistogramBucket, LatencySummary, SampleSummary, VariantStats};
+pub use sample::{
+    HISTOGRAM_BUCKET_RATIO, HISTOGRAM_FIRST_BUCKET_US, HistogramBucket, LatencySummary,
+    SampleSummary, VariantStats,
+};
 pub use tls::{ProtocolProbe, RedirectEvidence, TlsEvidence};
 pub use waf_gate::{FalsePositiveRate, GateGroup, GateRow, ManagedGroupInfo};
 

@@ -20,6 +20,23 @@ pub struct LatencySummary {
     pub mean_ms: f64,
 }
 
+/// Upper bound of the first bucket of the sampler's latency histograms, in microseconds.
+pub const HISTOGRAM_FIRST_BUCKET_US: u64 = 50;
+
+/// Ratio between neighbouring bucket bounds of the sampler's latency histograms:
+/// 2^(1/32), thirty-two buckets per doubling (2.2 % wide).
+///
+/// Why so fine: health bounds each quantile by bucket edges (`U_c − L_s`, see
+/// `checks::health`), so a bucket costs its whole width `(r − 1)·Q` against a
+/// tolerance of `max(50 ms, 20 %·Q)`. With √2 buckets (41 % wide) a canary identical
+/// to stable could never be shown within tolerance once a quantile passed ≈ 120 ms
+/// (`0.414·Q > max(50, 0.2·Q)`): health stayed INCONCLUSIVE and the gate rolled back
+/// every healthy deployment seen from a distant runner or with a slow app. At
+/// 2^(1/32) the grid costs 4.4 % of `Q` in all (one bucket on each side), leaving most
+/// of the 20 % to sampling error (2^(1/16) left too little at 90/10: a canary equal
+/// to stable at a 150 ms median PASSed 0.979 of simulated runs, 0.990 at 2^(1/32)).
+pub const HISTOGRAM_BUCKET_RATIO: f64 = 1.021_897_148_654_116_7;
+
 /// One bucket of a latency histogram: `count` responses with latency in
 /// `(previous upper, upper_ms]`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]

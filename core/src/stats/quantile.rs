@@ -103,7 +103,7 @@ pub const GRID_SLACK: f64 = 1e-3;
 /// The ratio of a geometric (log-spaced) bucket grid, when `bounds` (positive, finite;
 /// any order) lie on one: the smallest ratio of neighbours, provided every
 /// neighbouring ratio is an integer power of it (within 1 % in the exponent). The
-/// sampler exports such a grid (ratio √2); `None` for any other.
+/// sampler exports such a grid (ratio 2^(1/32)); `None` for any other.
 pub fn geometric_ratio(bounds: &[f64]) -> Option<f64> {
     let mut b: Vec<f64> = bounds
         .iter()
@@ -254,7 +254,7 @@ mod tests {
     }
 
     /// Coverage by simulation: lognormal latencies (median 20 ms, σ = 0.5) binned on
-    /// √2 buckets as the sampler exports them; 4,000 runs per case. A bound with true
+    /// √2 buckets (a coarser grid than the sampler's 2^(1/32)); 4,000 runs per case. A bound with true
     /// miss rate exactly a = 0.05 exceeds a + 4σ = 0.0638 with probability < 1e-4.
     #[test]
     fn coverage_by_simulation() {

@@ -2,7 +2,7 @@
 //! `--help` text. Parsing only: no I/O happens here; [`crate::run`] dispatches.
 //!
 //! `verify`'s options come in groups ([`options`]); each command flattens the groups
-//! that mean something for it ([`parse`]), so `local`, whose target is the twin it
+//! that mean something for it (`parse`), so `local`, whose target is the twin it
 //! builds, offers no target or AWS flag.
 
 pub mod options;
@@ -50,7 +50,7 @@ pub enum Command {
 /// Inputs of `harness verify`. Flags win over `--config`, which wins over `--tf-outputs`.
 ///
 /// A flat struct that the rest of the harness reads and builds; on the command line its
-/// options come from the groups of [`options`] (see [`parse`]), where each one's
+/// options come from the groups of [`options`] (see `parse`), where each one's
 /// `--help` text lives.
 #[derive(Debug, Clone, Default)]
 pub struct VerifyArgs {
@@ -155,7 +155,7 @@ impl std::fmt::Debug for GateToken {
 
 /// Inputs of `harness local`: the twin's shape and the verification options that
 /// apply to a twin (no target or AWS options: the twin is the target). On the command
-/// line see [`parse`].
+/// line see `parse`.
 #[derive(Debug, Clone)]
 pub struct LocalArgs {
     /// Weights as STABLE/CANARY (`--weights`, default 90/10).

@@ -7,7 +7,10 @@ use std::time::Duration;
 use canary_contract::Variant;
 use hdrhistogram::Histogram;
 
-use crate::result::{HistogramBucket, LatencySummary, SampleSummary, VariantStats};
+use crate::result::{
+    HISTOGRAM_BUCKET_RATIO, HISTOGRAM_FIRST_BUCKET_US, HistogramBucket, LatencySummary,
+    SampleSummary, VariantStats,
+};
 
 /// Header naming the release (image tag) that answered; from the shared contract.
 pub use canary_contract::HEADER_RELEASE as RELEASE_HEADER;
@@ -19,10 +22,6 @@ pub use canary_contract::HEADER_VARIANT as VARIANT_HEADER;
 const MAX_LATENCY_US: u64 = 3_600_000_000;
 /// Significant decimal digits kept by the HDR histograms (0.1 % resolution).
 const SIGNIFICANT_DIGITS: u8 = 3;
-/// Upper bound of the first exported histogram bucket, in microseconds.
-const FIRST_BUCKET_US: u64 = 50;
-/// Ratio between consecutive exported bucket bounds (√2: two buckets per doubling).
-const BUCKET_RATIO: f64 = std::f64::consts::SQRT_2;
 /// Distinct transport error messages kept for the report.
 const MAX_ERROR_EXAMPLES: usize = 5;
 
@@ -127,7 +126,7 @@ impl VariantAcc {
         let histogram = if h.is_empty() {
             Vec::new()
         } else {
-            h.iter_log(FIRST_BUCKET_US, BUCKET_RATIO)
+            h.iter_log(HISTOGRAM_FIRST_BUCKET_US, HISTOGRAM_BUCKET_RATIO)
                 .filter(|v| v.count_since_last_iteration() > 0)
                 .map(|v| HistogramBucket {
                     upper_ms: ms(v.value_iterated_to()),

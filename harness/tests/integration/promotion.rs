@@ -19,7 +19,7 @@ use local_run::{local, verdict_of};
 /// hit of the weight-0 side, and the healthy edge routes none (nginx `down`). A starved canary at 99/1
 /// is FAILed with certainty (no canary response at a nominal share). Health on the
 /// healthy twin (no 5xx) misses PASS at 90/10 and 50/50 with probability ≤ 1e-4 when a
-/// share π ≥ 0.9864 of the requests comes back within 35 ms (2.0e-7 at π = 0.99, measured;
+/// share π ≥ 0.9864 of the requests comes back within 48 ms (2.0e-7 at π = 0.99, measured;
 /// distribution-free order-statistic bound, `health::equal_pass`); at 99/1 it is
 /// NOT_APPLICABLE unless the canary is "shown worse" on latency, which a canary equal to
 /// stable is with probability ≤ 6.3e-5 (`twin_oc::health_na_99_1_miss`, exact for any
@@ -147,7 +147,7 @@ async fn every_promotion_step_passes_with_the_default_checks() {
 /// 90/10 and 3.0e-9 at 50/50 (recomputed and asserted below), at 100/0 only on a
 /// canary hit the healthy edge never routes. Health on the healthy twin at 90/10 and
 /// 50/50 misses PASS with probability ≤ 1e-4 while π ≥ 0.9864 of the requests come back
-/// within 35 ms, as in `every_promotion_step_passes_with_the_default_checks`; TLS, WAF
+/// within 48 ms, as in `every_promotion_step_passes_with_the_default_checks`; TLS, WAF
 /// and rollout are deterministic. The canary-errors miss chance is bounded by
 /// `twin_oc::canary_errors_not_fail` (9.6e-120) and asserted below 1e-4 before the twin is
 /// driven.

@@ -10,8 +10,9 @@
 //! ([`super::bounds::shift_bounds`]). `L_s ≥ 0`, so `U_c < floor` suffices. `U_c` is the
 //! upper edge of the histogram bucket holding the canary's order statistic of rank
 //! `r = upper_rank(n_c, q, α/6)` ([`crate::stats::quantile::upper_rank`]). The sampler's
-//! buckets grow by √2 (`sample::accumulator`, HDR values within 0.1 %), so a latency
-//! `x ≤` [`HEADROOM_MS`] `= floor / (√2 · 1.01)` lands in a bucket whose upper edge is
+//! buckets grow by `r =` [`HISTOGRAM_BUCKET_RATIO`] (2^(1/32), `sample::accumulator`,
+//! HDR values within 0.1 %), so a latency
+//! `x ≤` [`HEADROOM_MS`] `= floor / (r · 1.01)` lands in a bucket whose upper edge is
 //! below the floor. Hence the sub-test is Within whenever at least `r` of the `n_c`
 //! canary latencies are `≤` [`HEADROOM_MS`]. With independent latencies, each `≤`
 //! [`HEADROOM_MS`] with probability `π`, that count is `Bin(n_c, π)`, so
@@ -46,14 +47,16 @@ use statrs::distribution::{Binomial, DiscreteCDF};
 
 use super::QUANTILES;
 use super::plan::SUB_TESTS;
+use crate::result::HISTOGRAM_BUCKET_RATIO;
 use crate::stats::quantile::upper_rank;
 
-/// Ratio of neighbouring histogram bucket bounds (√2, `sample::accumulator`) with 1 %
-/// for HDR's recording resolution (0.1 %) and the iteration's rounding.
-pub const BUCKET_GROWTH_BOUND: f64 = std::f64::consts::SQRT_2 * 1.01;
+/// Ratio of neighbouring histogram bucket bounds ([`HISTOGRAM_BUCKET_RATIO`],
+/// `sample::accumulator`) with 1 % for HDR's recording resolution (0.1 %) and the
+/// iteration's rounding.
+pub const BUCKET_GROWTH_BOUND: f64 = HISTOGRAM_BUCKET_RATIO * 1.01;
 
 /// Latency below which a canary response cannot push `U_c` over the default latency
-/// floor ([`super::DEFAULT_LATENCY_TOLERANCE_MS`]` / `[`BUCKET_GROWTH_BOUND`] = 35.0 ms).
+/// floor ([`super::DEFAULT_LATENCY_TOLERANCE_MS`]` / `[`BUCKET_GROWTH_BOUND`] = 48.4 ms).
 pub const HEADROOM_MS: f64 = super::DEFAULT_LATENCY_TOLERANCE_MS / BUCKET_GROWTH_BOUND;
 
 /// `P(Bin(n_c, π) < r)`: the chance that the canary's `q` sub-test is not Within at
@@ -108,8 +111,8 @@ mod tests {
 
     #[test]
     fn headroom_is_below_the_floor_after_a_bucket() {
-        assert!((HEADROOM_MS - 35.005).abs() < 1e-3, "{HEADROOM_MS}");
-        const { assert!(HEADROOM_MS * std::f64::consts::SQRT_2 * 1.001 < 50.0) };
+        assert!((HEADROOM_MS - 48.444).abs() < 1e-3, "{HEADROOM_MS}");
+        const { assert!(HEADROOM_MS * HISTOGRAM_BUCKET_RATIO * 1.001 < 50.0) };
     }
 
     #[test]
@@ -131,7 +134,7 @@ mod tests {
 
     #[test]
     fn miss_matches_simulated_order_statistics() {
-        // Latencies uniform on [0, 35/π] ms: P(x ≤ 35 ms) = π. Count runs where fewer
+        // Latencies uniform on [0, h/π] ms, h the headroom: P(x ≤ h) = π. Count runs where fewer
         // than r of n lie within the headroom (the event bounded), against the bound.
         let (n, pi, alpha, runs) = (300u64, 0.99, 0.01, 20_000u32);
         let r = upper_rank(n, 0.95, alpha / 6.0).unwrap();

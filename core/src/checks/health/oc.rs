@@ -6,8 +6,8 @@
 //! `~ Bin(N, c/(s+c))`; of those a share `edge` fail at the edge without `x-variant`
 //! (counted as unattributed 502); 5xx among the attributed responses `~ Bin(n, p)`;
 //! latencies lognormal (median `m`, log-sd [`SIGMA`]), the canary's scaled by a factor
-//! and shifted by a constant, binned on the sampler's √2 buckets from 0.05 ms
-//! (`sample::accumulator`), drawn as one multinomial ([`crate::stats::sampling`]).
+//! and shifted by a constant, binned on the sampler's buckets (ratio
+//! [`HISTOGRAM_BUCKET_RATIO`] from 0.05 ms, `sample::accumulator`), drawn as one multinomial ([`crate::stats::sampling`]).
 //! The whole budget is sampled (`verify` may stop earlier once health has its
 //! planned sample; see [`super::plan`]).
 
@@ -17,7 +17,9 @@ use statrs::distribution::{ContinuousCDF, LogNormal};
 
 use super::{Applicability, HealthConfig, applicability, evaluate};
 use crate::checks::split::DEFAULT_MAX_REQUESTS;
-use crate::result::{HistogramBucket, SampleSummary, Verdict};
+use crate::result::{
+    HISTOGRAM_BUCKET_RATIO, HISTOGRAM_FIRST_BUCKET_US, HistogramBucket, SampleSummary, Verdict,
+};
 use crate::stats::sampling::{binomial, multinomial};
 
 /// Runs per table cell.
@@ -69,6 +71,14 @@ impl Scenario {
             canary_shift_ms: 0.0,
         }
     }
+
+    /// Whether the canary is stable's equal (a column judged by P(PASS)).
+    pub fn is_healthy(&self) -> bool {
+        self.canary_error == self.stable_error
+            && self.canary_edge_error == 0.0
+            && self.canary_factor == 1.0
+            && self.canary_shift_ms == 0.0
+    }
 }
 
 /// Verdict counts of one cell.
@@ -93,9 +103,15 @@ impl Tally {
     }
 }
 
-/// The sampler's bucket bounds (ms): 0.05 · √2^k.
+/// Buckets simulated: up to 0.05 ms · r^800 ≈ 1,700 s, past any latency simulated.
+const EDGES: i32 = 800;
+
+/// The sampler's bucket bounds (ms): 0.05 · r^k, r = [`HISTOGRAM_BUCKET_RATIO`].
 fn edges() -> Vec<f64> {
-    (0..64).map(|k| 0.05 * 2f64.sqrt().powi(k)).collect()
+    let first_ms = HISTOGRAM_FIRST_BUCKET_US as f64 / 1000.0;
+    (0..EDGES)
+        .map(|k| first_ms * HISTOGRAM_BUCKET_RATIO.powi(k))
+        .collect()
 }
 
 fn bucket_probs(median_ms: f64, factor: f64, shift_ms: f64, edges: &[f64]) -> Vec<f64> {
@@ -194,7 +210,7 @@ pub fn simulate(
 }
 
 /// The columns of the table after the plan: (header, scenario).
-pub fn scenarios() -> [(&'static str, Scenario); 5] {
+pub fn scenarios() -> [(&'static str, Scenario); 6] {
     let h = Scenario::healthy(20.0);
     [
         ("canary = stable (0.1 % 5xx, median 20 ms)", h),
@@ -225,6 +241,10 @@ pub fn scenarios() -> [(&'static str, Scenario); 5] {
                 canary_factor: 2.0,
                 ..Scenario::healthy(100.0)
             },
+        ),
+        (
+            "canary = stable (0.1 % 5xx, median 150 ms)",
+            Scenario::healthy(150.0),
         ),
     ]
 }
@@ -302,7 +322,7 @@ pub fn table_markdown_from(rows: &[Row], budget: u64, alpha: f64) -> String {
     for (name, _) in scenarios() {
         out += &format!(" {name} |");
     }
-    out += "\n|---|---|---|---|---|---|---|---|\n";
+    out += &format!("\n|{}\n", "---|".repeat(3 + scenarios().len()));
     for r in rows {
         out += &format!(
             "| {}/{} | {} | {} |",
@@ -311,8 +331,8 @@ pub fn table_markdown_from(rows: &[Row], budget: u64, alpha: f64) -> String {
             plan_cell(r.before),
             plan_cell(r.at_healthy_rate)
         );
-        for (j, t) in r.tallies.iter().enumerate() {
-            if j == 0 {
+        for (t, (_, sc)) in r.tallies.iter().zip(scenarios()) {
+            if sc.is_healthy() {
                 out += &format!(" {:.4} / {:.4} |", t.rate(t.pass), t.rate(t.not_applicable));
             } else {
                 out += &format!(" {:.4} / {:.4} |", 1.0 - t.rate(t.pass), t.rate(t.fail));

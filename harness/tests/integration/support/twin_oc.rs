@@ -21,7 +21,7 @@ pub const TWIN_ALPHA: f64 = 0.001;
 /// earlier, once split and health have their samples).
 pub const TWIN_BUDGET: u64 = 60_000;
 /// Share π of the twin's loopback requests answered within [`equal_pass::HEADROOM_MS`]
-/// (35 ms) that the table's health figures assume. Measured on the shared 2-core
+/// (48 ms) that the table's health figures assume. Measured on the shared 2-core
 /// machine with several builds running: the healthy twin's stable p99 was 33.6 ms
 /// (`faults.rs`, 11,898 requests), so π ≥ 0.99 there; π falls as the load rises, and
 /// below [`coverage_needed`] (0.9864 at α = 0.001) the figures no longer hold.
@@ -85,7 +85,7 @@ pub fn canary_range(w: (i64, i64), alpha: f64, budget: u64) -> std::ops::RangeIn
     n_c..=budget
 }
 
-/// P(health ≠ PASS | canary = stable, no 5xx, no edge errors, P(latency ≤ 35 ms) ≥
+/// P(health ≠ PASS | canary = stable, no 5xx, no edge errors, P(latency ≤ 48 ms) ≥
 /// `coverage`), the largest over every canary sample size the run can stop at
 /// ([`equal_pass::miss_bound`]). The 5xx sub-test is Within with certainty there (0 of
 /// n_c ≥ the plan's zero-count bound).
@@ -128,14 +128,14 @@ pub fn canary_errors_not_fail(w: (i64, i64), alpha: f64, budget: u64) -> f64 {
 
 /// P(health ≠ FAIL) under `canary-slow` (every canary `GET /` 250 ms slower): the
 /// canary's median lower bound sits in a bucket whose lower edge is at least
-/// 250 / (√2·1.01) = 175 ms, so the median shift's lower bound exceeds
+/// 250 / (2^(1/32)·1.01) = 242 ms, so the median shift's lower bound exceeds
 /// max(50 ms, 20 % of stable's upper bound) as soon as stable's median order statistic
-/// of the upper rank is within 35 ms (its bucket's upper edge is then below 50 ms) ([`equal_pass::HEADROOM_MS`]): P(not FAIL) ≤ P(Bin(n_s, π) < r) with
+/// of the upper rank is within 48 ms (its bucket's upper edge is then below 50 ms) ([`equal_pass::HEADROOM_MS`]): P(not FAIL) ≤ P(Bin(n_s, π) < r) with
 /// r stable's upper rank for the median, the largest over the stable sizes the run can
 /// stop at (from the plan's to the budget).
 pub fn canary_slow_not_fail(w: (i64, i64), alpha: f64, budget: u64, coverage: f64) -> f64 {
-    // Canary's lower edge ≥ 175 ms; stable's upper edge < 50 ms once its median order
-    // statistic is within 35 ms; the lower bound of the shift then beats the FAIL
+    // Canary's lower edge ≥ 242 ms; stable's upper edge < 50 ms once its median order
+    // statistic is within 48 ms; the lower bound of the shift then beats the FAIL
     // tolerance max(50, 0.2 · 50).
     let tol = health::DEFAULT_LATENCY_TOLERANCE_MS;
     let floor = 250.0 / equal_pass::BUCKET_GROWTH_BOUND;
