@@ -226,6 +226,12 @@ impl Endpoint {
     }
 }
 
+/// The crypto provider used by every connection and probe (aws-lc-rs, rustls's
+/// default): here because the sampler and the TLS check both reach the target.
+pub fn provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
+    std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -42,9 +42,9 @@
 //! report renderers are pure.
 //!
 //! Dependencies between the top-level modules form a DAG, and so do the concern
-//! folders of [`twin`] (checked by the `layout_tests` unit tests), except three that
-//! still point against the flow: [`aws`]'s ACM reader and the sampler use
-//! `checks::tls::cert`, and [`config`] uses `checks::split` and `checks::waf_posture`.
+//! folders of [`twin`] (checked by the `layout_tests` unit tests), except one that
+//! still points against the flow: [`config`] uses `checks::split` (its defaults) and
+//! `checks::waf_posture` (posture floors are validated against the attack corpus).
 
 pub mod aws;
 pub mod checks;

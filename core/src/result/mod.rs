@@ -21,7 +21,7 @@ pub use sample::{
     HISTOGRAM_BUCKET_RATIO, HISTOGRAM_FIRST_BUCKET_US, HistogramBucket, LatencySummary,
     SampleSummary, VariantStats,
 };
-pub use tls::{ProtocolProbe, RedirectEvidence, TlsEvidence};
+pub use tls::{ProtocolProbe, RedirectEvidence, TlsEvidence, rfc3339};
 pub use waf_gate::{FalsePositiveRate, GateGroup, GateRow, ManagedGroupInfo};
 
 use crate::exit;

@@ -83,3 +83,15 @@ pub struct TlsEvidence {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acm_sha256: Option<String>,
 }
+
+/// RFC 3339 form of a Unix time (UTC), as the TLS evidence records certificate dates
+/// (the served leaf's and ACM's `NotAfter`); the number itself when out of range.
+pub fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| unix.to_string())
+}

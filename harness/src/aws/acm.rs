@@ -35,7 +35,7 @@ pub async fn certificate(sdk: &aws_config::SdkConfig, arn: &str) -> Result<AcmCe
     let mut acm = AcmCertificate {
         not_after: detail
             .and_then(|c| c.not_after())
-            .map(|t| crate::checks::tls::cert::rfc3339(t.secs())),
+            .map(|t| crate::result::rfc3339(t.secs())),
         serial: detail.and_then(|c| c.serial()).and_then(normalize_serial),
         ..AcmCertificate::default()
     };

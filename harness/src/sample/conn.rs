@@ -70,7 +70,7 @@ impl Target {
     ) -> Result<Self> {
         let host = endpoint.host().to_string();
         let port = endpoint.port();
-        let provider = crate::checks::tls::cert::provider();
+        let provider = crate::endpoint::provider();
         let config = rustls::ClientConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()
             .map_err(|e| Error::failed("building the TLS client config", e))?

@@ -35,7 +35,7 @@ async fn recording_server(pki: &Pki) -> (SocketAddr, Arc<AtomicUsize>, Seen) {
             .collect::<std::result::Result<_, _>>()
             .unwrap();
     let key = PrivateKeyDer::from_pem_slice(pki.key_pem.as_bytes()).unwrap();
-    let config = rustls::ServerConfig::builder_with_provider(crate::checks::tls::cert::provider())
+    let config = rustls::ServerConfig::builder_with_provider(crate::endpoint::provider())
         .with_safe_default_protocol_versions()
         .unwrap()
         .with_no_client_auth()

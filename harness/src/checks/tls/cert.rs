@@ -49,10 +49,7 @@ pub struct Handshake {
     pub negotiated: String,
 }
 
-/// The crypto provider used by every probe (aws-lc-rs, rustls's default).
-pub fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::aws_lc_rs::default_provider())
-}
+pub use crate::endpoint::provider;
 
 #[derive(Debug)]
 struct Recording {
@@ -226,16 +223,7 @@ pub fn parse_leaf(der: &[u8]) -> Option<LeafInfo> {
     })
 }
 
-/// RFC 3339 form of a Unix time (UTC).
-pub fn rfc3339(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| unix.to_string())
-}
+pub use crate::result::rfc3339;
 
 #[cfg(test)]
 mod tests {
