@@ -42,15 +42,16 @@
 //! report renderers are pure.
 //!
 //! Dependencies between the top-level modules form a DAG, and so do the concern
-//! folders of [`twin`] (checked by the `layout_tests` unit tests), except one that
-//! still points against the flow: [`config`] uses `checks::split` (its defaults) and
-//! `checks::waf_posture` (posture floors are validated against the attack corpus).
+//! folders of [`twin`] (checked by the `layout_tests` unit tests). The attack and
+//! benign corpora are data of their own ([`corpus`]): the WAF checks send them and
+//! [`config`] validates the posture floors against their categories.
 
 pub mod aws;
 pub mod checks;
 pub mod cli;
 pub mod cmd;
 pub mod config;
+pub mod corpus;
 pub mod endpoint;
 pub mod error;
 pub mod gate;

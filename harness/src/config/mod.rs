@@ -14,17 +14,19 @@ use crate::error::{Error, Result};
 
 mod command_line;
 pub mod input;
+mod posture_floors;
 mod sources;
 mod validate;
 
 use input::Extras;
+pub use posture_floors::PostureFloors;
 
 use sources::{FileConfig, TfOutputs, read_tf_outputs, read_toml};
 #[cfg(test)]
 use sources::{parse_tf_outputs, parse_toml};
 
 /// Significance level, margin and request budget: the split check's defaults.
-pub use crate::checks::split::{
+pub use harness_core::checks::split::{
     DEFAULT_ALPHA, DEFAULT_LEAK_MARGIN, DEFAULT_MARGIN, DEFAULT_MAX_REQUESTS,
 };
 /// Default requests in flight: modest, this may be production.
@@ -71,14 +73,14 @@ impl CheckName {
     ];
 
     /// Name as used on the command line and in reports.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             CheckName::Split => "split",
             CheckName::Scale => "scale",
             CheckName::Health => "health",
             CheckName::Tls => "tls",
             CheckName::Waf => "waf",
-            CheckName::WafPosture => crate::checks::waf_posture::NAME,
+            CheckName::WafPosture => "waf-posture",
         }
     }
 
@@ -135,7 +137,7 @@ pub struct VerifyConfig {
     /// Whether the checks were named (`--checks` or `checks` in `--config`).
     pub checks_named: bool,
     /// Opt-in floors of the waf-posture check.
-    pub waf_floors: crate::checks::waf_posture::PostureFloors,
+    pub waf_floors: PostureFloors,
     /// Significance level.
     pub alpha: f64,
     /// Equivalence margin.
@@ -247,7 +249,7 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
         ),
         checks: Vec::new(),
         checks_named: !checks_given.is_empty(),
-        waf_floors: crate::checks::waf_posture::PostureFloors::merge(
+        waf_floors: PostureFloors::merge(
             (args.waf_min_block_rate, &args.waf_category_floors),
             (file.waf_min_block_rate, file.waf_category_floors),
         )?,

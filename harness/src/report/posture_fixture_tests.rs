@@ -7,8 +7,8 @@
 
 use std::time::Duration;
 
-use crate::checks::waf::corpus::{Encoding, Placement, Probe};
 use crate::checks::waf_posture::{Answer, PostureFloors, PostureSettings, curl, judge};
+use crate::corpus::{Encoding, Placement, Probe};
 use crate::report::{fixtures, json};
 use crate::sample::RequestSpec;
 

@@ -37,9 +37,7 @@ pub(crate) async fn check(cfg: &VerifyConfig, endpoint: &Endpoint) -> CheckResul
 
 /// The `--plan` line: the corpus size and the wall time it takes at `--rps`.
 pub(crate) fn plan_line(cfg: &VerifyConfig) -> CheckPlan {
-    let n = crate::checks::waf::corpus::attacks()
-        .map(|a| a.len() as u64)
-        .ok();
+    let n = crate::corpus::attacks().map(|a| a.len() as u64).ok();
     let floors = &cfg.waf_floors;
     CheckPlan {
         check: waf_posture::NAME.into(),

@@ -21,7 +21,9 @@
 //! ALB for that. How strong a WAF is (the attack corpus) is the posture tier's question.
 
 pub mod classify;
-pub mod corpus;
+/// The corpora, a top-level module (config validates posture floors against its
+/// categories), at the path the checks always used.
+pub use crate::corpus;
 pub mod gate;
 pub mod metrics;
 pub mod send;

@@ -5,8 +5,8 @@
 //! from squashing `../`; `--data-binary` sends the body byte for byte. The gate token
 //! is never written out: the command reads it from `$HARNESS_GATE_TOKEN`.
 
-use crate::checks::waf::corpus::Probe;
 use crate::config::input::shell_quote;
+use crate::corpus::Probe;
 use crate::endpoint::Endpoint;
 use crate::sample::{GATE_TOKEN_ENV, RequestSpec};
 
@@ -88,7 +88,7 @@ pub fn command(ctx: &CurlContext, probe: &Probe) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checks::waf::corpus::{Encoding, Placement};
+    use crate::corpus::{Encoding, Placement};
 
     /// Splits a command line as a POSIX shell does for the quoting [`shell_quote`]
     /// produces: words separated by spaces, `'…'` literal, `\'` an escaped quote.
@@ -175,7 +175,7 @@ mod tests {
             base: "https://app.example.com".into(),
             ..Default::default()
         };
-        for p in crate::checks::waf::corpus::attacks().unwrap() {
+        for p in crate::corpus::attacks().unwrap() {
             let cmd = command(&ctx, &p);
             assert_eq!(shell_words(&cmd), args(&ctx, &p), "{}", p.id);
         }

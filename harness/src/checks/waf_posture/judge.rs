@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{Answer, MAX_UNRESOLVED_SHARE, NAME, Outcome, PostureSettings, classify, curl};
-use crate::checks::waf::corpus::Probe;
+use crate::corpus::Probe;
 use crate::result::{
     CheckResult, Evidence, FloorOutcome, MissedAttack, PostureCell, PostureEvidence, PostureFloor,
     Verdict,

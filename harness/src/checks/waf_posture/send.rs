@@ -15,7 +15,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::{Answer, PostureSettings, WAF_RULE_HEADER};
-use crate::checks::waf::corpus::Probe;
+use crate::corpus::Probe;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::sample::MIN_RPS;

@@ -2,7 +2,7 @@
 //! straddled (values from the exact Clopper–Pearson interval), rate-limited answers,
 //! and the error rate of the floor rule computed exactly.
 use super::*;
-use crate::checks::waf::corpus::{Encoding, Placement, Probe};
+use crate::corpus::{Encoding, Placement, Probe};
 use crate::result::FloorOutcome;
 
 fn settings(overall: Option<f64>, cats: &[(&str, f64)]) -> PostureSettings {

@@ -2,7 +2,9 @@
 //! data file (`harness/corpus/attacks/<category>.toml`) listing payloads and the
 //! placements and encodings that apply; [`attacks`] expands payload × placement ×
 //! encoding into concrete requests. The files are embedded with `include_str!` so the
-//! binary is self-contained. Pure: no I/O.
+//! binary is self-contained. Pure: no I/O. A top-level module rather than part of
+//! `checks::waf`: the checks send it, and config validates posture floors against its
+//! categories, so both depend on it and neither on the other.
 //!
 //! The corpus is a yardstick: its files say what an attacker sends, never which WAF
 //! blocks what. Nothing is removed from it to make a measured rate look better; the
@@ -25,7 +27,7 @@ const _: () = assert!(MIN_ATTACK_REQUESTS >= 650, "issue #13: at least 650");
 
 macro_rules! attack_files {
     ($($name:literal),* $(,)?) => {
-        [$(($name, include_str!(concat!("../../../../corpus/attacks/", $name, ".toml")))),*]
+        [$(($name, include_str!(concat!("../../corpus/attacks/", $name, ".toml")))),*]
     };
 }
 
@@ -49,7 +51,7 @@ const ATTACK_FILES: [(&str, &str); 15] = attack_files![
 ];
 
 /// The embedded benign corpus.
-const BENIGN_FILE: &str = include_str!("../../../../corpus/benign.toml");
+const BENIGN_FILE: &str = include_str!("../../corpus/benign.toml");
 
 /// Name of the query/form/JSON/XML/multipart parameter that carries a payload.
 pub const PARAM: &str = "q";
