@@ -76,7 +76,7 @@ fn binomial(n: u64, p: f64, rng: &mut StdRng) -> u64 {
 
 /// What one simulated run ended with.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Outcome {
+pub struct SimOutcome {
     /// Final verdict.
     pub verdict: Verdict,
     /// Requests sent until the monitor stopped.
@@ -89,7 +89,7 @@ pub fn run(
     schedule: &Schedule,
     rate: f64,
     rng: &mut StdRng,
-) -> Result<Outcome> {
+) -> Result<SimOutcome> {
     let mut monitor = SplitMonitor::new(config.clone())?;
     let mut s = SampleSummary::default();
     loop {
@@ -107,7 +107,7 @@ pub fn run(
         }
     }
     let result = monitor.finish(&s);
-    Ok(Outcome {
+    Ok(SimOutcome {
         verdict: result.verdict,
         requests: s.requests,
     })

@@ -135,7 +135,7 @@ pub fn split_row(weights: (i64, i64), from: (i64, i64), runs: u64, seed: u64) ->
     let monitor = SplitMonitor::new(config.clone())?;
     let band = monitor.band();
     let p0 = band.center;
-    let deterministic = |truth: f64| -> Result<sim::Outcome> {
+    let deterministic = |truth: f64| -> Result<sim::SimOutcome> {
         sim::run(
             &config,
             &Schedule::constant(truth),

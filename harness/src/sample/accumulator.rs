@@ -53,7 +53,7 @@ impl Attribution {
 
 /// What happened to one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub enum RequestOutcome {
     /// A complete response.
     Response {
         /// HTTP status.
@@ -187,10 +187,10 @@ impl Accumulator {
     }
 
     /// Records one request's outcome.
-    pub fn record(&mut self, outcome: Outcome) {
+    pub fn record(&mut self, outcome: RequestOutcome) {
         self.requests += 1;
         match outcome {
-            Outcome::Response {
+            RequestOutcome::Response {
                 status,
                 attribution,
                 latency,
@@ -199,8 +199,8 @@ impl Accumulator {
                 Attribution::Canary(r) => self.canary.record(status, r, latency),
                 Attribution::Unattributed => *self.unattributed.entry(status).or_default() += 1,
             },
-            Outcome::Timeout => self.timeouts += 1,
-            Outcome::TransportError(msg) => {
+            RequestOutcome::Timeout => self.timeouts += 1,
+            RequestOutcome::TransportError(msg) => {
                 self.transport_errors += 1;
                 if self.error_examples.len() < MAX_ERROR_EXAMPLES
                     && !self.error_examples.contains(&msg)
@@ -235,8 +235,8 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn resp(status: u16, a: Attribution, ms: u64) -> Outcome {
-        Outcome::Response {
+    fn resp(status: u16, a: Attribution, ms: u64) -> RequestOutcome {
+        RequestOutcome::Response {
             status,
             attribution: a,
             latency: Duration::from_millis(ms),
@@ -269,9 +269,9 @@ mod tests {
         acc.record(resp(200, Attribution::Stable(Some("v1".into())), 10));
         acc.record(resp(503, Attribution::Canary(Some("v2".into())), 20));
         acc.record(resp(403, Attribution::Unattributed, 1));
-        acc.record(Outcome::Timeout);
-        acc.record(Outcome::TransportError("refused".into()));
-        acc.record(Outcome::TransportError("refused".into()));
+        acc.record(RequestOutcome::Timeout);
+        acc.record(RequestOutcome::TransportError("refused".into()));
+        acc.record(RequestOutcome::TransportError("refused".into()));
         let s = acc.summary(Duration::from_secs(1));
         assert_eq!(s.requests, 6);
         assert_eq!(s.stable.responses, 1);
@@ -290,7 +290,7 @@ mod tests {
         fn histogram_accounts_for_every_response(lat in prop::collection::vec(0u64..5_000_000, 1..300)) {
             let mut acc = Accumulator::new();
             for us in &lat {
-                acc.record(Outcome::Response {
+                acc.record(RequestOutcome::Response {
                     status: 200,
                     attribution: Attribution::Stable(None),
                     latency: Duration::from_micros(*us),

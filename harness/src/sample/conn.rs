@@ -16,7 +16,7 @@ use rustls_pki_types::ServerName;
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 
-use super::accumulator::{Attribution, Outcome, RELEASE_HEADER, VARIANT_HEADER};
+use super::accumulator::{Attribution, RELEASE_HEADER, RequestOutcome, VARIANT_HEADER};
 use super::request::RequestSpec;
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
@@ -160,23 +160,23 @@ impl Slot {
 
     /// Sends one `GET` and reads the whole body, within the per-request timeout
     /// (connect included).
-    pub(crate) async fn request(&mut self) -> Outcome {
+    pub(crate) async fn request(&mut self) -> RequestOutcome {
         let sent = Instant::now();
         let timeout = self.target.timeout;
         match tokio::time::timeout(timeout, self.exchange(sent)).await {
             Ok(Ok(outcome)) => outcome,
             Ok(Err(msg)) => {
                 self.sender = None;
-                Outcome::TransportError(msg.replace('\n', " "))
+                RequestOutcome::TransportError(msg.replace('\n', " "))
             }
             Err(_) => {
                 self.sender = None;
-                Outcome::Timeout
+                RequestOutcome::Timeout
             }
         }
     }
 
-    async fn exchange(&mut self, sent: Instant) -> std::result::Result<Outcome, String> {
+    async fn exchange(&mut self, sent: Instant) -> std::result::Result<RequestOutcome, String> {
         // A kept connection the server has closed (keep-alive limit, idle timeout) is
         // replaced before the request is written, so it costs no failed request.
         let kept = match self.sender.take() {
@@ -211,7 +211,7 @@ impl Slot {
         if !self.fresh {
             self.sender = Some(sender);
         }
-        Ok(Outcome::Response {
+        Ok(RequestOutcome::Response {
             status,
             attribution,
             latency: sent.elapsed(),

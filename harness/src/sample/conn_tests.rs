@@ -105,9 +105,9 @@ fn issue() -> Pki {
     Pki::issue(HOST, CertProfile::Valid).unwrap()
 }
 
-fn assert_canary(outcome: &Outcome) {
+fn assert_canary(outcome: &RequestOutcome) {
     match outcome {
-        Outcome::Response {
+        RequestOutcome::Response {
             status: 200,
             attribution: Attribution::Canary(Some(release)),
             ..
@@ -158,14 +158,14 @@ async fn refused_and_untrusted_are_transport_errors() {
     let pki = issue();
     let mut slot = Slot::new(target(&pki, vec![closed_addr()]), 0, false);
     match slot.request().await {
-        Outcome::TransportError(msg) => assert!(msg.contains("refused"), "{msg}"),
+        RequestOutcome::TransportError(msg) => assert!(msg.contains("refused"), "{msg}"),
         other => panic!("{other:?}"),
     }
     // A server whose certificate another CA issued is never trusted.
     let (addr, _) = server(&pki).await;
     let mut slot = Slot::new(target(&issue(), vec![addr]), 0, false);
     match slot.request().await {
-        Outcome::TransportError(msg) => {
+        RequestOutcome::TransportError(msg) => {
             assert!(msg.contains("certificate"), "{msg}");
             assert!(!msg.contains('\n'));
         }

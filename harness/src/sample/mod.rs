@@ -10,7 +10,7 @@ mod rate;
 mod request;
 mod runner;
 
-pub use accumulator::{Accumulator, Attribution, Outcome, RELEASE_HEADER, VARIANT_HEADER};
+pub use accumulator::{Accumulator, Attribution, RELEASE_HEADER, RequestOutcome, VARIANT_HEADER};
 pub use config::SamplerConfig;
 pub use rate::MIN_RPS;
 pub use request::{GATE_TOKEN_ENV, GATE_TOKEN_HEADER, RESERVED_HEADERS, RequestSpec};

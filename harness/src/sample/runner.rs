@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::accumulator::{Accumulator, Outcome};
+use super::accumulator::{Accumulator, RequestOutcome};
 use super::config::SamplerConfig;
 use super::conn::{Slot, Target};
 use super::rate::{MIN_RPS, RateCap};
@@ -41,7 +41,7 @@ pub async fn sample(
     // `max_requests`; outcomes come back over a channel to this task, the only one
     // that touches the aggregates.
     let tickets = Arc::new(AtomicU64::new(0));
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Outcome>(cfg.concurrency.max(16) * 4);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<RequestOutcome>(cfg.concurrency.max(16) * 4);
     let mut workers = tokio::task::JoinSet::new();
     let slots = cfg
         .concurrency

@@ -15,7 +15,7 @@ pub const RATE_LIMITED_STATUS: u16 = 429;
 
 /// Outcome of one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum WafOutcome {
     /// The WAF answered with its block status.
     Blocked,
     /// The app answered.
@@ -25,11 +25,11 @@ pub enum Outcome {
 }
 
 /// Classifies a response: `status` is `None` for a transport error or timeout.
-pub fn classify(status: Option<u16>, attributed: bool, block_status: u16) -> Outcome {
+pub fn classify(status: Option<u16>, attributed: bool, block_status: u16) -> WafOutcome {
     match status {
-        _ if attributed => Outcome::Passed,
-        Some(s) if s == block_status => Outcome::Blocked,
-        _ => Outcome::Unresolved,
+        _ if attributed => WafOutcome::Passed,
+        Some(s) if s == block_status => WafOutcome::Blocked,
+        _ => WafOutcome::Unresolved,
     }
 }
 
@@ -39,18 +39,18 @@ mod tests {
 
     #[test]
     fn the_three_outcomes() {
-        assert_eq!(classify(Some(403), false, 403), Outcome::Blocked);
-        assert_eq!(classify(Some(200), true, 403), Outcome::Passed);
+        assert_eq!(classify(Some(403), false, 403), WafOutcome::Blocked);
+        assert_eq!(classify(Some(200), true, 403), WafOutcome::Passed);
         // The app itself answering 403 is not the WAF.
-        assert_eq!(classify(Some(403), true, 403), Outcome::Passed);
-        assert_eq!(classify(Some(404), true, 403), Outcome::Passed);
+        assert_eq!(classify(Some(403), true, 403), WafOutcome::Passed);
+        assert_eq!(classify(Some(404), true, 403), WafOutcome::Passed);
         // A block page with 200 (GoTestWAF #198), an edge 502, a timeout, a 429.
-        assert_eq!(classify(Some(200), false, 403), Outcome::Unresolved);
-        assert_eq!(classify(Some(502), false, 403), Outcome::Unresolved);
-        assert_eq!(classify(None, false, 403), Outcome::Unresolved);
-        assert_eq!(classify(Some(429), false, 403), Outcome::Unresolved);
+        assert_eq!(classify(Some(200), false, 403), WafOutcome::Unresolved);
+        assert_eq!(classify(Some(502), false, 403), WafOutcome::Unresolved);
+        assert_eq!(classify(None, false, 403), WafOutcome::Unresolved);
+        assert_eq!(classify(Some(429), false, 403), WafOutcome::Unresolved);
         // A configured block status.
-        assert_eq!(classify(Some(406), false, 406), Outcome::Blocked);
-        assert_eq!(classify(Some(403), false, 406), Outcome::Unresolved);
+        assert_eq!(classify(Some(406), false, 406), WafOutcome::Blocked);
+        assert_eq!(classify(Some(403), false, 406), WafOutcome::Unresolved);
     }
 }

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::classify::Outcome;
+use super::classify::WafOutcome;
 use crate::result::WafCell;
 
 /// Two-sided (1 − `alpha`) Clopper–Pearson interval as `(low, high)`.
@@ -31,12 +31,12 @@ pub struct Tally {
 
 impl Tally {
     /// Adds one outcome.
-    pub fn add(&mut self, o: Outcome) {
+    pub fn add(&mut self, o: WafOutcome) {
         self.sent += 1;
         match o {
-            Outcome::Blocked => self.blocked += 1,
-            Outcome::Passed => self.passed += 1,
-            Outcome::Unresolved => self.unresolved += 1,
+            WafOutcome::Blocked => self.blocked += 1,
+            WafOutcome::Passed => self.passed += 1,
+            WafOutcome::Unresolved => self.unresolved += 1,
         }
     }
 
@@ -73,7 +73,7 @@ impl Tally {
 /// Groups outcomes by (category, placement) and by category (placement `"*"`).
 pub fn cells<'a, I>(outcomes: I, alpha: f64) -> (Vec<WafCell>, Vec<WafCell>)
 where
-    I: IntoIterator<Item = (&'a str, &'a str, Outcome)>,
+    I: IntoIterator<Item = (&'a str, &'a str, WafOutcome)>,
 {
     let mut by_cell: BTreeMap<(&str, &str), Tally> = BTreeMap::new();
     let mut by_cat: BTreeMap<&str, Tally> = BTreeMap::new();
@@ -137,10 +137,10 @@ mod tests {
     #[test]
     fn groups_by_cell_and_category() {
         let data = [
-            ("sqli", "query", Outcome::Blocked),
-            ("sqli", "query", Outcome::Passed),
-            ("sqli", "json", Outcome::Blocked),
-            ("xss", "query", Outcome::Unresolved),
+            ("sqli", "query", WafOutcome::Blocked),
+            ("sqli", "query", WafOutcome::Passed),
+            ("sqli", "json", WafOutcome::Blocked),
+            ("xss", "query", WafOutcome::Unresolved),
         ];
         let (cells, cats) = cells(data.iter().copied(), 0.05);
         assert_eq!(cells.len(), 3);

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Answer, MAX_UNRESOLVED_SHARE, NAME, Outcome, PostureSettings, classify, curl};
+use super::{Answer, MAX_UNRESOLVED_SHARE, NAME, PostureOutcome, PostureSettings, classify, curl};
 use crate::corpus::Probe;
 use crate::result::{
     CheckResult, Evidence, FloorOutcome, MissedAttack, PostureCell, PostureEvidence, PostureFloor,
@@ -28,13 +28,13 @@ pub struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, o: Outcome) {
+    fn add(&mut self, o: PostureOutcome) {
         self.sent += 1;
         match o {
-            Outcome::Blocked => self.blocked += 1,
-            Outcome::Passed => self.passed += 1,
-            Outcome::RateLimited => self.rate_limited += 1,
-            Outcome::Unresolved => self.unresolved += 1,
+            PostureOutcome::Blocked => self.blocked += 1,
+            PostureOutcome::Passed => self.passed += 1,
+            PostureOutcome::RateLimited => self.rate_limited += 1,
+            PostureOutcome::Unresolved => self.unresolved += 1,
         }
     }
 
@@ -110,7 +110,7 @@ pub fn judge(settings: &PostureSettings, attacks: &[Probe], answers: &[Answer]) 
         {
             g.entry(key).or_default().add(o);
         }
-        if o == Outcome::Passed {
+        if o == PostureOutcome::Passed {
             missed.push(MissedAttack {
                 id: p.id.clone(),
                 status: a.status.unwrap_or_default(),

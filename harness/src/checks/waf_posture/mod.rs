@@ -84,7 +84,7 @@ pub struct Answer {
 
 /// What one answer means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub enum PostureOutcome {
     /// The WAF answered with its block status.
     Blocked,
     /// The app answered: the attack got through.
@@ -97,12 +97,12 @@ pub enum Outcome {
 
 /// Classifies an answer (pure). The app's attribution wins; a 429 naming a WAF rule
 /// is a rate limit, never a block, even when 429 is the configured block status.
-pub fn classify(a: &Answer, block_status: u16) -> Outcome {
+pub fn classify(a: &Answer, block_status: u16) -> PostureOutcome {
     match a.status {
-        _ if a.attributed => Outcome::Passed,
-        Some(RATE_LIMITED_STATUS) if a.waf_rule => Outcome::RateLimited,
-        Some(s) if s == block_status => Outcome::Blocked,
-        _ => Outcome::Unresolved,
+        _ if a.attributed => PostureOutcome::Passed,
+        Some(RATE_LIMITED_STATUS) if a.waf_rule => PostureOutcome::RateLimited,
+        Some(s) if s == block_status => PostureOutcome::Blocked,
+        _ => PostureOutcome::Unresolved,
     }
 }
 

@@ -138,14 +138,14 @@ fn rate_limited_answers_are_never_blocks() {
     // Even when the configured block status is 429.
     let mut s = settings(None, &[]);
     s.block_status = 429;
-    assert_eq!(classify(&LIMITED, 429), Outcome::RateLimited);
-    assert_eq!(classify(&LIMITED, 403), Outcome::RateLimited);
+    assert_eq!(classify(&LIMITED, 429), PostureOutcome::RateLimited);
+    assert_eq!(classify(&LIMITED, 403), PostureOutcome::RateLimited);
     let plain_429 = Answer {
         waf_rule: false,
         ..LIMITED
     };
-    assert_eq!(classify(&plain_429, 429), Outcome::Blocked);
-    assert_eq!(classify(&PASS, 403), Outcome::Passed);
+    assert_eq!(classify(&plain_429, 429), PostureOutcome::Blocked);
+    assert_eq!(classify(&PASS, 403), PostureOutcome::Passed);
     // 10 of 100 rate-limited (> 5%): INCONCLUSIVE, a warning says why.
     let probes: Vec<Probe> = (0..100).map(|i| probe("sqli", i)).collect();
     let answers: Vec<Answer> = (0..100)
