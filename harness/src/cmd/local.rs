@@ -40,7 +40,7 @@ async fn probe(twin: &Twin) -> Result<String> {
         .client_builder()?
         .timeout(std::time::Duration::from_secs(5))
         .build()
-        .map_err(|e| Error::Runtime(format!("http client: {e}")))?;
+        .map_err(|e| Error::failed("http client", e))?;
     let resp = client.get(endpoint.url.clone()).send().await.map_err(|e| {
         Error::Unreachable(format!(
             "probing {}: {}",

@@ -80,7 +80,7 @@ pub async fn down(args: TwinDownArgs) -> Result<()> {
     let state = TwinState::load(&dir)?;
     tokio::task::spawn_blocking(move || state.teardown())
         .await
-        .map_err(|e| Error::Runtime(format!("twin down: {e}")))??;
+        .map_err(|e| Error::failed("twin down", e))??;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

@@ -23,7 +23,7 @@ fn visibility(name: &str) -> Result<VisibilityConfig> {
         .cloud_watch_metrics_enabled(true)
         .metric_name(name)
         .build()
-        .map_err(|e| Error::Runtime(format!("seed: WAF visibility config: {e}")))
+        .map_err(|e| Error::failed("seed: WAF visibility config", e))
 }
 
 /// Creates the WebACL `name` (Terraform's) with Terraform's managed groups and rate
@@ -35,7 +35,7 @@ pub(crate) async fn web_acl(
     rate_rules: &[RateRule],
 ) -> Result<String> {
     let waf = aws_sdk_wafv2::Client::new(sdk);
-    let bad = |e: aws_sdk_wafv2::error::BuildError| Error::Runtime(format!("seed: WAF rule: {e}"));
+    let bad = |e: aws_sdk_wafv2::error::BuildError| Error::failed("seed: WAF rule", e);
     let mut rules = Vec::new();
     for group in managed {
         rules.push(

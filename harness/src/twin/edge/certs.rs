@@ -50,7 +50,7 @@ pub struct PkiPaths {
 }
 
 fn rc(e: rcgen::Error) -> Error {
-    Error::Runtime(format!("generating the twin's certificates: {e}"))
+    Error::failed("generating the twin's certificates", e)
 }
 
 impl Pki {

@@ -126,7 +126,7 @@ impl Twin {
     pub async fn stop(mut self) -> Result<()> {
         tokio::task::spawn_blocking(move || self.teardown())
             .await
-            .map_err(|e| Error::Runtime(format!("twin teardown: {e}")))?
+            .map_err(|e| Error::failed("twin teardown", e))?
     }
 
     fn teardown(&mut self) -> Result<()> {

@@ -47,7 +47,7 @@ impl Twin {
         }
         tokio::task::spawn_blocking(state::reap_leftovers)
             .await
-            .map_err(|e| Error::Runtime(format!("reaping leftovers: {e}")))?;
+            .map_err(|e| Error::failed("reaping leftovers", e))?;
 
         let id = twin_id();
         let dir = opts

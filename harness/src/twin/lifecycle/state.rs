@@ -50,7 +50,7 @@ impl TwinState {
         let path = self.dir.join(STATE_FILE);
         let tmp = self.dir.join(format!("{STATE_FILE}.tmp"));
         let json = serde_json::to_vec_pretty(self)
-            .map_err(|e| Error::Runtime(format!("serialising twin state: {e}")))?;
+            .map_err(|e| Error::failed("serialising twin state", e))?;
         std::fs::write(&tmp, json)
             .and_then(|()| std::fs::rename(&tmp, &path))
             .map_err(|e| Error::io(format!("writing {}", path.display()), e))
@@ -62,7 +62,7 @@ impl TwinState {
         let bytes = std::fs::read(&path)
             .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
         serde_json::from_slice(&bytes)
-            .map_err(|e| Error::Runtime(format!("{} is not a twin state: {e}", path.display())))
+            .map_err(|e| Error::failed(format!("{} is not a twin state", path.display()), e))
     }
 
     /// Stops everything recorded (and every container labelled with the id), then

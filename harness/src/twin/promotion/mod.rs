@@ -167,7 +167,7 @@ async fn judge(
     args.changed_at = Some(
         changed_at
             .format(&Rfc3339)
-            .map_err(|e| Error::Runtime(format!("formatting --changed-at: {e}")))?,
+            .map_err(|e| Error::failed("formatting --changed-at", e))?,
     );
     args.settle = user.settle.or(Some(SETTLE_S));
     let req = Requested {

@@ -63,7 +63,7 @@ impl AppContainer {
         if let Some(c) = self.container.take() {
             c.rm()
                 .await
-                .map_err(|e| Error::Runtime(format!("removing container {}: {e}", self.id)))?;
+                .map_err(|e| Error::failed(format!("removing container {}", self.id), e))?;
         }
         Ok(())
     }
@@ -165,7 +165,7 @@ async fn wait_healthy(port: u16, path: &str) -> Result<()> {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(2))
         .build()
-        .map_err(|e| Error::Runtime(format!("http client: {e}")))?;
+        .map_err(|e| Error::failed("http client", e))?;
     let url = format!("http://127.0.0.1:{port}{path}");
     let deadline = Instant::now() + HEALTHY_TIMEOUT;
     loop {
