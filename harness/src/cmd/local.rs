@@ -59,8 +59,8 @@ async fn probe(twin: &Twin) -> Result<String> {
         "GET {} -> {} (x-variant {}, x-release {})",
         endpoint.url,
         resp.status().as_u16(),
-        h("x-variant"),
-        h("x-release")
+        h(canary_contract::HEADER_VARIANT),
+        h(canary_contract::HEADER_RELEASE)
     ))
 }
 
