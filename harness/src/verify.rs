@@ -39,8 +39,9 @@ use crate::result::{
 use crate::sample::{self, GATE_TOKEN_ENV, SamplerConfig};
 use errored::errored;
 
-/// Largest share of responses without `x-variant` that still lets a traffic check pass.
-pub const MAX_UNATTRIBUTED_SHARE: f64 = 0.01;
+/// Largest share of responses without `x-variant` that still lets a traffic check pass
+/// (one threshold, owned by the statistics the checks decide with).
+pub use crate::stats::MAX_UNATTRIBUTED_SHARE;
 /// Batch size when no split monitor drives the looks.
 const DEFAULT_BATCH: u64 = 500;
 /// Tolerated excess of the canary 5xx rate over stable (absolute).

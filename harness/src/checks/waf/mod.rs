@@ -26,7 +26,6 @@ pub mod classify;
 pub use crate::corpus;
 pub mod gate;
 pub mod metrics;
-pub mod send;
 
 use crate::endpoint::Endpoint;
 use crate::result::{CheckResult, Evidence, Verdict, WebAclInfo};
@@ -53,15 +52,6 @@ pub struct WafSettings {
 /// What AWS said about the WebACL: `None` when AWS was not consulted,
 /// `Some(Ok(None))` when no WebACL is associated, `Some(Err(msg))` on a read error.
 pub type WebAclLookup = Option<Result<Option<WebAclInfo>, String>>;
-
-/// The answer to one attack-corpus request (posture tier, [`send`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Answer {
-    /// HTTP status, `None` on a transport error or timeout.
-    pub status: Option<u16>,
-    /// Whether the attribution header was present.
-    pub attributed: bool,
-}
 
 /// Sends the gate and benign requests and judges the WAF.
 pub async fn check(

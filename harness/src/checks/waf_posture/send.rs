@@ -3,7 +3,7 @@
 //! `Host` (a bare IP trips CRS 920350 on every request), no cookies kept, and the
 //! run's `--header`s and gate token on every request, so the WAF's per-client rate
 //! rule does not turn the measurement into a count of 429s. The same policy as the
-//! gate tier's sender (`checks::waf::send`), plus the rate rule's `x-waf-rule` header.
+//! gate tier's sender (`checks::waf::gate::send`), plus the rate rule's `x-waf-rule` header.
 
 use std::io::IsTerminal;
 use std::sync::Arc;
