@@ -10,6 +10,7 @@ use crate::stats::{self, Band, Decision, Interval, LookPlan, MAX_UNATTRIBUTED_SH
 mod config;
 mod converge;
 mod design;
+pub mod release;
 mod verdict;
 
 pub use config::{
