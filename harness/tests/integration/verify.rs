@@ -92,19 +92,7 @@ async fn bad_configuration_exits_2_with_one_line() {
     // moto (like ALB) fills an omitted weight with 1, so "weights missing" cannot be
     // stored; both weights 0 is the bad listener state the harness must reject.
     // moto wants the HTTPS listener's certificate repeated on modify.
-    let ck = rcgen::generate_simple_self_signed(vec![HOST.to_string()]).unwrap();
-    let imported = aws_sdk_acm::Client::new(&sdk)
-        .import_certificate()
-        .certificate(aws_sdk_acm::primitives::Blob::new(ck.cert.pem()))
-        .private_key(aws_sdk_acm::primitives::Blob::new(
-            ck.signing_key.serialize_pem(),
-        ))
-        .send()
-        .await
-        .unwrap();
-    let certificate = aws_sdk_elasticloadbalancingv2::types::Certificate::builder()
-        .certificate_arn(imported.certificate_arn().unwrap())
-        .build();
+    let certificate = listener_certificate(&w).await;
     elb.modify_listener()
         .listener_arn(&w.seeded.listener_arn)
         .certificates(certificate)

@@ -30,27 +30,6 @@ async fn elb(w: &World) -> aws_sdk_elasticloadbalancingv2::Client {
     aws_sdk_elasticloadbalancingv2::Client::new(&sdk)
 }
 
-/// An imported certificate: moto wants an HTTPS listener's certificate repeated on
-/// every ModifyListener.
-async fn certificate(w: &World) -> aws_sdk_elasticloadbalancingv2::types::Certificate {
-    let sdk = harness::aws::load(&aws_options(&w.moto, &w.creds))
-        .await
-        .unwrap();
-    let ck = rcgen::generate_simple_self_signed(vec![HOST.to_string()]).unwrap();
-    let imported = aws_sdk_acm::Client::new(&sdk)
-        .import_certificate()
-        .certificate(aws_sdk_acm::primitives::Blob::new(ck.cert.pem()))
-        .private_key(aws_sdk_acm::primitives::Blob::new(
-            ck.signing_key.serialize_pem(),
-        ))
-        .send()
-        .await
-        .unwrap();
-    aws_sdk_elasticloadbalancingv2::types::Certificate::builder()
-        .certificate_arn(imported.certificate_arn().unwrap())
-        .build()
-}
-
 fn split(run: &RunResult) -> &CheckResult {
     run.checks.iter().find(|c| c.name == "split").unwrap()
 }
@@ -108,7 +87,7 @@ async fn weights_changed_during_sampling_make_split_inconclusive() {
     let client = elb(&w).await;
     let listener = w.seeded.listener_arn.clone();
     let action = forward(&w, 50, 50, false);
-    let cert = certificate(&w).await;
+    let cert = listener_certificate(&w).await;
     let mover = tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(700)).await;
         client
@@ -262,7 +241,7 @@ async fn stickiness_is_read_and_a_sticky_cookie_is_inconclusive() {
     client
         .modify_listener()
         .listener_arn(&w.seeded.listener_arn)
-        .certificates(certificate(&w).await)
+        .certificates(listener_certificate(&w).await)
         .default_actions(forward(&w, 90, 10, true))
         .send()
         .await

@@ -261,3 +261,24 @@ pub async fn verify_in(spec: Spec, extra: &[&str]) -> (i32, String) {
     let w = world(spec).await;
     exit_of(w.args(extra)).await
 }
+
+/// An imported certificate: moto wants an HTTPS listener's certificate repeated on
+/// every ModifyListener.
+pub async fn listener_certificate(w: &World) -> aws_sdk_elasticloadbalancingv2::types::Certificate {
+    let sdk = harness::aws::load(&aws_options(&w.moto, &w.creds))
+        .await
+        .unwrap();
+    let ck = rcgen::generate_simple_self_signed(vec![HOST.to_string()]).unwrap();
+    let imported = aws_sdk_acm::Client::new(&sdk)
+        .import_certificate()
+        .certificate(aws_sdk_acm::primitives::Blob::new(ck.cert.pem()))
+        .private_key(aws_sdk_acm::primitives::Blob::new(
+            ck.signing_key.serialize_pem(),
+        ))
+        .send()
+        .await
+        .unwrap();
+    aws_sdk_elasticloadbalancingv2::types::Certificate::builder()
+        .certificate_arn(imported.certificate_arn().unwrap())
+        .build()
+}
