@@ -25,6 +25,8 @@
 //!   folder and the runs index stays in `harness::report`.
 //! * [`oc`]: the operating-characteristics tables of the README, computed exactly or
 //!   by seeded simulation of the real monitors.
+//! * [`merge`]: `harness merge` — pooling the runs of several runners (`--shard I/N`)
+//!   and recomputing the verdicts from the pooled evidence.
 //! * [`exit`]: the exit codes of the `harness` binary, a public contract.
 //! * [`error`]: this crate's error, a rejected input (exit 2).
 //!
@@ -33,6 +35,7 @@
 pub mod checks;
 pub mod error;
 pub mod exit;
+pub mod merge;
 pub mod oc;
 pub mod report;
 pub mod result;

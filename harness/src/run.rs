@@ -24,5 +24,6 @@ pub async fn run_async(cli: Cli) -> Result<Outcome> {
         Command::Twin(args) => cmd::twin::run(args).await,
         Command::Gate(args) => cmd::gate::run(*args).await,
         Command::Report(args) => cmd::report::run(&args),
+        Command::Merge(args) => cmd::merge::run(&args),
     }
 }

@@ -8,7 +8,7 @@
 //! Once traffic has been sampled nothing gathered is lost: a check whose read or probe
 //! fails becomes an ERROR check ([`errored`]), the report is written with every check
 //! that completed, and the worst check verdict decides (0 PASS, 1 FAIL, 3
-//! INCONCLUSIVE, 4 ERROR; [`Verdict::exit_code`]). Responses without
+//! INCONCLUSIVE, 4 ERROR; [`crate::result::Verdict::exit_code`]). Responses without
 //! attribution above [`MAX_UNATTRIBUTED_SHARE`] turn a PASS of a traffic check into
 //! INCONCLUSIVE: they are never silently dropped.
 
@@ -18,6 +18,7 @@ mod listener;
 pub mod plan;
 mod posture;
 mod release;
+mod sampling;
 mod security;
 
 pub use plan::run as plan_only;
@@ -34,10 +35,10 @@ use crate::config::{self, CheckName, VerifyConfig};
 use crate::endpoint::Endpoint;
 use crate::error::{Error, Result};
 use crate::result::{
-    CheckResult, RunResult, RunSettings, SCHEMA_VERSION, SampleSummary, Target, Verdict,
+    CheckResult, RunResult, RunSettings, SCHEMA_VERSION, SampleSummary, ShardSettings, Target,
 };
-use crate::sample::{self, GATE_TOKEN_ENV, SamplerConfig};
 use errored::errored;
+use sampling::{guard_unattributed, sample_target};
 
 /// Largest share of responses without `x-variant` that still lets a traffic check pass
 /// (one threshold, owned by the statistics the checks decide with).
@@ -105,15 +106,19 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
         _ => None,
     };
 
-    let mut monitor = match (&truth, cfg.runs(CheckName::Split)) {
-        (Some(t), true) => Some(split::SplitMonitor::new(split::SplitConfig {
-            stable_weight: t.stable_weight,
-            canary_weight: t.canary_weight,
-            alpha: cfg.alpha,
-            margin: cfg.margin,
-            leak_margin: cfg.leak_margin,
-            max_requests: cfg.max_requests,
-        })?),
+    // A shard judges its fixed share with the fixed-n test; the monitor still checks
+    // the design of the whole plan (budget adequacy) before any traffic.
+    let share = cfg.shard.map(|s| s.share(cfg.max_requests)).transpose()?;
+    let split_cfg = truth.as_ref().map(|t| split::SplitConfig {
+        stable_weight: t.stable_weight,
+        canary_weight: t.canary_weight,
+        alpha: cfg.alpha,
+        margin: cfg.margin,
+        leak_margin: cfg.leak_margin,
+        max_requests: cfg.max_requests,
+    });
+    let mut monitor = match (&split_cfg, cfg.runs(CheckName::Split)) {
+        (Some(c), true) => Some(split::SplitMonitor::new(c.clone())?),
         _ => None,
     };
 
@@ -123,7 +128,7 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
         .any(|c| cfg.runs(c));
     // Health plans its sample from the configured weights (when read) and budget.
     let weights = truth.as_ref().map(|t| (t.stable_weight, t.canary_weight));
-    let health_cfg = health::config(cfg.alpha, weights, cfg.max_requests);
+    let health_cfg = health::config(cfg.alpha, weights, share.unwrap_or(cfg.max_requests));
     let plan = cfg.runs(CheckName::Health).then_some(&health_cfg);
     let summary = if needs_sample {
         match sample_target(&cfg, &endpoint, truth.as_ref(), monitor.as_mut(), plan).await {
@@ -150,8 +155,22 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
         None
     };
 
-    if let (Some(summary), Some(monitor)) = (&summary, monitor) {
-        let mut result = monitor.finish(summary);
+    if let (Some(summary), Some(monitor), Some(c)) = (&summary, monitor, &split_cfg) {
+        let mut result = match (cfg.shard, share) {
+            (Some(s), Some(n)) => {
+                let scope =
+                    format!("this shard's {n} requests (shard {s}; pool with harness merge)");
+                split::fixed_n(
+                    &split::SplitConfig {
+                        max_requests: n,
+                        ..c.clone()
+                    },
+                    summary,
+                    &scope,
+                )?
+            }
+            _ => monitor.finish(summary),
+        };
         if let Some(t) = &truth {
             release::apply(&mut result, summary, t, extra.expected_releases.as_ref());
             result.warnings.extend(t.warnings.iter().cloned());
@@ -233,6 +252,14 @@ pub async fn run_with(args: VerifyArgs, extra: Extra) -> Result<RunResult> {
             concurrency: cfg.concurrency,
             rps: Some(cfg.rps),
             checks: cfg.checks.iter().map(|c| c.as_str().to_string()).collect(),
+            shard: cfg.shard.zip(share).map(|(s, requests)| ShardSettings {
+                index: s.index,
+                count: s.count,
+                planned_requests: cfg.max_requests,
+                requests,
+                weights: weights.map(|(a, b)| [a, b]),
+                leak_margin: cfg.leak_margin,
+            }),
         },
         verdict: RunResult::overall(&checks),
         sample: summary,
@@ -261,66 +288,6 @@ pub(crate) fn truth_request(cfg: &VerifyConfig, endpoint: &Endpoint) -> TruthReq
         stable_target_group: cfg.extras.target_groups.stable.clone(),
         canary_target_group: cfg.extras.target_groups.canary.clone(),
     }
-}
-
-/// Samples the target. Stops when the split monitor has a verdict and health its plan,
-/// when the first batch got no response (unreachable), or — for a weight-0 canary
-/// checked without the split test — once 0 hits bound the canary share below the leak margin.
-async fn sample_target(
-    cfg: &VerifyConfig,
-    endpoint: &Endpoint,
-    truth: Option<&Truth>,
-    mut monitor: Option<&mut split::SplitMonitor>,
-    health_plan: Option<&health::HealthConfig>,
-) -> Result<SampleSummary> {
-    let batch_size = monitor
-        .as_ref()
-        .map(|m| m.batch_size())
-        .unwrap_or(DEFAULT_BATCH)
-        .clamp(1, cfg.max_requests);
-    let sampler = SamplerConfig {
-        endpoint: endpoint.clone(),
-        request: cfg.extras.request.clone(),
-        max_requests: cfg.max_requests,
-        concurrency: cfg.concurrency,
-        rps: Some(cfg.rps),
-        timeout: cfg.timeout,
-        fresh_connections: cfg.fresh_connections || listener::needs_fresh_connections(truth),
-        batch_size,
-        quiet: cfg.quiet,
-    };
-    let zero_weight_only = monitor.is_none()
-        && !cfg.runs(CheckName::Health)
-        && truth.is_some_and(|t| t.canary_weight == 0);
-    let enough_for_zero = crate::stats::zero_weight_n(cfg.leak_margin, cfg.alpha);
-    let summary = sample::sample(&sampler, |s| {
-        let answered = s.attributed() + s.unattributed_total();
-        if answered == 0 {
-            return None;
-        }
-        if zero_weight_only && (s.canary.responses > 0 || s.attributed() >= enough_for_zero) {
-            return None;
-        }
-        let split_next = match monitor.as_mut() {
-            Some(m) => (!m.observe(s)).then(|| m.batch_size()),
-            None => return Some(batch_size),
-        };
-        // Health sample continuation: after the split verdict, on to health's plan.
-        split_next.or_else(|| health_plan.and_then(|h| health::more_requests(s, h)))
-    })
-    .await?;
-    if summary.attributed() + summary.unattributed_total() == 0 {
-        let why = summary
-            .error_examples
-            .first()
-            .cloned()
-            .unwrap_or_else(|| format!("all {} requests timed out", summary.timeouts));
-        return Err(Error::Unreachable(format!(
-            "{}: no response to {} request(s): {why}",
-            endpoint.url, summary.requests
-        )));
-    }
-    Ok(summary)
 }
 
 async fn scale_check(
@@ -355,34 +322,6 @@ async fn scale_check(
         leak_margin: cfg.leak_margin,
         waited_s,
     }))
-}
-
-/// A traffic check cannot PASS when too many responses carried no attribution.
-fn guard_unattributed(check: &mut CheckResult, summary: &SampleSummary) {
-    let unattributed = summary.unattributed_total();
-    let answered = summary.attributed() + unattributed;
-    if answered == 0 || unattributed == 0 {
-        return;
-    }
-    let share = unattributed as f64 / answered as f64;
-    let mut note = format!(
-        "{unattributed} of {answered} responses ({:.1}%) carried no x-variant header (statuses {:?})",
-        share * 100.0,
-        summary.unattributed
-    );
-    if let Some(limited) = summary.unattributed.get(RATE_LIMIT_STATUS) {
-        note.push_str(&format!(
-            "; {limited} were {RATE_LIMIT_STATUS} answers of the WAF's rate rule (a rate-limit \
-             block, not an attack block nor a canary error): give the gate its token in \
-             {GATE_TOKEN_ENV}"
-        ));
-    }
-    if share > MAX_UNATTRIBUTED_SHARE && check.verdict == Verdict::Pass {
-        check.verdict = Verdict::Inconclusive;
-        check.summary = format!("{note}: cannot attribute the traffic. {}", check.summary);
-    } else if !check.warnings.contains(&note) {
-        check.warnings.push(note);
-    }
 }
 
 fn print_summary(result: &RunResult, dir: &std::path::Path) {

@@ -6,6 +6,7 @@
 mod evidence;
 mod posture;
 mod sample;
+mod shard;
 mod split;
 mod tls;
 mod waf_gate;
@@ -21,6 +22,7 @@ pub use sample::{
     HISTOGRAM_BUCKET_RATIO, HISTOGRAM_FIRST_BUCKET_US, HistogramBucket, LatencySummary,
     SampleSummary, VariantStats,
 };
+pub use shard::{Shard, ShardSettings};
 pub use tls::{ProtocolProbe, RedirectEvidence, TlsEvidence, rfc3339};
 pub use waf_gate::{FalsePositiveRate, GateGroup, GateRow, ManagedGroupInfo};
 
@@ -182,6 +184,10 @@ pub struct RunSettings {
     pub rps: Option<f64>,
     /// Checks selected.
     pub checks: Vec<String>,
+    /// The runner's shard when the run was one of several (`--shard I/N`): a fixed
+    /// share of the planned sample, no early stop, poolable by `harness merge`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<ShardSettings>,
 }
 
 /// Everything one run found: serialised as `report.json`.

@@ -40,6 +40,10 @@ pub enum Command {
     Twin(TwinArgs),
     /// Re-render HTML, JUnit and Markdown reports from a run folder's `report.json`.
     Report(ReportArgs),
+    /// Pool the runs of several runners (`verify`/`gate --shard I/N`) into one report:
+    /// counts add, histograms merge, verdicts are recomputed from the pooled evidence.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Merge(MergeArgs),
     /// The post-deploy gate: wait for the rollout, check that what was requested
     /// (weights, image tags) is what runs, then verify. Exit 0 means go; any other
     /// code means roll back.
@@ -128,6 +132,8 @@ pub struct VerifyArgs {
     pub changed_at: Option<String>,
     /// Seconds after `changed_at` before sampling (`--settle`).
     pub settle: Option<u64>,
+    /// This runner's shard `I/N` (`--shard`).
+    pub shard: Option<String>,
     /// Path appended to the URL (`--path`).
     pub path: Option<String>,
     /// `NAME:VALUE` headers sent with every request (`--header`).
@@ -236,6 +242,21 @@ pub struct TwinDownArgs {
 pub struct ReportArgs {
     /// A run folder holding `report.json`.
     pub run_dir: PathBuf,
+}
+
+/// Inputs of `harness merge`.
+#[derive(Debug, Clone, Args)]
+pub struct MergeArgs {
+    /// The shards' runs: each a run folder, its `report.json`, or a `--report-dir`
+    /// holding exactly one run folder (as `reports/shard-*` of a matrix job).
+    #[arg(required = true, value_name = "RUN_DIR")]
+    pub runs: Vec<PathBuf>,
+    /// Folder that receives the merged `<UTC timestamp>-<target>/` run folder.
+    #[arg(long, value_name = "DIR", default_value = "reports")]
+    pub report_dir: PathBuf,
+    /// No summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// Inputs of `harness gate`. The requested weights and tags default to the values in

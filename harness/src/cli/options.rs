@@ -57,6 +57,12 @@ pub struct TrafficArgs {
     /// Seconds to wait after --changed-at before sampling (default 30).
     #[arg(long, value_name = "SECONDS")]
     pub settle: Option<u64>,
+    /// Run as shard I of N runners (e.g. 2/3): send a fixed share of the planned
+    /// sample (--max-requests / N, the remainder to the first shards) and stop no test
+    /// early, so that `harness merge` can pool the shards; this run's own verdicts are
+    /// the fixed-n tests on its share.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
 }
 
 /// Which checks run and the thresholds of their decisions.

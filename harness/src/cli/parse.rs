@@ -111,6 +111,7 @@ impl VerifyCli {
                             headers,
                             changed_at,
                             settle,
+                            shard,
                         },
                     output:
                         OutputArgs {
@@ -160,6 +161,7 @@ impl VerifyCli {
             quiet,
             changed_at,
             settle,
+            shard,
             path,
             headers,
             stable_target_group,
@@ -208,6 +210,7 @@ impl VerifyCli {
             quiet,
             changed_at,
             settle,
+            shard,
             path,
             headers,
             stable_target_group,
@@ -260,6 +263,7 @@ impl VerifyCli {
             headers,
             changed_at,
             settle,
+            shard,
         };
         let output = OutputArgs {
             config,

@@ -79,6 +79,7 @@ impl VerifyConfig {
             .flags()
             .into_iter()
             .for_each(|(k, v)| flag(&k, Some(v)));
+        flag("shard", self.shard.map(|s| s.to_string()));
         if self.fresh_connections {
             parts.push("--fresh-connections".into());
         }

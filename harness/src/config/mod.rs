@@ -11,6 +11,7 @@ use std::time::Duration;
 use crate::aws::AwsOptions;
 use crate::cli::VerifyArgs;
 use crate::error::{Error, Result};
+use crate::result::Shard;
 
 mod command_line;
 pub mod input;
@@ -175,6 +176,9 @@ pub struct VerifyConfig {
     pub quiet: bool,
     /// `--changed-at`/`--settle`, `--path`/`--header`.
     pub extras: Extras,
+    /// This runner's shard (`--shard I/N`): a fixed share of `max_requests`, no early
+    /// stop ([`harness_core::result::Shard`]).
+    pub shard: Option<Shard>,
 }
 
 impl VerifyConfig {
@@ -296,9 +300,15 @@ fn merge(args: &VerifyArgs, file: FileConfig, tf: TfOutputs) -> Result<VerifyCon
             .unwrap_or_else(|| PathBuf::from(DEFAULT_REPORT_DIR)),
         quiet: args.quiet || file.quiet.unwrap_or(false),
         extras,
+        shard: pick(args.shard.as_deref(), file.shard.as_deref(), None)
+            .map(Shard::parse)
+            .transpose()?,
     };
     cfg.checks = select_checks(&checks_given, cfg.has_aws_target())?;
     validate::validate(&cfg)?;
+    if let Some(s) = cfg.shard {
+        s.share(cfg.max_requests)?;
+    }
     Ok(cfg)
 }
 

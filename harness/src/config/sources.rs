@@ -50,6 +50,7 @@ pub(super) struct FileConfig {
     pub(super) headers: Vec<String>,
     pub(super) changed_at: Option<String>,
     pub(super) settle_s: Option<u64>,
+    pub(super) shard: Option<String>,
     pub(super) stable_target_group: Option<String>,
     pub(super) canary_target_group: Option<String>,
     pub(super) waf_min_block_rate: Option<f64>,

@@ -24,7 +24,7 @@ use crate::result::RunResult;
 
 pub use harness_core::report::{fixtures, html, json, junit, markdown, text};
 pub use index::IndexEntry;
-pub use write::{refresh_index, run_folder_name, write_run_to};
+pub use write::{read_run, refresh_index, run_folder_name, write_run_to};
 
 /// Environment variable naming the GitHub Actions job-summary file.
 pub const GITHUB_STEP_SUMMARY: &str = "GITHUB_STEP_SUMMARY";

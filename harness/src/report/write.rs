@@ -129,20 +129,25 @@ fn append(path: &Path, text: &str) -> Result<()> {
 /// Re-renders JUnit, Markdown and HTML from `<run_dir>/report.json` and refreshes the
 /// parent folder's index. `report.json` itself is left untouched.
 pub fn rerender(run_dir: &Path) -> Result<()> {
-    let path = run_dir.join(REPORT_JSON);
-    let text = fs::read_to_string(&path).map_err(|e| match e.kind() {
+    let run = read_run(&run_dir.join(REPORT_JSON))?;
+    write_renders(&run, run_dir)?;
+    if let Some(parent) = run_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        refresh_index(parent)?;
+    }
+    Ok(())
+}
+
+/// Reads and parses a `report.json`; a missing or unparsable file is a usage error
+/// (exit 2) naming it.
+pub fn read_run(path: &Path) -> Result<RunResult> {
+    let text = fs::read_to_string(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => Error::Config(format!(
             "{} not found: pass a run folder written by harness verify",
             path.display()
         )),
         _ => Error::io(format!("reading {}", path.display()), e),
     })?;
-    let run = json::parse(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))?;
-    write_renders(&run, run_dir)?;
-    if let Some(parent) = run_dir.parent().filter(|p| !p.as_os_str().is_empty()) {
-        refresh_index(parent)?;
-    }
-    Ok(())
+    json::parse(&text).map_err(|e| Error::Config(format!("{}: {e}", path.display())))
 }
 
 /// Rewrites `<report_dir>/index.html` from every `*/report.json` below it. Folders

@@ -1,7 +1,8 @@
 //! Unit tests of the orchestration helpers of `harness verify` (attribution guard,
 //! rate-limit naming).
 use super::*;
-use crate::result::Evidence;
+use crate::result::{Evidence, Verdict};
+use crate::sample::GATE_TOKEN_ENV;
 
 fn pass() -> CheckResult {
     CheckResult {

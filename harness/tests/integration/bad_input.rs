@@ -88,6 +88,13 @@ async fn bad_values_exit_2_with_one_line_and_no_panic() {
             "waf category floor",
         ),
         (vec!["--waf-category-floor", "xss=0"], "waf category floor"),
+        (vec!["--shard", "0/2"], "--shard"),
+        (vec!["--shard", "3/2"], "--shard"),
+        (vec!["--shard", "1/0"], "--shard"),
+        (vec!["--shard", "0/0"], "--shard"),
+        (vec!["--shard", "x"], "--shard"),
+        (vec!["--shard", "1/2/3"], "--shard"),
+        (vec!["--max-requests", "1", "--shard", "2/2"], "--shard"),
     ] {
         let (code, msg) = verify(&extra).await;
         assert_eq!(code, 2, "{extra:?}: exit {code}: {msg}");
@@ -239,4 +246,45 @@ async fn tls_against_a_refusing_port_exits_4_like_the_traffic_checks() {
     );
     assert!(tls.summary.contains("refused"), "{}", tls.summary);
     assert!(!tls.summary.contains('\n'), "{}", tls.summary);
+}
+
+/// `harness merge` with bad input: a path that is no run, a folder holding no
+/// report.json, a report.json that does not parse, and a run made without `--shard`
+/// (a run that may have stopped early cannot be pooled) all exit 2 with one line.
+#[tokio::test]
+async fn merge_rejects_bad_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out").display().to_string();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, "{not json").unwrap();
+    let whole = dir.path().join("whole.json");
+    let run = harness::report::fixtures::pass();
+    assert!(run.settings.shard.is_none());
+    std::fs::write(&whole, harness::report::json::render(&run)).unwrap();
+    let missing = dir.path().join("nope").display().to_string();
+    for (runs, needle) in [
+        (vec![missing.clone()], "nope"),
+        (vec![empty.display().to_string()], "no report.json"),
+        (vec![garbage.display().to_string()], "garbage.json"),
+        (vec![whole.display().to_string()], "--shard"),
+    ] {
+        let mut args = vec!["harness".to_string(), "merge".into(), "--quiet".into()];
+        args.extend(runs.iter().cloned());
+        args.extend(["--report-dir".to_string(), out.clone()]);
+        let joined = AssertUnwindSafe(harness::run_async(Cli::parse_from(&args)))
+            .catch_unwind()
+            .await;
+        let (code, msg) = match joined {
+            Err(_) => panic!("{runs:?} panicked"),
+            Ok(Ok(o)) => (o.exit_code(), String::new()),
+            Ok(Err(e)) => (e.exit_code(), e.to_string()),
+        };
+        assert_eq!(code, 2, "{runs:?}: exit {code}: {msg}");
+        assert!(msg.contains(needle), "{runs:?}: {msg}");
+        assert!(!msg.contains('\n'), "{runs:?}: {msg}");
+    }
+    // No report is written for a refused merge.
+    assert!(!dir.path().join("out").exists());
 }

@@ -16,6 +16,7 @@ mod bad_input;
 mod faults;
 mod health;
 mod infra;
+mod merge;
 mod promotion;
 mod scale;
 mod split;

@@ -10,6 +10,7 @@ use crate::stats::{self, Band, Decision, Interval, LookPlan, MAX_UNATTRIBUTED_SH
 mod config;
 mod converge;
 mod design;
+mod fixed;
 pub mod release;
 mod verdict;
 
@@ -19,6 +20,7 @@ pub use config::{
 };
 pub use converge::{CHECKPOINTS_PER_FIRST_LOOK, SETTLE_BUDGET_FRACTION, SETTLE_S};
 pub use design::{BUDGET_SEARCH_LIMIT, smallest_budget, thousands};
+pub use fixed::fixed_n;
 
 /// Why sampling stopped before the budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -189,6 +189,7 @@ pub fn merge_verify_args(twin: VerifyArgs, user: &VerifyArgs) -> VerifyArgs {
         quiet: user.quiet,
         changed_at: user.changed_at.clone(),
         settle: user.settle,
+        shard: user.shard.clone(),
         path: user.path.clone(),
         headers: user.headers.clone(),
         ..twin
