@@ -27,6 +27,17 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
+# A cluster of this region for the one-off tasks (no service, no capacity to pay for:
+# Fargate bills the tasks while they run).
+resource "aws_ecs_cluster" "runner" {
+  name = local.name
+
+  setting {
+    name  = "containerInsights"
+    value = "enabled"
+  }
+}
+
 resource "aws_kms_key" "logs" {
   description             = "${local.name}: runner task logs"
   enable_key_rotation     = true

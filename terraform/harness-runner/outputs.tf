@@ -1,3 +1,8 @@
+output "cluster_name" {
+  description = "aws ecs run-task --cluster (this region)."
+  value       = aws_ecs_cluster.runner.name
+}
+
 output "task_definition_arn" {
   description = "aws ecs run-task --task-definition (this region)."
   value       = aws_ecs_task_definition.runner.arn
