@@ -7,82 +7,8 @@
 //! real CLI parser, so a flag the harness does not have fails here, not at 03:17.
 
 use crate::support::infra::*;
+use crate::support::nightly_matrix::*;
 use crate::support::workflow_gate;
-
-use clap::CommandFactory;
-use harness::cli::Cli;
-
-const WF: &str = "nightly-verify.yml";
-
-/// A step of `job` found by its `id` or, failing that, its `name`.
-fn step<'a>(wf: &'a Yaml, job: &str, key: &str) -> &'a Yaml {
-    wf["jobs"][job]["steps"]
-        .as_sequence()
-        .unwrap_or_else(|| panic!("{WF}: job {job}"))
-        .iter()
-        .find(|s| s["id"].as_str() == Some(key) || s["name"].as_str() == Some(key))
-        .unwrap_or_else(|| panic!("{WF}/{job}: step {key}"))
-}
-
-fn uses_of<'a>(wf: &'a Yaml, job: &str, action: &str) -> Vec<&'a Yaml> {
-    wf["jobs"][job]["steps"]
-        .as_sequence()
-        .unwrap()
-        .iter()
-        .filter(|s| s["uses"].as_str().is_some_and(|u| u.starts_with(action)))
-        .collect()
-}
-
-/// `key=value` lines a step wrote to `$GITHUB_OUTPUT`.
-fn outputs(path: &Path) -> BTreeMap<String, String> {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-}
-
-/// Runs the plan step with the workflow's env, `REQUESTED` (the dispatch input, empty
-/// on a schedule) and `overrides`; its outputs on success, None when it refuses.
-fn run_plan(wf: &Yaml, requested: &str, overrides: &[(&str, &str)]) -> Option<BTreeMap<String, String>> {
-    let script = step(wf, "plan", "plan")["run"].as_str().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let summary = dir.path().join("summary");
-    let mut env: Vec<(String, String)> = wf["env"]
-        .as_mapping()
-        .unwrap()
-        .iter()
-        .map(|(k, v)| (k.as_str().unwrap().to_owned(), v.as_str().unwrap().to_owned()))
-        .collect();
-    env.retain(|(k, _)| !overrides.iter().any(|(o, _)| o == k));
-    env.extend(overrides.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    env.push(("REQUESTED".into(), requested.into()));
-    env.push(("GITHUB_OUTPUT".into(), out.to_string_lossy().into()));
-    env.push(("GITHUB_STEP_SUMMARY".into(), summary.to_string_lossy().into()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let run = run_script(script, dir.path(), &env);
-    run.status.success().then(|| outputs(&out))
-}
-
-/// `text` with every `${{ expr }}` replaced from `values`; panics on one left over.
-fn substitute(text: &str, values: &[(&str, String)]) -> String {
-    let mut text = text.to_owned();
-    for (expr, value) in values {
-        text = text.replace(&format!("${{{{ {expr} }}}}"), value);
-    }
-    assert!(!text.contains("${{"), "unknown expression in {text:?}");
-    text
-}
-
-/// `harness ARGS` through the real parser; the subcommand's name.
-fn parse(args: &[String]) -> String {
-    let matches = Cli::command()
-        .try_get_matches_from(std::iter::once("harness".to_owned()).chain(args.iter().cloned()))
-        .unwrap_or_else(|e| panic!("harness {args:?} does not parse:\n{e}"));
-    matches.subcommand_name().unwrap().to_owned()
-}
 
 #[test]
 fn plan_covers_every_shard_once_at_a_share_of_a_rate_the_waf_admits() {
@@ -93,7 +19,10 @@ fn plan_covers_every_shard_once_at_a_share_of_a_rate_the_waf_admits() {
     assert_eq!(input.as_u64().map(|n| n.to_string()), Some(default.clone()));
     // The limit the plan checks is the one app-infra deploys.
     let app = load_stack("app-infra");
-    assert_eq!(variable_default(&app, "waf_gate_rate_limit"), env("WAF_GATE_RATE_LIMIT"));
+    assert_eq!(
+        variable_default(&app, "waf_gate_rate_limit"),
+        env("WAF_GATE_RATE_LIMIT")
+    );
     let total: f64 = env("TOTAL_RPS").parse().unwrap();
     let window: f64 = env("WAF_WINDOW_S").parse().unwrap();
     let limit: f64 = env("WAF_GATE_RATE_LIMIT").parse().unwrap();
@@ -107,22 +36,38 @@ fn plan_covers_every_shard_once_at_a_share_of_a_rate_the_waf_admits() {
         (max.to_string(), max),
     ];
     for (requested, n) in cases {
-        let out = run_plan(&wf, &requested, &[])
-            .unwrap_or_else(|| panic!("plan refused {requested:?}"));
+        let out =
+            run_plan(&wf, &requested, &[]).unwrap_or_else(|| panic!("plan refused {requested:?}"));
         let shards: Vec<u64> = serde_json::from_str(&out["shards"]).unwrap();
-        assert_eq!(shards, (1..=n).collect::<Vec<_>>(), "shards 1..{n} once each");
+        assert_eq!(
+            shards,
+            (1..=n).collect::<Vec<_>>(),
+            "shards 1..{n} once each"
+        );
         assert_eq!(out["count"], n.to_string());
         let rps: f64 = out["rps"].parse().unwrap();
         // Rounded to 0.01 rps down or up: the shards together send TOTAL_RPS.
-        assert!((rps * n as f64 - total).abs() <= 0.005 * n as f64, "{rps} × {n}");
+        assert!(
+            (rps * n as f64 - total).abs() <= 0.005 * n as f64,
+            "{rps} × {n}"
+        );
     }
     let too_many = (max + 1).to_string();
     for bad in ["0", "-1", "x", "1.5", "4; id", "04", too_many.as_str()] {
-        assert!(run_plan(&wf, bad, &[]).is_none(), "plan accepted shards={bad:?}");
+        assert!(
+            run_plan(&wf, bad, &[]).is_none(),
+            "plan accepted shards={bad:?}"
+        );
     }
     let over = format!("{}", limit / window + 1.0);
-    assert!(run_plan(&wf, "", &[("TOTAL_RPS", &over)]).is_none(), "rate over the WAF limit");
-    assert!(run_plan(&wf, "", &[("TOTAL_RPS", "0")]).is_none(), "no rate");
+    assert!(
+        run_plan(&wf, "", &[("TOTAL_RPS", over.as_str())]).is_none(),
+        "rate over the WAF limit"
+    );
+    assert!(
+        run_plan(&wf, "", &[("TOTAL_RPS", "0")]).is_none(),
+        "no rate"
+    );
 
     // The matrix is exactly the plan's list: no include/exclude to add or drop a shard.
     let verify = &wf["jobs"]["verify"];
@@ -142,7 +87,11 @@ fn each_shard_runs_the_gate_action_with_its_shard_and_uploads_its_folder() {
     let n = 4_u64;
     let plan = run_plan(&wf, &n.to_string(), &[]).unwrap();
     let gate = step(&wf, "verify", "verify");
-    assert_eq!(gate["uses"].as_str(), Some("./"), "the gate action, as deploy-canary");
+    assert_eq!(
+        gate["uses"].as_str(),
+        Some("./"),
+        "the gate action, as deploy-canary"
+    );
     // Each action input, by the env name the action's gate step reads it under.
     let action = workflow_gate::load_action();
     let gate_env = action["runs"]["steps"]
@@ -168,24 +117,48 @@ fn each_shard_runs_the_gate_action_with_its_shard_and_uploads_its_folder() {
             ("needs.plan.outputs.count", plan["count"].clone()),
             ("needs.plan.outputs.rps", plan["rps"].clone()),
             ("runner.temp", "/runner/tmp".to_owned()),
-            ("steps.deployed.outputs.stable_image_tag", "3f2a9c1".to_owned()),
-            ("steps.deployed.outputs.canary_image_tag", "7b1e0d4".to_owned()),
+            (
+                "steps.deployed.outputs.stable_image_tag",
+                "3f2a9c1".to_owned(),
+            ),
+            (
+                "steps.deployed.outputs.canary_image_tag",
+                "7b1e0d4".to_owned(),
+            ),
             ("steps.deployed.outputs.stable_weight", "90".to_owned()),
             ("steps.deployed.outputs.canary_weight", "10".to_owned()),
-            ("steps.deployed.outputs.changed_at", "2026-12-01T03:00:00+00:00".to_owned()),
+            (
+                "steps.deployed.outputs.changed_at",
+                "2026-12-01T03:00:00+00:00".to_owned(),
+            ),
         ];
         let inputs: Vec<(String, String)> = gate["with"]
             .as_mapping()
             .unwrap()
             .iter()
-            .map(|(k, v)| (env_name(k.as_str().unwrap()), substitute(v.as_str().unwrap(), &values)))
+            .map(|(k, v)| {
+                (
+                    env_name(k.as_str().unwrap()),
+                    substitute(v.as_str().unwrap(), &values),
+                )
+            })
             .collect();
-        let inputs: Vec<(&str, &str)> = inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let inputs: Vec<(&str, &str)> = inputs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let (_, args) = workflow_gate::run_gate_step(0, &inputs);
         let args: Vec<String> = args.lines().map(str::to_owned).collect();
         let after = |flag: &str| {
-            let at = args.iter().position(|a| a == flag).unwrap_or_else(|| panic!("no {flag} in {args:?}"));
-            assert_eq!(args.iter().filter(|a| *a == flag).count(), 1, "{flag} twice: {args:?}");
+            let at = args
+                .iter()
+                .position(|a| a == flag)
+                .unwrap_or_else(|| panic!("no {flag} in {args:?}"));
+            assert_eq!(
+                args.iter().filter(|a| *a == flag).count(),
+                1,
+                "{flag} twice: {args:?}"
+            );
             args[at + 1].clone()
         };
         assert_eq!(after("--shard"), format!("{shard}/{n}"));
@@ -205,7 +178,10 @@ fn each_shard_runs_the_gate_action_with_its_shard_and_uploads_its_folder() {
     assert_eq!(upload["with"]["overwrite"], Yaml::Bool(true));
     let name = upload["with"]["name"].as_str().unwrap();
     assert_eq!(name, "nightly-verify-shard-${{ matrix.shard }}");
-    assert!(uses_of(&wf, "verify", "dorny/test-reporter@").is_empty(), "shards publish no JUnit");
+    assert!(
+        uses_of(&wf, "verify", "dorny/test-reporter@").is_empty(),
+        "shards publish no JUnit"
+    );
 
     let download = uses_of(&wf, "merge", "actions/download-artifact@");
     assert_eq!(download.len(), 1);
@@ -216,53 +192,25 @@ fn each_shard_runs_the_gate_action_with_its_shard_and_uploads_its_folder() {
     assert_eq!(with["path"].as_str(), Some("reports"));
 }
 
-/// The merge job's two scripts run in `dir`: the shard check, then (if it passed)
-/// `harness merge` with a stand-in harness exiting `code`. The check's success, the
-/// merge step's outputs and the stand-in's arguments.
-fn run_merge(wf: &Yaml, dir: &Path, count: &str, code: i32) -> (bool, BTreeMap<String, String>, Vec<String>) {
-    let out = dir.join("out");
-    let summary = dir.join("summary");
-    let (out_s, summary_s) = (out.to_string_lossy(), summary.to_string_lossy());
-    let check = step(wf, "merge", "Every shard reported")["run"].as_str().unwrap();
-    let env = [("COUNT", count), ("GITHUB_OUTPUT", &out_s), ("GITHUB_STEP_SUMMARY", &summary_s)];
-    if !run_script(check, dir, &env).status.success() {
-        return (false, BTreeMap::new(), Vec::new());
-    }
-    let merge = step(wf, "merge", "merge");
-    assert_eq!(
-        merge["env"]["HARNESS"].as_str(),
-        Some("${{ steps.install.outputs.harness-path }}")
-    );
-    let fake = dir.join("harness-stand-in");
-    let args = dir.join("args");
-    std::fs::write(
-        &fake,
-        format!("#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done > '{}'\nexit {code}\n", args.display()),
-    )
-    .unwrap();
-    std::process::Command::new("chmod").arg("+x").arg(&fake).status().unwrap();
-    let fake_s = fake.to_string_lossy();
-    let env = [("HARNESS", &*fake_s), ("GITHUB_OUTPUT", &out_s), ("GITHUB_STEP_SUMMARY", &summary_s)];
-    let run = run_script(merge["run"].as_str().unwrap(), dir, &env);
-    assert!(run.status.success(), "merge step: {}", String::from_utf8_lossy(&run.stderr));
-    let args = std::fs::read_to_string(&args).unwrap().lines().map(str::to_owned).collect();
-    (true, outputs(&out), args)
-}
-
-/// A shard folder as `harness gate --report-dir reports/shard-I` leaves it: one run folder.
-fn shard(dir: &Path, i: u32) {
-    let run = dir.join(format!("reports/shard-{i}/20261201T031700Z-app.example.com"));
-    std::fs::create_dir_all(&run).unwrap();
-    std::fs::write(run.join("report.json"), "{}").unwrap();
-}
-
 #[test]
 fn merge_needs_every_shard_refuses_a_missing_one_and_publishes_one_verdict() {
     let (_, wf) = load_workflow(WF);
     let job = &wf["jobs"]["merge"];
-    let needs: Vec<&str> = job["needs"].as_sequence().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
-    assert!(needs.contains(&"verify") && needs.contains(&"plan"), "{needs:?}");
-    assert_eq!(wf["jobs"].as_mapping().unwrap().len(), 3, "plan, verify, merge");
+    let needs: Vec<&str> = job["needs"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap())
+        .collect();
+    assert!(
+        needs.contains(&"verify") && needs.contains(&"plan"),
+        "{needs:?}"
+    );
+    assert_eq!(
+        wf["jobs"].as_mapping().unwrap().len(),
+        3,
+        "plan, verify, merge"
+    );
     // Runs when a shard failed (not only on success), not when the run is cancelled.
     assert_eq!(job["if"].as_str(), Some("${{ !cancelled() }}"));
     assert_eq!(
@@ -282,30 +230,48 @@ fn merge_needs_every_shard_refuses_a_missing_one_and_publishes_one_verdict() {
     assert_eq!(given, shards, "merge gets every shard folder once");
     assert_eq!(args[n as usize + 1..], ["--report-dir", "reports/merged"]);
     assert_eq!(parse(&args), "merge");
-    assert_eq!((out["exit-code"].as_str(), out["verdict"].as_str()), ("0", "go"));
-    for (code, verdict) in [(1, "rollback"), (2, "config-error"), (3, "inconclusive"), (4, "error")] {
+    assert_eq!(
+        (out["exit-code"].as_str(), out["verdict"].as_str()),
+        ("0", "go")
+    );
+    for (code, verdict) in [
+        (1, "rollback"),
+        (2, "config-error"),
+        (3, "inconclusive"),
+        (4, "error"),
+    ] {
         let (_, out, _) = run_merge(&wf, all.path(), "4", code);
-        assert_eq!((out["exit-code"].as_str(), out["verdict"].as_str()), (code.to_string().as_str(), verdict));
+        assert_eq!(
+            (out["exit-code"].as_str(), out["verdict"].as_str()),
+            (code.to_string().as_str(), verdict)
+        );
     }
 
     // A missing shard, a shard with no or two reports, a stray shard, or no plan at all
     // fails before anything is merged.
-    for (label, prepare, count) in [
-        ("shard 3 missing", &(|d: &Path| [1, 2, 4].into_iter().for_each(|i| shard(d, i))) as &dyn Fn(&Path), "4"),
-        ("shard 2 empty", &|d: &Path| {
-            [1, 3, 4].into_iter().for_each(|i| shard(d, i));
-            std::fs::create_dir_all(d.join("reports/shard-2")).unwrap();
-        }, "4"),
-        ("shard 1 twice", &|d: &Path| {
-            (1..=4).for_each(|i| shard(d, i));
-            let again = d.join("reports/shard-1/20261201T031800Z-app.example.com");
-            std::fs::create_dir_all(&again).unwrap();
-            std::fs::write(again.join("report.json"), "{}").unwrap();
-        }, "4"),
-        ("shard 5 of 4", &|d: &Path| (1..=5).for_each(|i| shard(d, i)), "4"),
-        ("no plan", &|d: &Path| (1..=4).for_each(|i| shard(d, i)), ""),
-        ("nothing downloaded", &|_: &Path| {}, "4"),
-    ] {
+    let twice = |d: &Path| {
+        (1..=4).for_each(|i| shard(d, i));
+        let again = d.join("reports/shard-1/20261201T031800Z-app.example.com");
+        std::fs::create_dir_all(&again).unwrap();
+        std::fs::write(again.join("report.json"), "{}").unwrap();
+    };
+    let empty = |d: &Path| {
+        [1, 3, 4].into_iter().for_each(|i| shard(d, i));
+        std::fs::create_dir_all(d.join("reports/shard-2")).unwrap();
+    };
+    let cases: [(&str, &dyn Fn(&Path), &str); 6] = [
+        (
+            "shard 3 missing",
+            &|d| [1, 2, 4].into_iter().for_each(|i| shard(d, i)),
+            "4",
+        ),
+        ("shard 2 empty", &empty, "4"),
+        ("shard 1 twice", &twice, "4"),
+        ("shard 5 of 4", &|d| (1..=5).for_each(|i| shard(d, i)), "4"),
+        ("no plan", &|d| (1..=4).for_each(|i| shard(d, i)), ""),
+        ("nothing downloaded", &|_| {}, "4"),
+    ];
+    for (label, prepare, count) in cases {
         let dir = tempfile::tempdir().unwrap();
         prepare(dir.path());
         let (ok, _, args) = run_merge(&wf, dir.path(), count, 0);
@@ -319,9 +285,15 @@ fn merge_needs_every_shard_refuses_a_missing_one_and_publishes_one_verdict() {
     assert!(uploads[0]["if"].as_str().unwrap().contains("always()"));
     let junit = uses_of(&wf, "merge", "dorny/test-reporter@");
     assert_eq!(junit.len(), 1);
-    assert_eq!(junit[0]["with"]["path"].as_str(), Some("reports/merged/**/junit.xml"));
+    assert_eq!(
+        junit[0]["with"]["path"].as_str(),
+        Some("reports/merged/**/junit.xml")
+    );
     assert_eq!(job["permissions"]["checks"].as_str(), Some("write"));
     let fail = step(&wf, "merge", "Fail the run on a non-go verdict");
-    assert_eq!(fail["if"].as_str(), Some("always() && steps.merge.outputs.exit-code != '0'"));
+    assert_eq!(
+        fail["if"].as_str(),
+        Some("always() && steps.merge.outputs.exit-code != '0'")
+    );
     assert!(fail["run"].as_str().unwrap().contains("exit 1"));
 }

@@ -86,9 +86,15 @@ fn containers(runner: &[Block]) -> Vec<Value> {
     );
     let mut vars = hcl::Map::new();
     for (k, v) in [
-        ("harness_image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/h@sha256:ab"),
+        (
+            "harness_image",
+            "123456789012.dkr.ecr.eu-west-1.amazonaws.com/h@sha256:ab",
+        ),
         ("uploader_image", "public.ecr.aws/aws-cli/aws-cli@sha256:cd"),
-        ("gate_token_parameter_arn", "arn:aws:ssm:eu-west-1:1:parameter/t"),
+        (
+            "gate_token_parameter_arn",
+            "arn:aws:ssm:eu-west-1:1:parameter/t",
+        ),
         ("app_region", "eu-west-1"),
         ("region", "us-east-1"),
         ("reports_bucket", "bucket"),
@@ -102,8 +108,8 @@ fn containers(runner: &[Block]) -> Vec<Value> {
     let mut groups = hcl::Map::new();
     groups.insert("runner".to_owned(), Value::Object(group));
     ctx.declare_var("aws_cloudwatch_log_group", Value::Object(groups));
-    let def = find(runner, "resource", &["aws_ecs_task_definition", "runner"])
-        .expect("task definition");
+    let def =
+        find(runner, "resource", &["aws_ecs_task_definition", "runner"]).expect("task definition");
     let value = attr(def.body(), "container_definitions")
         .unwrap()
         .evaluate(&ctx)
@@ -144,12 +150,18 @@ fn runner_task_runs_the_harness_then_uploads_its_reports() {
         .collect();
     assert_eq!(&command[..1], ["gate"]);
     let secrets = field(harness, "secrets").as_array().unwrap();
-    assert_eq!(field(&secrets[0], "name"), &Value::from("HARNESS_GATE_TOKEN"));
+    assert_eq!(
+        field(&secrets[0], "name"),
+        &Value::from("HARNESS_GATE_TOKEN")
+    );
     let mounts = |c: &Value| field(c, "mountPoints").as_array().unwrap()[0].clone();
     assert_eq!(field(&mounts(harness), "readOnly"), &Value::Bool(false));
     assert_eq!(field(&mounts(upload), "readOnly"), &Value::Bool(true));
     let report_dir = command.iter().position(|a| *a == "--report-dir").unwrap() + 1;
-    assert_eq!(field(&mounts(harness), "containerPath"), &Value::from(command[report_dir]));
+    assert_eq!(
+        field(&mounts(harness), "containerPath"),
+        &Value::from(command[report_dir])
+    );
 
     // The upload script against a stand-in `aws`: refuses without RUN_KEY, else copies
     // the whole folder under the prefix the task role may write.
@@ -171,10 +183,17 @@ fn runner_task_runs_the_harness_then_uploads_its_reports() {
     let args = dir.path().join("args");
     std::fs::write(
         &aws,
-        format!("#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done > '{}'\n", args.display()),
+        format!(
+            "#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done > '{}'\n",
+            args.display()
+        ),
     )
     .unwrap();
-    std::process::Command::new("chmod").arg("+x").arg(&aws).status().unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&aws)
+        .status()
+        .unwrap();
     let path = format!("{}:/usr/bin:/bin", dir.path().display());
     let run = |run_key: &str| {
         let mut cmd = std::process::Command::new("/bin/sh");
@@ -188,7 +207,10 @@ fn runner_task_runs_the_harness_then_uploads_its_reports() {
     assert!(!args.exists());
     assert!(run("1234/us-east-1/shard-2"));
     assert_eq!(
-        std::fs::read_to_string(&args).unwrap().lines().collect::<Vec<_>>(),
+        std::fs::read_to_string(&args)
+            .unwrap()
+            .lines()
+            .collect::<Vec<_>>(),
         [
             "s3",
             "cp",
@@ -207,7 +229,9 @@ fn runner_task_runs_the_harness_then_uploads_its_reports() {
 fn readme_run_task_example_builds_a_gate_command_the_harness_parses() {
     use clap::CommandFactory;
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
-    let start = readme.find("o=outputs.json").expect("README run-task example");
+    let start = readme
+        .find("o=outputs.json")
+        .expect("README run-task example");
     let end = start + readme[start..].find("task=$(aws ecs run-task").unwrap();
     let script = format!("{}\nprintf '%s' \"$overrides\"\n", &readme[start..end]);
     let dir = tempfile::tempdir().unwrap();
@@ -238,7 +262,11 @@ fn readme_run_task_example_builds_a_gate_command_the_harness_parses() {
             ("CHANGED_AT", "2026-12-01T03:00:00+00:00"),
         ],
     );
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
     let overrides: serde_json::Value = serde_json::from_slice(&run.stdout).unwrap();
     let containers = overrides["containerOverrides"].as_array().unwrap();
     assert_eq!(containers[1]["name"], "upload");
@@ -251,7 +279,10 @@ fn readme_run_task_example_builds_a_gate_command_the_harness_parses() {
         .map(|a| a.as_str().expect("string argument").to_owned())
         .collect();
     let value = |flag: &str| {
-        let at = args.iter().position(|a| a == flag).unwrap_or_else(|| panic!("no {flag}"));
+        let at = args
+            .iter()
+            .position(|a| a == flag)
+            .unwrap_or_else(|| panic!("no {flag}"));
         args[at + 1].as_str()
     };
     assert_eq!(value("--shard"), "2/4");
