@@ -192,6 +192,9 @@ fn each_shard_runs_the_gate_action_with_its_shard_and_uploads_its_folder() {
     assert_eq!(with["path"].as_str(), Some("reports"));
 }
 
+/// Lays out a downloaded `reports/` folder in a test directory.
+type Prepare = dyn Fn(&Path);
+
 #[test]
 fn merge_needs_every_shard_refuses_a_missing_one_and_publishes_one_verdict() {
     let (_, wf) = load_workflow(WF);
@@ -259,7 +262,7 @@ fn merge_needs_every_shard_refuses_a_missing_one_and_publishes_one_verdict() {
         [1, 3, 4].into_iter().for_each(|i| shard(d, i));
         std::fs::create_dir_all(d.join("reports/shard-2")).unwrap();
     };
-    let cases: [(&str, &dyn Fn(&Path), &str); 6] = [
+    let cases: [(&str, &Prepare, &str); 6] = [
         (
             "shard 3 missing",
             &|d| [1, 2, 4].into_iter().for_each(|i| shard(d, i)),
