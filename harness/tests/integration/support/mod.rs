@@ -12,5 +12,6 @@ pub mod verify_world;
 
 pub mod ecr_lifecycle;
 pub mod iam_contract;
+pub mod nightly_matrix;
 pub mod nightly_role;
 pub mod workflow_gate;

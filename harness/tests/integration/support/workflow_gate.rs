@@ -1,8 +1,9 @@
 //! Workflow contracts of the deploy gate as users run it: deploys and applies only
 //! from main, shared-infra applies the reviewed saved plan, the harness is built once
 //! and installed by the composite action.yml, whose gate step passes the flags and
-//! maps `harness gate`'s exit code (run here with a stand-in binary), and every gate
-//! run's JUnit goes to the test reporter.
+//! maps `harness gate`'s exit code (run here with a stand-in binary), and the JUnit of
+//! the verdict that decides (deploy-canary's gate, the nightly's merge of its shards)
+//! goes to the test reporter.
 
 use super::infra::*;
 
@@ -126,21 +127,42 @@ pub fn check_built_once() {
             "{wf}: unpinned toolchain"
         );
     }
-    for wf in ["deploy-canary.yml", "nightly-verify.yml"] {
+    // The JUnit that decides: deploy-canary's one gate run, the nightly's merged report
+    // (its shards' reports are merged first, see infra::matrix).
+    for (wf, junit_job, junit) in [
+        ("deploy-canary.yml", "deploy", "reports/**/junit.xml"),
+        ("nightly-verify.yml", "merge", "reports/merged/**/junit.xml"),
+    ] {
         let (text, y) = load_workflow(wf);
         assert!(!text.contains("cargo build"), "{wf} compiles the harness");
-        let (job, _) = y["jobs"].as_mapping().unwrap().iter().last().unwrap();
-        let job = &y["jobs"][job.as_str().unwrap()];
-        assert_eq!(job["permissions"]["actions"].as_str(), Some("read"), "{wf}");
-        let steps = job["steps"].as_sequence().unwrap();
-        assert_eq!(
-            steps[0]["with"]["fetch-depth"].as_u64(),
-            Some(0),
-            "{wf}: full history"
-        );
+        let steps_of = |job: &Yaml| job["steps"].as_sequence().unwrap().clone();
+        let is_gate =
+            |s: &Yaml| s["uses"].as_str() == Some("./") && s["with"]["tf-outputs"].is_string();
+        let gate_jobs: Vec<&Yaml> = y["jobs"]
+            .as_mapping()
+            .unwrap()
+            .values()
+            .filter(|job| steps_of(job).iter().any(is_gate))
+            .collect();
+        assert_eq!(gate_jobs.len(), 1, "{wf}: one job runs the gate");
+        // Every job that installs the harness through the action can fetch the release
+        // artifact and knows the commit that last changed its sources.
+        for job in y["jobs"].as_mapping().unwrap().values() {
+            let steps = steps_of(job);
+            if !steps.iter().any(|s| s["uses"].as_str() == Some("./")) {
+                continue;
+            }
+            assert_eq!(job["permissions"]["actions"].as_str(), Some("read"), "{wf}");
+            assert_eq!(
+                steps[0]["with"]["fetch-depth"].as_u64(),
+                Some(0),
+                "{wf}: full history"
+            );
+        }
+        let steps = steps_of(gate_jobs[0]);
         let gate = steps
             .iter()
-            .find(|s| s["uses"].as_str() == Some("./") && s["with"]["tf-outputs"].is_string())
+            .find(|s| is_gate(s))
             .unwrap_or_else(|| panic!("{wf}: no gate step through action.yml"));
         for input in [
             "stable-tag",
@@ -151,18 +173,25 @@ pub fn check_built_once() {
         ] {
             assert!(gate["with"][input].is_string(), "{wf}: gate input {input}");
         }
-        let reporter = steps
+        let reporters: Vec<(String, Yaml)> = y["jobs"]
+            .as_mapping()
+            .unwrap()
             .iter()
-            .find(|s| {
+            .flat_map(|(name, job)| {
+                steps_of(job)
+                    .into_iter()
+                    .map(move |s| (name.as_str().unwrap().to_owned(), s))
+            })
+            .filter(|(_, s)| {
                 s["uses"]
                     .as_str()
                     .is_some_and(|u| u.starts_with("dorny/test-reporter@"))
             })
-            .unwrap_or_else(|| panic!("{wf}: JUnit not published"));
-        assert_eq!(
-            reporter["with"]["path"].as_str(),
-            Some("reports/**/junit.xml")
-        );
+            .collect();
+        assert_eq!(reporters.len(), 1, "{wf}: one JUnit published");
+        let (job, reporter) = &reporters[0];
+        assert_eq!(job, junit_job, "{wf}: JUnit published by the wrong job");
+        assert_eq!(reporter["with"]["path"].as_str(), Some(junit), "{wf}");
     }
 }
 
