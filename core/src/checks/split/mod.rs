@@ -10,6 +10,7 @@ use crate::stats::{self, Band, Decision, Interval, LookPlan, MAX_UNATTRIBUTED_SH
 mod config;
 mod converge;
 mod design;
+mod nodes;
 pub mod release;
 mod verdict;
 
@@ -19,6 +20,7 @@ pub use config::{
 };
 pub use converge::{CHECKPOINTS_PER_FIRST_LOOK, SETTLE_BUDGET_FRACTION, SETTLE_S};
 pub use design::{BUDGET_SEARCH_LIMIT, smallest_budget, thousands};
+pub use nodes::NODE_ALPHA;
 
 /// Why sampling stopped before the budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,6 +69,10 @@ pub struct SplitMonitor {
     stop: Option<Stop>,
     /// Checkpoints, change points and restarts ([`converge`]).
     moving: converge::Moving,
+    /// Node counts at the checkpoints and the origin ([`nodes`]).
+    node_marks: nodes::NodeMarks,
+    /// The nodes at the last look.
+    node_view: nodes::NodeView,
 }
 
 impl SplitMonitor {
@@ -91,6 +97,8 @@ impl SplitMonitor {
             path: Vec::new(),
             stop: None,
             moving,
+            node_marks: nodes::NodeMarks::default(),
+            node_view: nodes::NodeView::default(),
         })
     }
 
@@ -191,6 +199,7 @@ impl SplitMonitor {
             alpha: look_alpha,
         };
         self.last = Some(look);
+        self.node_view = self.nodes_at(summary, look_alpha);
         self.path.push(PathPoint {
             n,
             share: share(canary, n),
@@ -230,11 +239,12 @@ impl SplitMonitor {
             return (look.n >= self.zero_n && bound <= self.config.leak_margin)
                 .then_some(Stop::Pass);
         }
-        match stats::decide(look.interval, self.band()) {
+        let pooled = match stats::decide(look.interval, self.band()) {
             Decision::Inside => Some(Stop::Pass),
             Decision::Outside => Some(Stop::Fail),
             Decision::Undecided => None,
-        }
+        };
+        self.with_nodes(pooled)
     }
 
     /// The final verdict and evidence. Takes one more look when the summary holds
@@ -268,6 +278,7 @@ impl SplitMonitor {
         let c = &self.config;
         let unattributed = summary.unattributed_total();
         let responses = summary.attributed() + unattributed;
+        let (nodes, node_homogeneity) = self.node_evidence();
         let zero_side_upper_bound = self
             .nominal
             .is_none()
@@ -294,6 +305,8 @@ impl SplitMonitor {
             time_to_converge_s: self.converged().map(|c| c.0),
             converged_at_request: self.converged().map(|c| c.1),
             change_points: self.change_points(look),
+            nodes,
+            node_homogeneity,
         }
     }
 
