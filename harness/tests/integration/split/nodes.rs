@@ -93,7 +93,8 @@ fn assert_counts(summary: &SampleSummary, port: u16) {
         [format!("127.0.0.1:{port}"), format!("127.0.0.2:{port}")],
         "{summary:?}"
     );
-    let sum = |f: fn(&harness::result::NodeCounts) -> u64| summary.nodes.values().map(f).sum();
+    let sum =
+        |f: fn(&harness::result::NodeCounts) -> u64| summary.nodes.values().map(f).sum::<u64>();
     assert_eq!(sum(|c| c.stable), summary.stable.responses);
     assert_eq!(sum(|c| c.canary), summary.canary.responses);
     assert!(summary.nodes.values().all(|c| c.attributed() > 0));
