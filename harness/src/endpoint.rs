@@ -25,6 +25,24 @@ pub struct Resolve {
 }
 
 impl Resolve {
+    /// Parses curl's `HOST:PORT:ADDR[,ADDR...]` form: one pin per address (a load
+    /// balancer name with one address per node). Repeating `--resolve` with the same
+    /// `HOST:PORT` adds addresses the same way.
+    pub fn parse_all(s: &str) -> Result<Vec<Self>> {
+        let bad = || {
+            Error::Config(format!(
+                "--resolve {s:?}: expected HOST:PORT:ADDR[,ADDR...], e.g. \
+                 app.example.com:443:127.0.0.1,127.0.0.2"
+            ))
+        };
+        let (host, rest) = s.split_once(':').ok_or_else(bad)?;
+        let (port, addrs) = rest.split_once(':').ok_or_else(bad)?;
+        addrs
+            .split(',')
+            .map(|addr| Self::parse(&format!("{host}:{port}:{addr}")).map_err(|_| bad()))
+            .collect()
+    }
+
     /// Parses curl's `HOST:PORT:ADDR` form (ADDR may be `[v6]`).
     pub fn parse(s: &str) -> Result<Self> {
         let bad = || {
@@ -112,10 +130,15 @@ impl Endpoint {
                 h
             }
         };
-        let resolve = resolve
-            .iter()
-            .map(|r| Resolve::parse(r))
-            .collect::<Result<Vec<_>>>()?;
+        let mut pins: Vec<Resolve> = Vec::new();
+        for r in resolve {
+            for pin in Resolve::parse_all(r)? {
+                if !pins.contains(&pin) {
+                    pins.push(pin);
+                }
+            }
+        }
+        let resolve = pins;
         let ca_pem = match ca_file {
             Some(p) => {
                 let pem = std::fs::read(p)
@@ -153,16 +176,13 @@ impl Endpoint {
             .ok_or_else(|| Error::Unreachable(format!("{host}:{port} resolves to no address")))
     }
 
-    /// Every address of `host:port` (the pin alone when one matches): a load balancer
-    /// name resolves to one address per node, and spreading connections over them
-    /// samples the whole load balancer.
+    /// Every address of `host:port` (the pins, in order, when any matches): a load
+    /// balancer name resolves to one address per node, and spreading connections over
+    /// them samples the whole load balancer.
     pub async fn socket_addrs(&self, host: &str, port: u16) -> Result<Vec<SocketAddr>> {
-        if let Some(r) = self
-            .resolve
-            .iter()
-            .find(|r| r.host.eq_ignore_ascii_case(host) && r.port == port)
-        {
-            return Ok(vec![r.addr]);
+        let pinned = self.pinned(host, port);
+        if !pinned.is_empty() {
+            return Ok(pinned);
         }
         let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host, port))
             .await
@@ -174,6 +194,15 @@ impl Endpoint {
             )));
         }
         Ok(addrs)
+    }
+
+    /// The pinned addresses of `host:port`, in the order given.
+    pub fn pinned(&self, host: &str, port: u16) -> Vec<SocketAddr> {
+        self.resolve
+            .iter()
+            .filter(|r| r.host.eq_ignore_ascii_case(host) && r.port == port)
+            .map(|r| r.addr)
+            .collect()
     }
 
     /// Root store: system roots plus the private CA, if any.
@@ -219,8 +248,18 @@ impl Endpoint {
                 b = b.add_root_certificate(cert);
             }
         }
-        for r in &self.resolve {
-            b = b.resolve(&r.host, r.addr);
+        // One override per host with all its pinned addresses (a second `resolve` call
+        // for the same host would replace the first).
+        let mut hosts: Vec<&str> = self.resolve.iter().map(|r| r.host.as_str()).collect();
+        hosts.dedup();
+        for host in hosts {
+            let addrs: Vec<SocketAddr> = self
+                .resolve
+                .iter()
+                .filter(|r| r.host == host)
+                .map(|r| r.addr)
+                .collect();
+            b = b.resolve_to_addrs(host, &addrs);
         }
         Ok(b)
     }
@@ -244,6 +283,45 @@ mod tests {
         assert_eq!(r.addr, "127.0.0.1:8443".parse().unwrap());
         let r6 = Resolve::parse("h:443:[::1]").unwrap();
         assert_eq!(r6.addr, "[::1]:443".parse().unwrap());
+    }
+
+    #[test]
+    fn several_addresses_for_one_name() {
+        let e = Endpoint::new(
+            "https://twin.local:8443/",
+            None,
+            &[
+                "twin.local:8443:127.0.0.1,127.0.0.2".into(),
+                "twin.local:8443:127.0.0.3".into(),
+                "twin.local:8443:127.0.0.2".into(),
+                "other:8443:127.0.0.9".into(),
+            ],
+            None,
+        )
+        .unwrap();
+        let addrs: Vec<String> = e
+            .pinned("TWIN.local", 8443)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            addrs,
+            ["127.0.0.1:8443", "127.0.0.2:8443", "127.0.0.3:8443"],
+            "in order, duplicates once"
+        );
+        assert!(e.pinned("twin.local", 443).is_empty());
+        let r6 = Resolve::parse_all("h:443:[::1],127.0.0.1").unwrap();
+        assert_eq!(r6.len(), 2);
+        for bad in [
+            "h:443:127.0.0.1,",
+            "h:443:,127.0.0.1",
+            "h:x:127.0.0.1,127.0.0.2",
+        ] {
+            match Resolve::parse_all(bad) {
+                Err(Error::Config(msg)) => assert!(msg.contains("ADDR[,ADDR...]"), "{msg}"),
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -46,11 +46,19 @@ pub fn pool<'a>(samples: impl IntoIterator<Item = &'a SampleSummary>) -> SampleS
             timeouts,
             error_examples,
             duration_s,
+            nodes,
         } = s;
         out.requests += requests;
         stable.push(st);
         canary.push(ca);
         add_counts(&mut out.unattributed, unattributed);
+        // Per node (keyed "ADDR:PORT"): the same node seen by several runners adds up.
+        for (addr, c) in nodes {
+            let into = out.nodes.entry(addr.clone()).or_default();
+            into.stable += c.stable;
+            into.canary += c.canary;
+            into.unattributed += c.unattributed;
+        }
         out.transport_errors += transport_errors;
         out.timeouts += timeouts;
         for e in error_examples {

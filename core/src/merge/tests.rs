@@ -192,6 +192,35 @@ fn counts_add_and_histograms_merge_exactly() {
 }
 
 #[test]
+fn per_node_counts_add_by_address() {
+    use crate::result::NodeCounts;
+    let node = |stable, canary, unattributed| NodeCounts {
+        stable,
+        canary,
+        unattributed,
+    };
+    let mut a = sample_of(2700, 300, 0);
+    a.nodes = BTreeMap::from([
+        ("10.0.1.5:443".to_string(), node(1400, 140, 1)),
+        ("10.0.2.7:443".to_string(), node(1300, 160, 0)),
+    ]);
+    let mut b = sample_of(2650, 350, 0);
+    b.nodes = BTreeMap::from([
+        ("10.0.2.7:443".to_string(), node(2000, 300, 2)),
+        ("10.0.3.9:443".to_string(), node(650, 50, 0)),
+    ]);
+    let p = sample::pool([&a, &b]);
+    assert_eq!(
+        p.nodes,
+        BTreeMap::from([
+            ("10.0.1.5:443".to_string(), node(1400, 140, 1)),
+            ("10.0.2.7:443".to_string(), node(3300, 460, 2)),
+            ("10.0.3.9:443".to_string(), node(650, 50, 0)),
+        ])
+    );
+}
+
+#[test]
 fn two_healthy_shards_pass_with_summed_counts() {
     let planned = 12_000;
     let a = shard(1, 2, planned, sample_of(5400, 600, 0));

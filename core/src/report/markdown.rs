@@ -84,6 +84,7 @@ pub fn render(run: &RunResult) -> String {
                     t => format!(", time to converge {t}"),
                 }
             );
+            node_table(&mut out, s);
         }
     }
     out.push_str(&super::posture::markdown(run));
@@ -144,6 +145,32 @@ fn cell(text: &str) -> String {
 /// Text safe inside inline code.
 fn code(text: &str) -> String {
     text.replace('`', "'").replace(['\n', '\r'], " ")
+}
+
+/// The split per node: one row per address, then the homogeneity test.
+fn node_table(out: &mut String, s: &crate::result::SplitEvidence) {
+    if s.nodes.is_empty() {
+        return;
+    }
+    out.push_str(
+        "\n| Node | Responses | Canary | Share | Interval |\n\
+         | --- | ---: | ---: | ---: | --- |\n",
+    );
+    for n in &s.nodes {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {} | {} | [{}, {}] |",
+            cell(&n.address),
+            n.n,
+            n.canary_hits,
+            pct(n.share),
+            pct(n.ci_low),
+            pct(n.ci_high)
+        );
+    }
+    if let Some(h) = &s.node_homogeneity {
+        let _ = writeln!(out, "\nNodes: {}.", super::text::homogeneity(h));
+    }
 }
 
 #[cfg(test)]

@@ -56,6 +56,19 @@ fn text_summary_snapshots() {
     }
 }
 
+/// The split FAILs on one stale node while the pooled share looks healthy: every
+/// renderer names the node and shows the per-node table.
+#[test]
+fn node_fail_snapshots() {
+    let run = fixtures::node_fail();
+    assert_eq!(run.verdict, Verdict::Fail);
+    insta::assert_snapshot!("json_node_fail", json::render(&run));
+    insta::assert_snapshot!("junit_node_fail", junit::render(&run));
+    insta::assert_snapshot!("markdown_node_fail", markdown::render(&run));
+    insta::assert_snapshot!("html_node_fail", html::render(&run));
+    insta::assert_snapshot!("text_node_fail", text::run_summary(&run));
+}
+
 #[test]
 fn renders_are_deterministic() {
     for (_, run) in fixtures() {

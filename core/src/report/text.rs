@@ -5,7 +5,9 @@
 
 use std::fmt::Write as _;
 
-use crate::result::{CheckResult, Evidence, RunResult, Verdict, WafEvidence};
+use crate::result::{
+    CheckResult, Evidence, NodeHomogeneity, RunResult, SplitEvidence, Verdict, WafEvidence,
+};
 
 /// Width of the verdict column of the terminal summary (the longest label).
 const VERDICT_WIDTH: usize = 14;
@@ -102,6 +104,52 @@ pub fn distinct<'a, I: IntoIterator<Item = &'a str>>(items: I) -> Vec<&'a str> {
     out
 }
 
+/// The per-node split as lines, one per node, then the homogeneity test; empty when
+/// the sampler recorded no nodes.
+pub fn node_lines(s: &SplitEvidence) -> Vec<String> {
+    let mut lines: Vec<String> = s
+        .nodes
+        .iter()
+        .map(|n| {
+            format!(
+                "node {}: canary {} ({} of {}), interval [{}, {}]",
+                n.address,
+                pct(n.share),
+                n.canary_hits,
+                n.n,
+                pct(n.ci_low),
+                pct(n.ci_high)
+            )
+        })
+        .collect();
+    if let Some(h) = &s.node_homogeneity {
+        lines.push(format!("nodes: {}", homogeneity(h)));
+    }
+    lines
+}
+
+/// The homogeneity test in a few words: "chi-square 12.5 on 1 df, p = 4.1e-4:
+/// the nodes differ (level 0.001)".
+pub fn homogeneity(h: &NodeHomogeneity) -> String {
+    match (h.statistic, h.p_value) {
+        (Some(x2), Some(p)) => format!(
+            "chi-square {x2:.1} on {} df, p = {}: {} (level {})",
+            h.df,
+            p_value(p),
+            if h.rejected {
+                "the nodes differ"
+            } else {
+                "no difference shown"
+            },
+            h.level
+        ),
+        _ => format!(
+            "too few responses to compare the nodes (smallest expected count {:.1} < 5)",
+            h.min_expected
+        ),
+    }
+}
+
 /// The evidence of a check as plain-text lines: summary, warnings, then the numbers.
 pub fn evidence_text(check: &CheckResult) -> String {
     let mut out = String::new();
@@ -136,7 +184,12 @@ pub fn evidence_text(check: &CheckResult) -> String {
                 t if t.is_empty() => String::new(),
                 t => format!(", time to converge {t}"),
             },
-        ),
+        )
+        .and_then(|()| {
+            node_lines(s)
+                .iter()
+                .try_for_each(|line| writeln!(out, "{line}"))
+        }),
         Evidence::Scale(s) => writeln!(
             out,
             "canary weight {}, ECS desired {} running {} pending {}, registered targets {}, \

@@ -95,6 +95,13 @@ pub struct SplitEvidence {
     /// Changes of the canary share detected during sampling, in order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub change_points: Vec<ChangePointEvidence>,
+    /// The split per load-balancer node over the same data as `n` (since the last
+    /// change point), one row per address; empty when the sampler recorded no nodes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<super::NodeEvidence>,
+    /// The test of equal shares across nodes; `None` with fewer than two nodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_homogeneity: Option<super::NodeHomogeneity>,
 }
 
 /// A change of the canary share found during sampling (`stats::change_point`); the

@@ -4,6 +4,7 @@
 //! and bump [`SCHEMA_VERSION`] on breaking changes.
 
 mod evidence;
+mod nodes;
 mod posture;
 mod sample;
 mod shard;
@@ -17,6 +18,7 @@ pub use evidence::{
     ChangePointEvidence, Evidence, FalsePositive, HealthBounds, HealthEvidence, LatencyComparison,
     PathPoint, QuantileShift, ScaleEvidence, SplitEvidence, WafCell, WafEvidence, WebAclInfo,
 };
+pub use nodes::{NodeCounts, NodeEvidence, NodeHomogeneity};
 pub use posture::{FloorOutcome, MissedAttack, PostureCell, PostureEvidence, PostureFloor};
 pub use sample::{
     HISTOGRAM_BUCKET_RATIO, HISTOGRAM_FIRST_BUCKET_US, HistogramBucket, LatencySummary,

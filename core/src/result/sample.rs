@@ -91,6 +91,11 @@ pub struct SampleSummary {
     pub error_examples: Vec<String>,
     /// Wall-clock duration of sampling in seconds.
     pub duration_s: f64,
+    /// Responses per load-balancer node, keyed by the address that served them
+    /// (`"ADDR:PORT"`, e.g. `"127.0.0.2:8443"`). Empty in reports written before it
+    /// existed and in summaries built without a sampler.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub nodes: BTreeMap<String, super::NodeCounts>,
 }
 
 impl SampleSummary {

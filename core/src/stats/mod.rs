@@ -60,6 +60,13 @@
 //!   of small p-values) of the canary count against `p0` is reported and a warning is
 //!   raised when it is below [`srm::SRM_P_THRESHOLD`] (0.0005). It is information, a
 //!   fixed-n diagnostic, never a verdict.
+//! * **Per node** ([`homogeneity`], `checks::split::nodes`): with responses from two or
+//!   more load-balancer nodes (addresses), Pearson's chi-square test of homogeneity of
+//!   the canary share across them at level 0.001 (used when every expected count is at
+//!   least 5) and each node's Clopper–Pearson interval (Bonferroni over the nodes).
+//!   Nodes shown to differ with one node's interval outside the band: **FAIL** naming
+//!   that node; with a node's interval across a band edge (or counts too small to
+//!   compare): no PASS yet.
 //! * The evidence also reports the requests a one-shot fixed-n design would need at
 //!   99 % power ([`sample_size`]).
 //!
@@ -81,6 +88,7 @@ pub mod binomial;
 pub mod change_point;
 pub mod equivalence;
 pub mod group_sequential;
+pub mod homogeneity;
 pub mod mann_whitney;
 pub mod newcombe;
 pub mod proportions;

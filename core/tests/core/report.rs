@@ -17,6 +17,7 @@ fn repo_file(rel: &str) -> PathBuf {
 fn all_fixtures() -> Vec<(&'static str, RunResult)> {
     fixtures::every_state()
         .into_iter()
+        .chain([("node_fail", fixtures::node_fail())])
         .chain(fixtures::posture_states())
         .collect()
 }

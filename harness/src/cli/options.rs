@@ -147,8 +147,10 @@ pub struct TargetArgs {
     /// Plain-HTTP URL to probe for the HTTPS redirect (default: http://HOST/).
     #[arg(long)]
     pub http_url: Option<String>,
-    /// Pin HOST:PORT to ADDR, as curl's --resolve (repeatable).
-    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    /// Pin HOST:PORT to ADDR, as curl's --resolve (repeatable). Several addresses for
+    /// one HOST:PORT (`HOST:PORT:ADDR1,ADDR2`, or the flag repeated) are load-balancer
+    /// nodes: the sampler spreads its connections over them and reports each one.
+    #[arg(long, value_name = "HOST:PORT:ADDR[,ADDR...]")]
     pub resolve: Vec<String>,
     /// Name the WebACL on the load balancer must have (the waf check FAILs naming both
     /// when another WebACL is associated). Default: the name in `--tf-outputs`'

@@ -2,13 +2,14 @@
 //! counters by status and release. Memory is constant in the number of requests.
 
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use canary_contract::Variant;
 use hdrhistogram::Histogram;
 
 use crate::result::{
-    HISTOGRAM_BUCKET_RATIO, HISTOGRAM_FIRST_BUCKET_US, HistogramBucket, LatencySummary,
+    HISTOGRAM_BUCKET_RATIO, HISTOGRAM_FIRST_BUCKET_US, HistogramBucket, LatencySummary, NodeCounts,
     SampleSummary, VariantStats,
 };
 
@@ -24,6 +25,9 @@ const MAX_LATENCY_US: u64 = 3_600_000_000;
 const SIGNIFICANT_DIGITS: u8 = 3;
 /// Distinct transport error messages kept for the report.
 const MAX_ERROR_EXAMPLES: usize = 5;
+/// Nodes (addresses) counted separately; the sampler dials only the addresses the name
+/// resolved to at the start, so this bounds memory, not a real target.
+const MAX_NODES: usize = 64;
 
 /// Which variant a response came from, read from its headers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,6 +66,8 @@ pub enum RequestOutcome {
         attribution: Attribution,
         /// Time from send to the end of the body.
         latency: Duration,
+        /// The address (load-balancer node) of the connection that answered.
+        node: Option<SocketAddr>,
     },
     /// The per-request timeout expired.
     Timeout,
@@ -159,6 +165,8 @@ pub struct Accumulator {
     transport_errors: u64,
     timeouts: u64,
     error_examples: Vec<String>,
+    /// Responses per node (the connection's address).
+    nodes: BTreeMap<SocketAddr, NodeCounts>,
 }
 
 impl Default for Accumulator {
@@ -178,6 +186,7 @@ impl Accumulator {
             transport_errors: 0,
             timeouts: 0,
             error_examples: Vec::new(),
+            nodes: BTreeMap::new(),
         }
     }
 
@@ -194,11 +203,32 @@ impl Accumulator {
                 status,
                 attribution,
                 latency,
-            } => match attribution {
-                Attribution::Stable(r) => self.stable.record(status, r, latency),
-                Attribution::Canary(r) => self.canary.record(status, r, latency),
-                Attribution::Unattributed => *self.unattributed.entry(status).or_default() += 1,
-            },
+                node,
+            } => {
+                let counts = node
+                    .filter(|a| self.nodes.len() < MAX_NODES || self.nodes.contains_key(a))
+                    .map(|a| self.nodes.entry(a).or_default());
+                match attribution {
+                    Attribution::Stable(r) => {
+                        self.stable.record(status, r, latency);
+                        if let Some(c) = counts {
+                            c.stable += 1;
+                        }
+                    }
+                    Attribution::Canary(r) => {
+                        self.canary.record(status, r, latency);
+                        if let Some(c) = counts {
+                            c.canary += 1;
+                        }
+                    }
+                    Attribution::Unattributed => {
+                        *self.unattributed.entry(status).or_default() += 1;
+                        if let Some(c) = counts {
+                            c.unattributed += 1;
+                        }
+                    }
+                }
+            }
             RequestOutcome::Timeout => self.timeouts += 1,
             RequestOutcome::TransportError(msg) => {
                 self.transport_errors += 1;
@@ -226,6 +256,11 @@ impl Accumulator {
             timeouts: self.timeouts,
             error_examples: self.error_examples.clone(),
             duration_s: elapsed.as_secs_f64(),
+            nodes: self
+                .nodes
+                .iter()
+                .map(|(a, c)| (a.to_string(), *c))
+                .collect(),
         }
     }
 }
@@ -240,7 +275,34 @@ mod tests {
             status,
             attribution: a,
             latency: Duration::from_millis(ms),
+            node: None,
         }
+    }
+
+    #[test]
+    fn counts_per_node() {
+        let mut acc = Accumulator::new();
+        let at = |a: &str, attribution| RequestOutcome::Response {
+            status: 200,
+            attribution,
+            latency: Duration::from_millis(1),
+            node: Some(a.parse().unwrap()),
+        };
+        acc.record(at("127.0.0.2:8443", Attribution::Canary(None)));
+        acc.record(at("127.0.0.1:8443", Attribution::Stable(None)));
+        acc.record(at("127.0.0.2:8443", Attribution::Stable(None)));
+        acc.record(at("[::1]:8443", Attribution::Unattributed));
+        acc.record(resp(200, Attribution::Stable(None), 1));
+        let s = acc.summary(Duration::ZERO);
+        let keys: Vec<&str> = s.nodes.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["127.0.0.1:8443", "127.0.0.2:8443", "[::1]:8443"]);
+        let two = s.nodes["127.0.0.2:8443"];
+        assert_eq!((two.stable, two.canary, two.unattributed), (1, 1, 0));
+        assert_eq!(s.nodes["[::1]:8443"].unattributed, 1);
+        assert_eq!(
+            s.stable.responses, 3,
+            "a response without a node still counts"
+        );
     }
 
     #[test]
@@ -294,6 +356,7 @@ mod tests {
                     status: 200,
                     attribution: Attribution::Stable(None),
                     latency: Duration::from_micros(*us),
+                    node: None,
                 });
             }
             let s = acc.summary(Duration::ZERO);

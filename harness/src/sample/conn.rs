@@ -106,7 +106,7 @@ impl Target {
     async fn connect(
         &self,
         first: usize,
-    ) -> std::result::Result<SendRequest<Empty<Bytes>>, String> {
+    ) -> std::result::Result<(SendRequest<Empty<Bytes>>, SocketAddr), String> {
         let n = self.addrs.len().max(1);
         let mut last = String::from("no address");
         let mut tcp = None;
@@ -134,7 +134,7 @@ impl Target {
             // Errors surface on the request side; the connection task only ends.
             let _ = conn.await;
         });
-        Ok(sender)
+        Ok((sender, addr))
     }
 }
 
@@ -145,7 +145,8 @@ pub(crate) struct Slot {
     /// Index of the address this slot connects to first.
     index: usize,
     fresh: bool,
-    sender: Option<SendRequest<Empty<Bytes>>>,
+    /// The kept connection and the address (node) it is connected to.
+    sender: Option<(SendRequest<Empty<Bytes>>, SocketAddr)>,
 }
 
 impl Slot {
@@ -180,10 +181,10 @@ impl Slot {
         // A kept connection the server has closed (keep-alive limit, idle timeout) is
         // replaced before the request is written, so it costs no failed request.
         let kept = match self.sender.take() {
-            Some(mut s) if !self.fresh => s.ready().await.is_ok().then_some(s),
+            Some((mut s, addr)) if !self.fresh => s.ready().await.is_ok().then_some((s, addr)),
             _ => None,
         };
-        let mut sender = match kept {
+        let (mut sender, node) = match kept {
             Some(s) => s,
             None => self.target.connect(self.index).await?,
         };
@@ -209,12 +210,13 @@ impl Slot {
             .await
             .map_err(|e| format!("reading the body: {}", chain(&e)))?;
         if !self.fresh {
-            self.sender = Some(sender);
+            self.sender = Some((sender, node));
         }
         Ok(RequestOutcome::Response {
             status,
             attribution,
             latency: sent.elapsed(),
+            node: Some(node),
         })
     }
 }

@@ -1,6 +1,7 @@
 //! The sampler: sends GET requests to the target with bounded concurrency and an
 //! optional rate cap, attributes each response by `x-variant`/`x-release`, and
-//! aggregates in constant memory (HDR histograms, counters). The aggregates are the
+//! aggregates in constant memory (HDR histograms, counters, and stable/canary counts per
+//! address the name resolved to, i.e. per load-balancer node). The aggregates are the
 //! only thing kept: memory does not grow with the number of requests.
 
 mod accumulator;

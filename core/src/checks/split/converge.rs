@@ -166,6 +166,7 @@ impl SplitMonitor {
         let last = m.marks.last().unwrap_or(&m.origin).requests;
         if requests >= (last / m.grid + 1) * m.grid {
             m.marks.push(Mark::of(summary));
+            self.node_marks.record(requests, summary);
         }
     }
 
@@ -195,6 +196,7 @@ impl SplitMonitor {
         }
         if let Some((at, mark, change)) = self.change(summary) {
             self.restart(at, mark, &change);
+            self.node_marks.restart(mark.requests, summary);
             return None;
         }
         let settled = summary.duration_s <= 0.0

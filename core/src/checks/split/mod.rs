@@ -11,6 +11,7 @@ mod config;
 mod converge;
 mod design;
 mod fixed;
+mod nodes;
 pub mod release;
 mod verdict;
 
@@ -21,6 +22,7 @@ pub use config::{
 pub use converge::{CHECKPOINTS_PER_FIRST_LOOK, SETTLE_BUDGET_FRACTION, SETTLE_S};
 pub use design::{BUDGET_SEARCH_LIMIT, smallest_budget, thousands};
 pub use fixed::fixed_n;
+pub use nodes::NODE_ALPHA;
 
 /// Why sampling stopped before the budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,6 +71,10 @@ pub struct SplitMonitor {
     stop: Option<Stop>,
     /// Checkpoints, change points and restarts ([`converge`]).
     moving: converge::Moving,
+    /// Node counts at the checkpoints and the origin ([`nodes`]).
+    node_marks: nodes::NodeMarks,
+    /// The nodes at the last look.
+    node_view: nodes::NodeView,
 }
 
 impl SplitMonitor {
@@ -93,6 +99,8 @@ impl SplitMonitor {
             path: Vec::new(),
             stop: None,
             moving,
+            node_marks: nodes::NodeMarks::default(),
+            node_view: nodes::NodeView::default(),
         })
     }
 
@@ -193,6 +201,7 @@ impl SplitMonitor {
             alpha: look_alpha,
         };
         self.last = Some(look);
+        self.node_view = self.nodes_at(summary, look_alpha);
         self.path.push(PathPoint {
             n,
             share: share(canary, n),
@@ -232,11 +241,12 @@ impl SplitMonitor {
             return (look.n >= self.zero_n && bound <= self.config.leak_margin)
                 .then_some(Stop::Pass);
         }
-        match stats::decide(look.interval, self.band()) {
+        let pooled = match stats::decide(look.interval, self.band()) {
             Decision::Inside => Some(Stop::Pass),
             Decision::Outside => Some(Stop::Fail),
             Decision::Undecided => None,
-        }
+        };
+        self.with_nodes(pooled)
     }
 
     /// The final verdict and evidence. Takes one more look when the summary holds
@@ -270,6 +280,7 @@ impl SplitMonitor {
         let c = &self.config;
         let unattributed = summary.unattributed_total();
         let responses = summary.attributed() + unattributed;
+        let (nodes, node_homogeneity) = self.node_evidence();
         let zero_side_upper_bound = self
             .nominal
             .is_none()
@@ -296,6 +307,8 @@ impl SplitMonitor {
             time_to_converge_s: self.converged().map(|c| c.0),
             converged_at_request: self.converged().map(|c| c.1),
             change_points: self.change_points(look),
+            nodes,
+            node_homogeneity,
         }
     }
 

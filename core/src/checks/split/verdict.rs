@@ -1,10 +1,13 @@
 //! The human verdict of the split check: which of PASS / FAIL / INCONCLUSIVE the
 //! last look supports, the one-line summary and the warnings (sample-ratio mismatch,
-//! unattributed responses, lost requests).
+//! unattributed responses, lost requests), with the nodes' finding
+//! ([`super::nodes`]) put first when a node decides it.
 
+use super::nodes::Finding;
 use super::{Look, SplitMonitor, Stop, level_pct, lost_requests, pct_band, requests_of, share};
 use crate::result::{SampleSummary, SplitEvidence, Verdict};
-use crate::stats::{MAX_UNATTRIBUTED_SHARE, SRM_P_THRESHOLD};
+use crate::stats::homogeneity::MIN_EXPECTED;
+use crate::stats::{Decision, MAX_UNATTRIBUTED_SHARE, SRM_P_THRESHOLD, decide};
 
 impl SplitMonitor {
     pub(super) fn verdict(
@@ -90,9 +93,12 @@ impl SplitMonitor {
                 Some(Stop::Fail) => (
                     Verdict::Fail,
                     format!(
-                        "{side} has weight 0 but received {} of {} responses",
+                        "{side} has weight 0 but received {} of {} responses{}",
                         self.zero_hits(summary),
-                        look.n
+                        look.n,
+                        self.leaking_node()
+                            .map(|i| format!("; {}", self.node_routes(i)))
+                            .unwrap_or_default()
                     ),
                 ),
                 Some(Stop::Pass) => (
@@ -127,14 +133,56 @@ impl SplitMonitor {
             pct(look.interval.low),
             pct(look.interval.high)
         );
-        match self.stop {
-            Some(Stop::Pass) => (
-                Verdict::Pass,
-                format!("{observed}; {interval} lies inside {band}"),
+        let pooled_inside = decide(look.interval, self.band) == Decision::Inside;
+        match (self.stop, self.node_view.finding) {
+            (Some(Stop::Fail), Finding::Outside(i)) => (
+                Verdict::Fail,
+                format!(
+                    "{}: its interval lies outside {band}; the nodes differ ({}); \
+                     pooled: {observed}",
+                    self.node_routes(i),
+                    self.node_test_text()
+                ),
             ),
-            Some(Stop::Fail) => (
+            (Some(Stop::Pass), finding) => {
+                if let Finding::AllInside(i) = finding {
+                    warnings.push(format!(
+                        "the nodes route different shares ({}), but every node's \
+                         interval lies inside the band; most deviant: {}",
+                        self.node_test_text(),
+                        self.node_routes(i)
+                    ));
+                }
+                (
+                    Verdict::Pass,
+                    format!("{observed}; {interval} lies inside {band}"),
+                )
+            }
+            (Some(Stop::Fail), _) => (
                 Verdict::Fail,
                 format!("{observed}; {interval} lies outside {band}"),
+            ),
+            (_, Finding::Undecided(i)) if pooled_inside => (
+                Verdict::Inconclusive,
+                format!(
+                    "the nodes route different shares ({}) and {}: its interval overlaps \
+                     the edge of {band} after {} requests (budget {}); pooled: {observed}",
+                    self.node_test_text(),
+                    self.node_routes(i),
+                    look.requests,
+                    self.config.max_requests
+                ),
+            ),
+            (_, Finding::TooSmall) if pooled_inside => (
+                Verdict::Inconclusive,
+                format!(
+                    "node counts too small to compare nodes yet (smallest expected count \
+                     {:.1} < {MIN_EXPECTED}) after {} requests (budget {}); pooled: \
+                     {observed}; {interval} lies inside {band}",
+                    self.node_min_expected(),
+                    look.requests,
+                    self.config.max_requests
+                ),
             ),
             _ => (
                 Verdict::Inconclusive,

@@ -111,6 +111,8 @@ pub struct SplitView<'a> {
     pub path_svg: String,
     pub looks: usize,
     pub drawn: usize,
+    /// The homogeneity test across nodes in words; empty with fewer than two nodes.
+    pub homogeneity: String,
 }
 
 impl<'a> SplitView<'a> {
@@ -129,6 +131,11 @@ impl<'a> SplitView<'a> {
             path_svg: svg::path_plot(&e.path, e.configured_share, e.decision_margin()),
             looks: e.path.len(),
             drawn: e.path.len().min(svg::MAX_PATH_POINTS),
+            homogeneity: e
+                .node_homogeneity
+                .as_ref()
+                .map(crate::report::text::homogeneity)
+                .unwrap_or_default(),
         }
     }
 }

@@ -1,10 +1,12 @@
 //! The split check: observed split against the listener's weights, in the moto world
 //! of `support/verify_world.rs` (a healthy split passes, a front whose real weights
 //! disagree with the listener fails), what the listener does not say (`listener`:
-//! weights moved during sampling, `--path`, stickiness, `--changed-at`), and every twin
-//! fault that targets the split.
+//! weights moved during sampling, `--path`, stickiness, `--changed-at`), the split per
+//! load-balancer node over two TLS nodes of one name (`nodes`), and every twin fault
+//! that targets the split.
 
 mod listener;
+mod nodes;
 
 use harness::config::CheckName;
 

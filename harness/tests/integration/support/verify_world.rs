@@ -48,6 +48,15 @@ pub async fn front(
     canary: SocketAddr,
     weights: (u32, u32),
 ) -> Front {
+    let (acceptor, ca_file) = tls_acceptor(dir);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    serve(listener, acceptor, stable, canary, weights);
+    Front { port, ca_file }
+}
+
+/// A TLS acceptor for [`HOST`] with a fresh private CA, written to `dir/ca.pem`.
+pub fn tls_acceptor(dir: &std::path::Path) -> (tokio_rustls::TlsAcceptor, PathBuf) {
     let ca_key = rcgen::KeyPair::generate().unwrap();
     let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
@@ -69,9 +78,18 @@ pub async fn front(
     .with_no_client_auth()
     .with_single_cert(vec![leaf.der().clone(), ca.der().clone()], key)
     .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
+    (tokio_rustls::TlsAcceptor::from(Arc::new(config)), ca_file)
+}
+
+/// Serves `listener` as a weighted front: each connection goes to `stable` or `canary`
+/// with probability proportional to the weights.
+pub fn serve(
+    listener: TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    stable: SocketAddr,
+    canary: SocketAddr,
+    weights: (u32, u32),
+) {
     tokio::spawn(async move {
         loop {
             let Ok((tcp, _)) = listener.accept().await else {
@@ -91,7 +109,6 @@ pub async fn front(
             });
         }
     });
-    Front { port, ca_file }
 }
 
 pub struct World {
