@@ -19,6 +19,7 @@
 //! `--settle` first; a change during the run is caught by the listener re-read).
 
 use super::config::{FIXED_N_LIMIT, SplitConfig};
+use super::fixed_nodes;
 use super::{level_pct, lost_requests, pct_band, requests_of, share};
 use crate::error::Result;
 use crate::result::{CheckResult, Evidence, PathPoint, SampleSummary, SplitEvidence, Verdict};
@@ -90,6 +91,7 @@ pub fn fixed_n(config: &SplitConfig, summary: &SampleSummary, scope: &str) -> Re
             config.margin
         )
     };
+    let nodes = fixed_nodes::judge(summary, band, alpha, !zero);
     let evidence = SplitEvidence {
         stable_weight: config.stable_weight,
         canary_weight: config.canary_weight,
@@ -117,6 +119,8 @@ pub fn fixed_n(config: &SplitConfig, summary: &SampleSummary, scope: &str) -> Re
         time_to_converge_s: None,
         converged_at_request: None,
         change_points: Vec::new(),
+        nodes: nodes.rows.clone(),
+        node_homogeneity: nodes.homogeneity.clone(),
     };
     let mut warnings = Vec::new();
     let (verdict, text) = verdict(
@@ -128,6 +132,7 @@ pub fn fixed_n(config: &SplitConfig, summary: &SampleSummary, scope: &str) -> Re
         zero_n,
         &mut warnings,
     );
+    let (verdict, text) = nodes.apply(verdict, text, &mut warnings);
     Ok(CheckResult {
         name: "split".into(),
         verdict,

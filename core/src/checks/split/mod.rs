@@ -11,6 +11,7 @@ mod config;
 mod converge;
 mod design;
 mod fixed;
+mod fixed_nodes;
 mod nodes;
 pub mod release;
 mod verdict;
