@@ -11,11 +11,11 @@
 //!
 //! Merged shards pool per node by address, so a node seen by several runners is one row.
 
-use super::nodes::NODE_ALPHA;
+use super::nodes::{Finding, NODE_ALPHA, disagreement, node_rows};
 use super::share;
 use crate::result::{NodeEvidence, NodeHomogeneity, SampleSummary, Verdict};
+use crate::stats::Band;
 use crate::stats::homogeneity::{self, MIN_EXPECTED, Row};
-use crate::stats::{self, Band, Decision, Interval};
 
 /// The nodes of a fixed-n sample: rows, test and what they change in the verdict.
 #[derive(Debug, Clone, Default)]
@@ -23,16 +23,6 @@ pub(super) struct FixedNodes {
     pub(super) rows: Vec<NodeEvidence>,
     pub(super) homogeneity: Option<NodeHomogeneity>,
     finding: Finding,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-enum Finding {
-    #[default]
-    Quiet,
-    TooSmall(f64),
-    Outside(usize),
-    Undecided(usize),
-    AllInside(usize),
 }
 
 /// Judges the nodes of `summary` against `band` (interior weights only: at 0/100 the
@@ -54,49 +44,14 @@ pub(super) fn judge(summary: &SampleSummary, band: Band, alpha: f64, interior: b
             })
         })
         .collect();
-    let k = counts.len().max(1);
-    let node_alpha = alpha / k as f64;
-    let rows: Vec<NodeEvidence> = counts
-        .iter()
-        .map(|(address, r)| {
-            let iv = stats::clopper_pearson(r.canary, r.n, node_alpha);
-            NodeEvidence {
-                address: address.clone(),
-                n: r.n,
-                canary_hits: r.canary,
-                share: share(r.canary, r.n),
-                ci_low: iv.low,
-                ci_high: iv.high,
-            }
-        })
-        .collect();
+    let (rows, node_alpha) = node_rows(&counts, alpha);
     let table: Vec<Row> = counts.iter().map(|(_, r)| *r).collect();
     let test = interior.then(|| homogeneity::chi_square(&table)).flatten();
-    let deviation = |i: &usize| (rows[*i].share - band.center).abs();
-    let most = |d: Decision| {
-        (0..rows.len())
-            .filter(|&i| {
-                let iv = Interval {
-                    low: rows[i].ci_low,
-                    high: rows[i].ci_high,
-                };
-                stats::decide(iv, band) == d
-            })
-            .max_by(|a, b| deviation(a).total_cmp(&deviation(b)))
-    };
     let finding = match test {
         None => Finding::Quiet,
-        Some(t) if !t.comparable() => Finding::TooSmall(t.min_expected),
+        Some(t) if !t.comparable() => Finding::TooSmall,
         Some(t) if t.p_value > NODE_ALPHA => Finding::Quiet,
-        Some(_) => most(Decision::Outside)
-            .map(Finding::Outside)
-            .or_else(|| most(Decision::Undecided).map(Finding::Undecided))
-            .or_else(|| {
-                (0..rows.len())
-                    .max_by(|a, b| deviation(a).total_cmp(&deviation(b)))
-                    .map(Finding::AllInside)
-            })
-            .unwrap_or_default(),
+        Some(_) => disagreement(&rows, band),
     };
     let homogeneity = test.map(|t| {
         let usable = t.comparable();
@@ -142,11 +97,12 @@ impl FixedNodes {
                     self.routes(i)
                 ),
             ),
-            Finding::TooSmall(e) if verdict == Verdict::Pass => (
+            Finding::TooSmall if verdict == Verdict::Pass => (
                 Verdict::Inconclusive,
                 format!(
                     "node counts too small to compare nodes yet (smallest expected count \
-                     {e:.1} < {MIN_EXPECTED}); {text}"
+                     {:.1} < {MIN_EXPECTED}); {text}",
+                    self.homogeneity.as_ref().map_or(0.0, |h| h.min_expected)
                 ),
             ),
             Finding::AllInside(i) => {

@@ -121,26 +121,58 @@ pub(super) struct NodeView {
     level: f64,
 }
 
+/// Each node's row: its counts and Clopper–Pearson interval at `1 − alpha/k`
+/// (Bonferroni over the `k` nodes); returns the rows and `alpha/k`. Shared by the
+/// sequential monitor and the fixed-n rule ([`super::fixed_nodes`]).
+pub(super) fn node_rows(counts: &[(String, Row)], alpha: f64) -> (Vec<NodeEvidence>, f64) {
+    let node_alpha = alpha / counts.len().max(1) as f64;
+    let rows = counts
+        .iter()
+        .map(|(address, r)| {
+            let iv = stats::clopper_pearson(r.canary, r.n, node_alpha);
+            NodeEvidence {
+                address: address.clone(),
+                n: r.n,
+                canary_hits: r.canary,
+                share: share(r.canary, r.n),
+                ci_low: iv.low,
+                ci_high: iv.high,
+            }
+        })
+        .collect();
+    (rows, node_alpha)
+}
+
+/// The finding once homogeneity is rejected: the most deviant node outside the band,
+/// else the most deviant overlapping an edge, else the most deviant of all.
+pub(super) fn disagreement(rows: &[NodeEvidence], band: stats::Band) -> Finding {
+    let deviation = |i: &usize| (rows[*i].share - band.center).abs();
+    let most = |d: Decision| {
+        (0..rows.len())
+            .filter(|&i| {
+                let iv = stats::Interval {
+                    low: rows[i].ci_low,
+                    high: rows[i].ci_high,
+                };
+                stats::decide(iv, band) == d
+            })
+            .max_by(|a, b| deviation(a).total_cmp(&deviation(b)))
+    };
+    if let Some(i) = most(Decision::Outside) {
+        Finding::Outside(i)
+    } else if let Some(i) = most(Decision::Undecided) {
+        Finding::Undecided(i)
+    } else {
+        let all = (0..rows.len()).max_by(|a, b| deviation(a).total_cmp(&deviation(b)));
+        all.map_or(Finding::Quiet, Finding::AllInside)
+    }
+}
+
 impl SplitMonitor {
     /// The nodes' rows and finding for a look whose intervals have level `1 − alpha`.
     pub(super) fn nodes_at(&self, summary: &SampleSummary, alpha: f64) -> NodeView {
         let counts = self.node_marks.since_origin(summary);
-        let k = counts.len().max(1);
-        let node_alpha = alpha / k as f64;
-        let rows: Vec<NodeEvidence> = counts
-            .iter()
-            .map(|(address, r)| {
-                let iv = stats::clopper_pearson(r.canary, r.n, node_alpha);
-                NodeEvidence {
-                    address: address.clone(),
-                    n: r.n,
-                    canary_hits: r.canary,
-                    share: share(r.canary, r.n),
-                    ci_low: iv.low,
-                    ci_high: iv.high,
-                }
-            })
-            .collect();
+        let (rows, node_alpha) = node_rows(&counts, alpha);
         let table: Vec<Row> = counts.iter().map(|(_, r)| *r).collect();
         // At weight 0/100 every share but 0 (or 1) fails already: nothing to compare.
         let test = self.nominal.and_then(|_| homogeneity::chi_square(&table));
@@ -148,39 +180,13 @@ impl SplitMonitor {
             None => Finding::Quiet,
             Some(t) if !t.comparable() => Finding::TooSmall,
             Some(t) if t.p_value > NODE_ALPHA => Finding::Quiet,
-            Some(_) => self.disagreement(&rows),
+            Some(_) => disagreement(&rows, self.band()),
         };
         NodeView {
             rows,
             test,
             finding,
             level: 1.0 - node_alpha,
-        }
-    }
-
-    /// The finding once homogeneity is rejected: the most deviant node outside the
-    /// band, else the most deviant overlapping an edge, else the most deviant of all.
-    fn disagreement(&self, rows: &[NodeEvidence]) -> Finding {
-        let band = self.band();
-        let deviation = |i: &usize| (rows[*i].share - self.p0).abs();
-        let most = |d: Decision| {
-            (0..rows.len())
-                .filter(|&i| {
-                    let iv = stats::Interval {
-                        low: rows[i].ci_low,
-                        high: rows[i].ci_high,
-                    };
-                    stats::decide(iv, band) == d
-                })
-                .max_by(|a, b| deviation(a).total_cmp(&deviation(b)))
-        };
-        if let Some(i) = most(Decision::Outside) {
-            Finding::Outside(i)
-        } else if let Some(i) = most(Decision::Undecided) {
-            Finding::Undecided(i)
-        } else {
-            let all = (0..rows.len()).max_by(|a, b| deviation(a).total_cmp(&deviation(b)));
-            all.map_or(Finding::Quiet, Finding::AllInside)
         }
     }
 
