@@ -4,7 +4,7 @@
 //! `support/twin_oc.rs` (table of all twin tests: `twin::operating_points`).
 
 use crate::support::local_run;
-use crate::support::twin_oc;
+use crate::support::{node_oc, twin_oc};
 
 use clap::Parser;
 use harness::cli::Cli;
@@ -30,11 +30,14 @@ use local_run::{local, verdict_of};
 const PROMOTION_ALPHA: f64 = twin_oc::TWIN_ALPHA;
 const PROMOTION_BUDGET: u64 = twin_oc::TWIN_BUDGET;
 
-/// P(not PASS | healthy) and P(not FAIL | share `starved`) of the split design.
+/// P(not PASS | healthy) of the split design with the node rule over the twin's edge
+/// nodes (`node_oc::node_rule_not_pass`, the pooled miss included) and P(not FAIL |
+/// share `starved`) (the node rule only adds FAILs).
 fn split_error_rates(stable: i64, canary: i64, starved: f64) -> (f64, f64) {
     let w = (stable, canary);
+    let nodes = node_oc::edge_nodes();
     (
-        twin_oc::split_not_pass(w, PROMOTION_ALPHA, PROMOTION_BUDGET, None),
+        node_oc::node_rule_not_pass(w, PROMOTION_ALPHA, PROMOTION_BUDGET, nodes),
         twin_oc::split_not_fail(w, PROMOTION_ALPHA, PROMOTION_BUDGET, None, starved),
     )
 }

@@ -121,7 +121,10 @@ impl Twin {
             opts.detached,
         )
         .await?;
-        twin.state.nginx_pid = Some(edge.pid());
+        twin.state.nginx_pids = edge.pids();
+        twin.state.stale_node = spec
+            .stale_node_weights
+            .and(edge.pids().len().checked_sub(1));
         twin.edge = Some(edge);
         twin.state.save()?;
 

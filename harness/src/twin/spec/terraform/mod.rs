@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 
 mod names;
 mod waf;
+pub mod zones;
 
 pub use names::{Names, VARIANT_KEYS, shared_cluster_name};
 use waf::waf_rules;
@@ -73,6 +74,8 @@ pub struct Declared {
     pub gate_header: String,
     /// Names of the cluster, services, target groups, load balancer and WebACL.
     pub names: Names,
+    /// Availability zones of shared-infra's subnets ([`zones`]): the ALB's nodes.
+    pub availability_zones: usize,
 }
 
 pub(super) struct Stack {
@@ -201,7 +204,7 @@ impl Declared {
         Declared::load(&app_infra_dir())
     }
 
-    /// Reads the app-infra stack in `dir`.
+    /// Reads the app-infra stack in `dir` (and shared-infra beside it).
     pub fn load(dir: &Path) -> Result<Declared> {
         let s = Stack::load(dir)?;
         let (app_port, health_port) = port_mappings(&s)?;
@@ -254,6 +257,7 @@ impl Declared {
         }
         let (managed_groups, rate_rules, gate_header) = waf_rules(&s)?;
         let names = names::names(&s)?;
+        let availability_zones = zones::availability_zone_count(&zones::shared_infra_dir(dir))?;
         Ok(Declared {
             dir: dir.to_path_buf(),
             app_port,
@@ -271,6 +275,7 @@ impl Declared {
             managed_groups,
             gate_header,
             names,
+            availability_zones,
         })
     }
 
