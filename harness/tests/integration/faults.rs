@@ -195,7 +195,11 @@ fn every_fault_targets_a_check_and_every_gating_check_has_a_fault() {
 
 /// Operating points, with P(wrong verdict) recomputed and asserted below:
 /// * Healthy twin (default checks at `harness local`'s 90/10, α = 0.001, 60,000
-///   requests): split not PASS 2.8e-11 (group-sequential recursion); health not PASS
+///   requests, one edge node per availability zone of shared-infra): split not PASS
+///   1.1e-5 (`node_oc::node_rule_not_pass`: the pooled design's 2.8e-11 from the
+///   group-sequential recursion, plus the node rule's FAILs and hold-backs with
+///   Bonferroni over the nodes, each node serving at least `node_oc::min_node_share`
+///   of the responses, asserted on the run); health not PASS
 ///   ≤ 1e-4 whenever a share π ≥ 0.9864 of the requests is answered within 48 ms
 ///   (distribution-free order-statistic bound, `health::equal_pass`; 2.0e-7 at
 ///   π = 0.99, the share measured here under load); scale (NOT_APPLICABLE away from
@@ -210,7 +214,10 @@ fn every_fault_targets_a_check_and_every_gating_check_has_a_fault() {
 ///   requests): weight-drift (edge 70/30 against a listener 90/10) not FAILed
 ///   3.7e-13; canary-starved (99/1, no canary response) FAILed with certainty;
 ///   canary-errors (30 % 503) not FAILed ≤ 1.3e-76; canary-slow (+250 ms) not FAILed
-///   with 0 to double precision at π; TLS and WAF faults are deterministic.
+///   with 0 to double precision at π; node-stale (listener 50/50, last node 90/10) not
+///   FAILed naming the last node 9.1e-9 (`node_oc::stale_node_not_named`, each node
+///   serving at least `node_oc::min_node_share`, asserted); TLS and WAF faults are
+///   deterministic.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthy_twin_passes_every_check() {
     use twin_oc::{TWIN_ALPHA, TWIN_BUDGET};
