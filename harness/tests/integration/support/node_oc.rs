@@ -21,9 +21,8 @@ use super::twin_oc::monitor;
 
 /// The twin's edge nodes: one per availability zone shared-infra declares.
 pub fn edge_nodes() -> usize {
-    harness::twin::terraform::Declared::load_default()
-        .unwrap()
-        .availability_zones
+    let app_infra = harness::twin::terraform::app_infra_dir();
+    harness::twin::terraform::zones::edge_nodes(&app_infra).unwrap()
 }
 
 /// Share of the even split `1/k` a node is assumed to serve at least: half, so a node

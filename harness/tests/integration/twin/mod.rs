@@ -227,9 +227,7 @@ async fn twin_up_env_and_down_stop_everything() {
     assert!(state.detached);
     assert_eq!(containers_of(&state.id).len(), 3);
     // One nginx per availability zone of shared-infra, each alive.
-    let zones = harness::twin::terraform::Declared::load_default()
-        .unwrap()
-        .availability_zones;
+    let zones = crate::support::node_oc::edge_nodes();
     assert_eq!(state.nginx_pids.len(), zones);
     assert!(state.nginx_pids.iter().all(|p| alive(*p)));
     assert!(state.moto_pid.is_some_and(alive) && state.moto_port.is_some());

@@ -2,7 +2,7 @@
 //! standing in for the ALB and its WebACL. An ALB has one node per availability zone
 //! of its subnets, each with its own address behind one DNS name and each applying a
 //! listener change on its own; the twin runs as many nodes as shared-infra declares
-//! zones ([`Declared::availability_zones`]), node `i` on `127.0.0.(i+1)`, all on the
+//! zones ([`crate::twin::spec::terraform::zones`]), node `i` on `127.0.0.(i+1)`, all on the
 //! same two ports (one name, several A records: `--resolve HOST:PORT:A1,A2`). Each
 //! node is an nginx master of its own ([`node`]: own config, pid, logs, temp files,
 //! process group), so that one node can hold stale weights (`node-stale`). They run
@@ -70,9 +70,9 @@ fn running_as_root() -> bool {
 }
 
 impl EdgeServer {
-    /// Writes the ModSecurity rules under `dir` and starts one nginx per availability
-    /// zone `declared` names, all on the same two free ports; returns once every
-    /// node's listeners accept connections. The redirect and the WAF rate rules are
+    /// Writes the ModSecurity rules under `dir` and starts `count` nginx nodes (one per
+    /// availability zone), all on the same two free ports; returns once every node's
+    /// listeners accept connections. The redirect and the WAF rate rules are
     /// Terraform's (`declared`, `rate`).
     #[allow(clippy::too_many_arguments)]
     pub async fn start(
@@ -83,6 +83,7 @@ impl EdgeServer {
         cert: &Path,
         key: &Path,
         upstreams: Vec<Upstream>,
+        count: usize,
         outlive_parent: bool,
     ) -> Result<EdgeServer> {
         if !process::on_path(NGINX) {
@@ -90,7 +91,6 @@ impl EdgeServer {
                 "{NGINX} not found on PATH; install nginx (scripts/setup.sh)"
             )));
         }
-        let count = declared.availability_zones;
         let msdir = dir.join("modsecurity");
         mkdir(&msdir.join("tmp"))?;
         for i in 0..count {

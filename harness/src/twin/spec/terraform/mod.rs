@@ -74,8 +74,6 @@ pub struct Declared {
     pub gate_header: String,
     /// Names of the cluster, services, target groups, load balancer and WebACL.
     pub names: Names,
-    /// Availability zones of shared-infra's subnets ([`zones`]): the ALB's nodes.
-    pub availability_zones: usize,
 }
 
 pub(super) struct Stack {
@@ -204,7 +202,7 @@ impl Declared {
         Declared::load(&app_infra_dir())
     }
 
-    /// Reads the app-infra stack in `dir` (and shared-infra beside it).
+    /// Reads the app-infra stack in `dir`.
     pub fn load(dir: &Path) -> Result<Declared> {
         let s = Stack::load(dir)?;
         let (app_port, health_port) = port_mappings(&s)?;
@@ -257,7 +255,6 @@ impl Declared {
         }
         let (managed_groups, rate_rules, gate_header) = waf_rules(&s)?;
         let names = names::names(&s)?;
-        let availability_zones = zones::availability_zone_count(&zones::shared_infra_dir(dir))?;
         Ok(Declared {
             dir: dir.to_path_buf(),
             app_port,
@@ -275,7 +272,6 @@ impl Declared {
             managed_groups,
             gate_header,
             names,
-            availability_zones,
         })
     }
 

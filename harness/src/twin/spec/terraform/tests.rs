@@ -57,8 +57,8 @@ fn reads_the_repository_stack() {
     assert_eq!(n.web_acl, "canary-harness-production");
     assert_eq!(n.image_repository, "canary-harness/app");
     assert_eq!(n.alb_security_group, "canary-harness-production-alb");
-    // shared-infra: az_count defaults to 2, no zones listed.
-    assert_eq!(d.availability_zones, 2);
+    // shared-infra beside it: az_count defaults to 2, no zones listed.
+    assert_eq!(zones::edge_nodes(&d.dir).unwrap(), 2);
 }
 
 /// The zone count is the override's length when it lists zones, else `az_count`.

@@ -18,6 +18,12 @@ pub fn shared_infra_dir(app_infra: &Path) -> PathBuf {
     app_infra.join("..").join("shared-infra")
 }
 
+/// The availability zones of the shared-infra stack beside the app-infra folder
+/// `app_infra` ([`shared_infra_dir`]): the edge nodes of a twin built from it.
+pub fn edge_nodes(app_infra: &Path) -> Result<usize> {
+    availability_zone_count(&shared_infra_dir(app_infra))
+}
+
 /// The number of availability zones the shared-infra stack in `dir` declares.
 pub fn availability_zone_count(dir: &Path) -> Result<usize> {
     let s = Stack::load(dir)?;
