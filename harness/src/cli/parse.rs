@@ -38,7 +38,7 @@ struct LocalCli {
     weights: String,
     /// Break the twin on purpose (repeatable): weight-drift, canary-not-scaled, waf-off,
     /// cert-expired, cert-wrong-host, tls-legacy, no-redirect, canary-errors, canary-slow,
-    /// canary-starved.
+    /// canary-starved, node-stale.
     #[arg(long = "fault", value_name = "NAME")]
     faults: Vec<String>,
     /// Leave the twin running after the verification (stop it with `harness twin down`).

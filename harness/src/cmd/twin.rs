@@ -103,21 +103,29 @@ pub async fn weights(args: TwinWeightsArgs) -> Result<()> {
             .cloned()
             .ok_or_else(|| Error::Runtime(format!("{}: twin state lacks {k}", dir.display())))
     };
-    let pid = st
-        .nginx_pid
-        .ok_or_else(|| Error::Runtime("the twin's edge is not running".into()))?;
-    let conf_path = owned::nginx_conf_of(&st.dir);
-    let prefix = conf_path.parent().unwrap_or(&st.dir).to_path_buf();
-    // Signal only the twin's own nginx: the pid may belong to another process now.
-    owned::check(pid, owned::Expected::Nginx { conf: &conf_path }).map_err(|why| {
-        Error::Runtime(format!(
-            "the twin's edge is not running ({why}); start it again: harness twin up"
-        ))
-    })?;
-    let conf = std::fs::read_to_string(&conf_path)
-        .map_err(|e| Error::io(format!("reading {}", conf_path.display()), e))?;
-    // Checked before the listener moves, so a refused edge change moves nothing.
-    let new_conf = reweight(&conf, w.stable, w.canary).map_err(Error::Config)?;
+    if st.nginx_pids.is_empty() {
+        return Err(Error::Runtime("the twin's edge is not running".into()));
+    }
+    // Every node's new config, checked before the listener moves, so a refused edge
+    // change moves nothing. The stale node of `node-stale` keeps its weights.
+    let mut edge = Vec::new();
+    for (i, &pid) in st.nginx_pids.iter().enumerate() {
+        if st.stale_node == Some(i) {
+            continue;
+        }
+        let conf_path = owned::nginx_conf_of(&st.dir, i);
+        let prefix = conf_path.parent().unwrap_or(&st.dir).to_path_buf();
+        // Signal only the twin's own nginx: the pid may belong to another process now.
+        owned::check(pid, owned::Expected::Nginx { conf: &conf_path }).map_err(|why| {
+            Error::Runtime(format!(
+                "the twin's edge is not running ({why}); start it again: harness twin up"
+            ))
+        })?;
+        let conf = std::fs::read_to_string(&conf_path)
+            .map_err(|e| Error::io(format!("reading {}", conf_path.display()), e))?;
+        let new_conf = reweight(&conf, w.stable, w.canary).map_err(Error::Config)?;
+        edge.push((prefix, conf_path, new_conf, pid));
+    }
 
     let sdk = aws::load(&AwsOptions {
         endpoint_url: Some(get("AWS_ENDPOINT_URL")?),
@@ -141,7 +149,9 @@ pub async fn weights(args: TwinWeightsArgs) -> Result<()> {
         lag.as_secs_f64()
     );
     tokio::time::sleep(lag).await;
-    reload_with(&prefix, &conf_path, &new_conf, pid).await?;
+    for (prefix, conf_path, new_conf, pid) in &edge {
+        reload_with(prefix, conf_path, new_conf, *pid).await?;
+    }
     eprintln!(
         "twin weights: edge {w} after {:.3} s",
         started.elapsed().as_secs_f64()

@@ -14,6 +14,7 @@ use harness::result::Verdict;
 use harness::twin::Fault;
 
 use crate::support::local_run::{local, verdict_of};
+use crate::support::node_oc::{self, edge_nodes};
 use crate::support::{serial, twin_oc};
 
 /// (fault, text the failing check's summary must hold): the FAIL names the reason.
@@ -27,6 +28,39 @@ const NAMED: &[(Fault, &str)] = &[
     ),
     (Fault::WafNoAcl, "no WebACL is associated"),
 ];
+
+/// What the FAIL of `node-stale` must start with: the last node's address, the one
+/// that kept the old weights (node `i` listens on `127.0.0.(i+1)`).
+fn stale_node_named() -> String {
+    format!("node 127.0.0.{}:", edge_nodes())
+}
+
+/// The run's sample reached every edge node, each with at least the share the node
+/// figures assume (`node_oc::min_node_share`); returns the per-node shares.
+fn assert_every_node_sampled(run: &harness::result::RunResult) -> Vec<(String, f64)> {
+    let s = run.sample.as_ref().expect("a sample");
+    let k = edge_nodes();
+    let total: u64 = s.nodes.values().map(|c| c.attributed()).sum();
+    let shares: Vec<(String, f64)> = s
+        .nodes
+        .iter()
+        .map(|(a, c)| (a.clone(), c.attributed() as f64 / total.max(1) as f64))
+        .collect();
+    assert_eq!(shares.len(), k, "nodes sampled: {shares:?}");
+    for (i, (addr, share)) in shares.iter().enumerate() {
+        assert!(
+            addr.starts_with(&format!("127.0.0.{}:", i + 1)),
+            "{shares:?}"
+        );
+        assert!(
+            *share >= node_oc::min_node_share(k),
+            "node {addr} served {share:.3} of the responses, below the {:.3} the figures \
+             assume",
+            node_oc::min_node_share(k)
+        );
+    }
+    shares
+}
 
 /// Healthy runs tried when health misses PASS on a machine shown too loaded (below).
 const HEALTHY_ATTEMPTS: u32 = 3;
@@ -55,6 +89,17 @@ fn not_fail(fault: Fault) -> Option<f64> {
         Fault::CanaryStarved => Some(twin_oc::split_not_fail((99, 1), A, N, None, 0.0)),
         Fault::CanaryErrors => Some(twin_oc::canary_errors_not_fail(w, A, N)),
         Fault::CanarySlow => Some(twin_oc::canary_slow_not_fail(w, A, N, need)),
+        Fault::NodeStale => {
+            let ((s, c), (old_s, old_c)) = harness::twin::spec::NODE_STALE_WEIGHTS;
+            let share = |s: u32, c: u32| f64::from(c) / f64::from(s + c);
+            Some(node_oc::stale_node_not_named(
+                (s.into(), c.into()),
+                A,
+                N,
+                edge_nodes(),
+                (share(s, c), share(old_s, old_c)),
+            ))
+        }
         _ => None,
     }
 }
@@ -104,6 +149,15 @@ pub async fn each_fails(check: CheckName) {
                 "{fault}: {target} summary lacks {needle:?}: {summary}"
             ));
         }
+        if fault == Fault::NodeStale {
+            let needle = stale_node_named();
+            if !summary.starts_with(&needle) || !summary.contains(" routes ") {
+                wrong.push(format!(
+                    "{fault}: {target} does not name {needle}: {summary}"
+                ));
+            }
+            println!("{fault}: node shares {:?}", assert_every_node_sampled(&run));
+        }
         if checks.is_empty() && run.checks.len() != CheckName::ALL.len() {
             wrong.push(format!(
                 "{fault}: default checks, {} in the report",
@@ -141,7 +195,11 @@ fn every_fault_targets_a_check_and_every_gating_check_has_a_fault() {
 
 /// Operating points, with P(wrong verdict) recomputed and asserted below:
 /// * Healthy twin (default checks at `harness local`'s 90/10, α = 0.001, 60,000
-///   requests): split not PASS 2.8e-11 (group-sequential recursion); health not PASS
+///   requests, one edge node per availability zone of shared-infra): split not PASS
+///   1.1e-5 (`node_oc::node_rule_not_pass`: the pooled design's 2.8e-11 from the
+///   group-sequential recursion, plus the node rule's FAILs and hold-backs with
+///   Bonferroni over the nodes, each node serving at least `node_oc::min_node_share`
+///   of the responses, asserted on the run); health not PASS
 ///   ≤ 1e-4 whenever a share π ≥ 0.9864 of the requests is answered within 48 ms
 ///   (distribution-free order-statistic bound, `health::equal_pass`; 2.0e-7 at
 ///   π = 0.99, the share measured here under load); scale (NOT_APPLICABLE away from
@@ -156,7 +214,10 @@ fn every_fault_targets_a_check_and_every_gating_check_has_a_fault() {
 ///   requests): weight-drift (edge 70/30 against a listener 90/10) not FAILed
 ///   3.7e-13; canary-starved (99/1, no canary response) FAILed with certainty;
 ///   canary-errors (30 % 503) not FAILed ≤ 1.3e-76; canary-slow (+250 ms) not FAILed
-///   with 0 to double precision at π; TLS and WAF faults are deterministic.
+///   with 0 to double precision at π; node-stale (listener 50/50, last node 90/10) not
+///   FAILed naming the last node 9.1e-9 (`node_oc::stale_node_not_named`, each node
+///   serving at least `node_oc::min_node_share`, asserted); TLS and WAF faults are
+///   deterministic.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn healthy_twin_passes_every_check() {
     use twin_oc::{TWIN_ALPHA, TWIN_BUDGET};
@@ -165,8 +226,8 @@ async fn healthy_twin_passes_every_check() {
     let need = twin_oc::coverage_needed(w, TWIN_ALPHA, TWIN_BUDGET);
     let figures = [
         (
-            "healthy split",
-            twin_oc::split_not_pass(w, TWIN_ALPHA, TWIN_BUDGET, None),
+            "healthy split, node rule included",
+            node_oc::node_rule_not_pass(w, TWIN_ALPHA, TWIN_BUDGET, edge_nodes()),
         ),
         (
             "healthy health",
@@ -207,6 +268,13 @@ async fn healthy_twin_passes_every_check() {
         break (code, run);
     };
     assert_eq!(code, 0, "healthy twin did not pass");
+    // Every edge node was sampled and judged: one row each in the split's evidence.
+    println!("healthy: node shares {:?}", assert_every_node_sampled(&run));
+    let split = run.checks.iter().find(|c| c.name == "split").unwrap();
+    let harness::result::Evidence::Split(e) = &split.evidence else {
+        panic!("no split evidence")
+    };
+    assert_eq!(e.nodes.len(), edge_nodes(), "{:?}", e.nodes);
     // The TLS check compared the served leaf with ACM's (moto gives all three) and found
     // the listener's redirect status: nothing was skipped.
     let tls = run.checks.iter().find(|c| c.name == "tls").unwrap();

@@ -3,7 +3,7 @@
 //! redirect) are unit-tested on the output. [`crate::twin::edge::server`] runs it.
 
 use std::fmt::Write as _;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use crate::twin::edge::waf_rate;
@@ -28,20 +28,22 @@ pub struct Upstream {
     pub addr: SocketAddr,
 }
 
-/// Files and ports of one edge.
+/// Files, address and ports of one edge node.
 #[derive(Debug, Clone)]
 pub struct EdgeLayout {
-    /// nginx prefix (`-p`): the twin's edge folder; logs and temp files live below it.
+    /// nginx prefix (`-p`): the node's folder; logs and temp files live below it.
     pub prefix: PathBuf,
+    /// The node's loopback address (each node has its own, as each ALB node has).
+    pub listen: IpAddr,
     /// Leaf certificate PEM.
     pub cert: PathBuf,
     /// Leaf key PEM.
     pub key: PathBuf,
     /// ModSecurity main rules file.
     pub modsecurity_rules: PathBuf,
-    /// HTTPS listener port on 127.0.0.1.
+    /// HTTPS listener port (the same on every node).
     pub https_port: u16,
-    /// HTTP listener port on 127.0.0.1.
+    /// HTTP listener port (the same on every node).
     pub http_port: u16,
     /// Status of the HTTP listener's redirect (Terraform's `redirect.status_code`).
     pub redirect_status: u16,
@@ -214,8 +216,8 @@ pub fn render(spec: &TwinSpec, layout: &EdgeLayout, upstreams: &[Upstream]) -> S
     let _ = writeln!(c, "    server {{");
     let _ = writeln!(
         c,
-        "        listen 127.0.0.1:{} ssl http2;",
-        layout.https_port
+        "        listen {}:{} ssl http2;",
+        layout.listen, layout.https_port
     );
     let _ = writeln!(c, "        server_name {};", spec.host);
     let _ = writeln!(c, "        ssl_certificate {};", layout.cert.display());
@@ -228,7 +230,7 @@ pub fn render(spec: &TwinSpec, layout: &EdgeLayout, upstreams: &[Upstream]) -> S
     let _ = writeln!(c, "    }}");
 
     let _ = writeln!(c, "    server {{");
-    let _ = writeln!(c, "        listen 127.0.0.1:{};", layout.http_port);
+    let _ = writeln!(c, "        listen {}:{};", layout.listen, layout.http_port);
     let _ = writeln!(c, "        server_name {};", spec.host);
     if spec.redirect {
         // `redirect-drops-query`: the raw path only (no `?…`), still undecoded.

@@ -6,7 +6,8 @@ use crate::twin::spec::fault::Fault;
 
 fn layout() -> EdgeLayout {
     EdgeLayout {
-        prefix: "/tmp/t/edge".into(),
+        prefix: "/tmp/t/edge/node-1".into(),
+        listen: [127, 0, 0, 2].into(),
         cert: "/tmp/t/cert.pem".into(),
         key: "/tmp/t/key.pem".into(),
         modsecurity_rules: "/tmp/t/modsecurity/main.conf".into(),
@@ -82,7 +83,9 @@ fn tls_policy_mirrors_the_alb() {
 #[test]
 fn http_redirects_with_path_and_query_unless_faulted() {
     let conf = render(&spec("90/10", &[]), &layout(), &ups(1, 1));
-    assert!(conf.contains("listen 127.0.0.1:18080;"));
+    // The node's own address, the port shared by every node.
+    assert!(conf.contains("listen 127.0.0.2:18080;"), "{conf}");
+    assert!(conf.contains("listen 127.0.0.2:18443 ssl http2;"));
     assert!(conf.contains("return 301 https://$host:18443$request_uri;"));
     let off = render(&spec("90/10", &[Fault::NoRedirect]), &layout(), &ups(1, 1));
     assert!(!off.contains("return 301"));
@@ -101,9 +104,9 @@ fn http_redirects_with_path_and_query_unless_faulted() {
 fn everything_lives_under_the_prefix() {
     let conf = render(&spec("50/50", &[]), &layout(), &ups(1, 1));
     assert!(conf.contains("daemon off;"));
-    assert!(conf.contains("pid /tmp/t/edge/nginx.pid;"));
-    assert!(conf.contains("error_log /tmp/t/edge/logs/error.log"));
-    assert!(conf.contains("proxy_temp_path /tmp/t/edge/tmp/proxy;"));
+    assert!(conf.contains("pid /tmp/t/edge/node-1/nginx.pid;"));
+    assert!(conf.contains("error_log /tmp/t/edge/node-1/logs/error.log"));
+    assert!(conf.contains("proxy_temp_path /tmp/t/edge/node-1/tmp/proxy;"));
     assert!(!conf.contains("/var/"));
     assert!(conf.contains("modsecurity_rules_file /tmp/t/modsecurity/main.conf;"));
     assert!(!conf.contains("user root;"));

@@ -6,8 +6,8 @@
 //! such a process, so each recorded pid is matched against what the twin ran:
 //!
 //! - nginx: its master rewrites its title to `nginx: master process <argv>`, which
-//!   keeps the arguments; ours carries `-c <twin dir>/edge/nginx.conf`, a path in a
-//!   folder made for that twin alone.
+//!   keeps the arguments; ours carries `-c <twin dir>/edge/node-N/nginx.conf` (one
+//!   nginx per edge node), a path in a folder made for that twin alone.
 //! - moto: `python3 …/moto_server -H 127.0.0.1 -p PORT` (a Python script, so the
 //!   executable is the interpreter); ours has `moto_server` as an argument's file name
 //!   and `-p` followed by the port the twin recorded.
@@ -20,9 +20,10 @@ use std::time::Duration;
 
 use crate::twin::host::process;
 
-/// The twin's edge folder inside its folder (`EdgeServer::start` lays it out so).
+/// The twin's edge folder inside its folder (`EdgeServer::start` lays it out with
+/// [`edge_node_dir`]).
 const EDGE_DIR: &str = "edge";
-/// The nginx config inside the edge folder.
+/// The nginx config inside an edge node's folder.
 const NGINX_CONF: &str = "nginx.conf";
 /// Reads of an empty `/proc/PID/cmdline` (a process in `execve`, or a kernel thread)
 /// before giving up, [`EMPTY_CMDLINE_PAUSE`] apart.
@@ -56,9 +57,15 @@ impl Expected<'_> {
     }
 }
 
-/// The nginx config path of the twin whose folder is `twin_dir`.
-pub fn nginx_conf_of(twin_dir: &Path) -> PathBuf {
-    twin_dir.join(EDGE_DIR).join(NGINX_CONF)
+/// The folder (nginx prefix) of edge node `node` (0-based) of the twin whose folder
+/// is `twin_dir`.
+pub fn edge_node_dir(twin_dir: &Path, node: usize) -> PathBuf {
+    twin_dir.join(EDGE_DIR).join(format!("node-{node}"))
+}
+
+/// The nginx config path of edge node `node` of the twin whose folder is `twin_dir`.
+pub fn nginx_conf_of(twin_dir: &Path, node: usize) -> PathBuf {
+    edge_node_dir(twin_dir, node).join(NGINX_CONF)
 }
 
 /// The arguments of `pid` (`/proc/PID/cmdline` split at NUL), or `None` when unreadable

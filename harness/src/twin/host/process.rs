@@ -58,6 +58,26 @@ pub fn alive(pid: u32) -> bool {
     }
 }
 
+/// The live children of `pid` (processes whose parent it is), from `/proc`.
+pub fn children(pid: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|&child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat")).is_ok_and(|stat| {
+                // "pid (comm) state ppid ...": the name may hold spaces and parentheses.
+                stat.rsplit_once(") ").is_some_and(|(_, rest)| {
+                    rest.split_whitespace().nth(1) == Some(pid.to_string().as_str())
+                })
+            })
+        })
+        .filter(|&child| alive(child))
+        .collect()
+}
+
 /// Stops `pid` (and its process group when `group`): SIGTERM, then SIGKILL after
 /// `grace`. Returns whether it is gone.
 pub fn terminate(pid: u32, group: bool, grace: Duration) -> bool {
@@ -141,6 +161,18 @@ mod tests {
         drop(l);
         assert_eq!(pid_listening_on(port), None);
         assert!(alive(std::process::id()));
+    }
+
+    #[test]
+    fn lists_children() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        assert!(children(std::process::id()).contains(&child.id()));
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(!children(std::process::id()).contains(&child.id()));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! environment `twin up --env` prints, and ready-made `verify` arguments and endpoint
 //! (merged with a user's own verification options by [`merge_verify_args`]).
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 use super::state::TwinState;
@@ -68,13 +69,27 @@ impl Twin {
         format!("http://{}:{}/", self.host(), self.ports().1)
     }
 
-    /// curl-style pins `HOST:PORT:127.0.0.1`, one per listener.
+    /// The edge nodes' addresses (`127.0.0.1`, `127.0.0.2`, …), one per availability
+    /// zone of shared-infra, all serving the same ports.
+    pub fn node_addrs(&self) -> Vec<IpAddr> {
+        self.edge.as_ref().map(|e| e.addrs()).unwrap_or_default()
+    }
+
+    /// curl-style pins `HOST:PORT:ADDR1,ADDR2,…`, one per listener, naming every edge
+    /// node (as the load balancer's name resolves to every node), so that `verify`
+    /// samples each node.
     pub fn resolve(&self) -> Vec<String> {
+        self.pins(&self.node_addrs())
+    }
+
+    fn pins(&self, addrs: &[IpAddr]) -> Vec<String> {
         let (https, http) = self.ports();
         let host = self.host();
+        let addrs: Vec<String> = addrs.iter().map(IpAddr::to_string).collect();
+        let addrs = addrs.join(",");
         vec![
-            format!("{host}:{https}:127.0.0.1"),
-            format!("{host}:{http}:127.0.0.1"),
+            format!("{host}:{https}:{addrs}"),
+            format!("{host}:{http}:{addrs}"),
         ]
     }
 
@@ -156,6 +171,21 @@ impl Twin {
             &self.url(),
             Some(&self.http_url()),
             &self.resolve(),
+            Some(&self.ca_file()),
+        )
+    }
+
+    /// The endpoint of edge node `node` alone (0-based): what a client that resolved
+    /// the name to that one node reaches. Each node counts the WAF's rate rules on its
+    /// own (the edge's module doc), so rate tests send to one node.
+    pub fn node_endpoint(&self, node: usize) -> Result<Endpoint> {
+        let addr = self.node_addrs().get(node).copied().ok_or_else(|| {
+            crate::error::Error::Config(format!("the twin's edge has no node {node}"))
+        })?;
+        Endpoint::new(
+            &self.url(),
+            Some(&self.http_url()),
+            &self.pins(&[addr]),
             Some(&self.ca_file()),
         )
     }

@@ -23,15 +23,16 @@ pub fn env_lines(env: &[(String, String)]) -> String {
 pub fn prepare_state_dir(dir: &Path) -> Result<()> {
     if dir.join(STATE_FILE).exists() {
         let s = TwinState::load(dir)?;
-        // Live: a recorded pid still runs the twin's nginx or moto (a recycled pid,
-        // now another program's, does not keep the folder busy).
-        let conf = owned::nginx_conf_of(&s.dir);
+        // Live: a recorded pid still runs the twin's nginx (of any node) or moto (a
+        // recycled pid, now another program's, does not keep the folder busy).
         let ours = |pid: Option<u32>, expected: Option<Expected<'_>>| {
             pid.zip(expected)
                 .is_some_and(|(pid, e)| process::alive(pid) && owned::check(pid, e).is_ok())
         };
-        let live = ours(s.nginx_pid, Some(Expected::Nginx { conf: &conf }))
-            || ours(s.moto_pid, s.moto_port.map(|port| Expected::Moto { port }));
+        let live = s.nginx_pids.iter().enumerate().any(|(i, pid)| {
+            let conf = owned::nginx_conf_of(&s.dir, i);
+            ours(Some(*pid), Some(Expected::Nginx { conf: &conf }))
+        }) || ours(s.moto_pid, s.moto_port.map(|port| Expected::Moto { port }));
         if live {
             return Err(Error::Config(format!(
                 "a twin is already up in {} (stop it with: harness twin down --state-dir {})",

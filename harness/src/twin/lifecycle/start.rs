@@ -36,6 +36,8 @@ impl Twin {
             .clone()
             .unwrap_or_else(terraform::app_infra_dir);
         let declared = Declared::load(&tf_dir)?;
+        // One edge node per availability zone of shared-infra (an ALB's nodes).
+        let nodes = terraform::zones::edge_nodes(&tf_dir)?;
         tls_policy::ciphers_for_policy(&declared.ssl_policy).map_err(Error::Config)?;
         let rate = RateLimits::new(&declared, opts.waf_rate, waf_rate::new_token());
         prereq::check().await?;
@@ -118,10 +120,14 @@ impl Twin {
             &pki_paths.cert,
             &pki_paths.key,
             upstreams,
+            nodes,
             opts.detached,
         )
         .await?;
-        twin.state.nginx_pid = Some(edge.pid());
+        twin.state.nginx_pids = edge.pids();
+        twin.state.stale_node = spec
+            .stale_node_weights
+            .and(edge.pids().len().checked_sub(1));
         twin.edge = Some(edge);
         twin.state.save()?;
 

@@ -30,8 +30,14 @@ pub struct TwinState {
     pub detached: bool,
     /// The twin's folder.
     pub dir: PathBuf,
-    /// nginx master pid (its own process group).
-    pub nginx_pid: Option<u32>,
+    /// nginx master pids, one per edge node in node order (each its own process
+    /// group; node `i`'s config is [`owned::nginx_conf_of`]`(dir, i)`).
+    #[serde(default)]
+    pub nginx_pids: Vec<u32>,
+    /// The edge node that keeps its weights under `node-stale` (`twin weights` leaves
+    /// it alone).
+    #[serde(default)]
+    pub stale_node: Option<usize>,
     /// moto_server pid.
     pub moto_pid: Option<u32>,
     /// moto_server port (to recognise its pid before signalling it).
@@ -96,26 +102,27 @@ impl TwinState {
         }
     }
 
-    /// Stops the recorded nginx (its process group) and moto, each only while it is
-    /// still the twin's: nginx with the twin's config, moto with the twin's port (a
-    /// state without the port, from an older harness, cannot be verified and its moto
-    /// pid is not signalled). Returns (problems, pids left alone with why).
+    /// Stops the recorded nginx of every edge node (each its process group) and moto,
+    /// each only while it is still the twin's: nginx with its node's config, moto with
+    /// the twin's port (a state without the port, from an older harness, cannot be
+    /// verified and its moto pid is not signalled). Returns (problems, pids left alone
+    /// with why).
     pub fn stop_processes(&self) -> (Vec<String>, Vec<String>) {
         let (mut problems, mut left_alone) = (Vec::new(), Vec::new());
-        let conf = owned::nginx_conf_of(&self.dir);
-        let recorded = [
-            (
-                "nginx",
-                self.nginx_pid,
-                Some(Expected::Nginx { conf: &conf }),
-            ),
-            (
-                "moto_server",
-                self.moto_pid,
-                self.moto_port.map(|port| Expected::Moto { port }),
-            ),
-        ];
-        for (name, pid, expected) in recorded {
+        let confs: Vec<_> = (0..self.nginx_pids.len())
+            .map(|i| owned::nginx_conf_of(&self.dir, i))
+            .collect();
+        let nginx = self
+            .nginx_pids
+            .iter()
+            .zip(&confs)
+            .map(|(pid, conf)| ("nginx", Some(*pid), Some(Expected::Nginx { conf })));
+        let moto = (
+            "moto_server",
+            self.moto_pid,
+            self.moto_port.map(|port| Expected::Moto { port }),
+        );
+        for (name, pid, expected) in nginx.chain([moto]) {
             let Some(pid) = pid else { continue };
             let Some(expected) = expected else {
                 if process::alive(pid) {
@@ -257,7 +264,8 @@ mod tests {
             owner_pid: 42,
             detached: true,
             dir: dir.path().into(),
-            nginx_pid: Some(7),
+            nginx_pids: vec![7, 8],
+            stale_node: Some(1),
             moto_pid: None,
             moto_port: None,
             containers: vec!["c1".into()],
@@ -266,7 +274,8 @@ mod tests {
         s.save().unwrap();
         let back = TwinState::load(dir.path()).unwrap();
         assert_eq!(back.id, "abc");
-        assert_eq!(back.nginx_pid, Some(7));
+        assert_eq!(back.nginx_pids, [7, 8]);
+        assert_eq!(back.stale_node, Some(1));
         assert_eq!(back.containers, vec!["c1".to_string()]);
         assert_eq!(back.env[0].0, "TWIN_URL");
     }
@@ -281,7 +290,7 @@ mod tests {
         let pid = sleep.id();
         let s = TwinState {
             dir: dir.path().into(),
-            nginx_pid: Some(pid),
+            nginx_pids: vec![pid, pid],
             moto_pid: Some(pid),
             moto_port: Some(41234),
             ..TwinState::default()
@@ -290,17 +299,16 @@ mod tests {
         let loaded = TwinState::load(dir.path()).unwrap();
         let (problems, left_alone) = loaded.stop_processes();
         assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(left_alone.len(), 2, "{left_alone:?}");
-        assert!(
-            left_alone[0].contains("not the twin's nginx"),
-            "{left_alone:?}"
-        );
-        assert!(left_alone[1].contains("not the twin's moto_server"));
+        assert_eq!(left_alone.len(), 3, "{left_alone:?}");
+        for note in &left_alone[..2] {
+            assert!(note.contains("not the twin's nginx"), "{left_alone:?}");
+        }
+        assert!(left_alone[2].contains("not the twin's moto_server"));
         loaded.teardown().unwrap();
         assert!(process::alive(pid), "teardown signalled a foreign process");
         // Without a recorded port the moto pid cannot be recognised: not signalled.
         let old = TwinState {
-            nginx_pid: None,
+            nginx_pids: Vec::new(),
             moto_port: None,
             ..loaded
         };

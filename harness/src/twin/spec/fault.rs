@@ -66,6 +66,11 @@ pub enum Fault {
     /// count`), so the edge does not block with it either: the waf check must FAIL by
     /// configuration (naming the group) and by traffic.
     WafCountSqli,
+    /// One load-balancer node did not get the last change: the listener and every edge
+    /// node but the last move to 50/50, the last node keeps 90/10
+    /// ([`crate::twin::spec::NODE_STALE_WEIGHTS`]). The pooled split hides which node
+    /// is wrong; the split check must FAIL naming the last node's address.
+    NodeStale,
 }
 
 /// The dead address the `stale-target` fault registers (port: the app port).
@@ -73,7 +78,7 @@ pub const STALE_TARGET: &str = "10.255.255.1";
 
 impl Fault {
     /// Every fault, in documentation order.
-    pub const ALL: [Fault; 18] = [
+    pub const ALL: [Fault; 19] = [
         Fault::WeightDrift,
         Fault::CanaryNotScaled,
         Fault::WafOff,
@@ -92,6 +97,7 @@ impl Fault {
         Fault::WafNoCommon,
         Fault::WafNoKnownBadInputs,
         Fault::WafCountSqli,
+        Fault::NodeStale,
     ];
 
     /// The check of `harness verify` this fault is made to FAIL (the integration
@@ -99,7 +105,7 @@ impl Fault {
     /// for [`Fault::StaleTarget`], which only `harness gate`'s `rollout` check sees.
     pub fn check(self) -> Option<CheckName> {
         match self {
-            Fault::WeightDrift | Fault::CanaryStarved => Some(CheckName::Split),
+            Fault::WeightDrift | Fault::CanaryStarved | Fault::NodeStale => Some(CheckName::Split),
             Fault::CanaryNotScaled => Some(CheckName::Scale),
             Fault::CanaryErrors | Fault::CanarySlow => Some(CheckName::Health),
             Fault::CertExpired
@@ -149,6 +155,7 @@ impl Fault {
             Fault::WafNoCommon => "waf-no-common",
             Fault::WafNoKnownBadInputs => "waf-no-known-bad-inputs",
             Fault::WafCountSqli => "waf-count-sqli",
+            Fault::NodeStale => "node-stale",
         }
     }
 
@@ -243,6 +250,23 @@ mod tests {
         let mut s = healthy.clone();
         s.apply(Fault::CertNotAcm);
         assert_eq!(s.cert, CertProfile::NotAcm);
+    }
+
+    /// `node-stale`: the listener and the edge move to the new weights, only the last
+    /// node keeps the old ones.
+    #[test]
+    fn node_stale_leaves_the_last_node_behind() {
+        use crate::twin::spec::{NODE_STALE_WEIGHTS, TwinSpec, Weights};
+        let (new, old) = NODE_STALE_WEIGHTS;
+        let s = TwinSpec::with_faults(Weights::new(90, 10).unwrap(), "i", &[Fault::NodeStale]);
+        let edge = |s: &TwinSpec| (s.stable.edge_weight, s.canary.edge_weight);
+        assert_eq!((s.stable.listener_weight, s.canary.listener_weight), new);
+        assert_eq!(edge(&s.for_node(0, 3)), new);
+        assert_eq!(edge(&s.for_node(1, 3)), new);
+        assert_eq!(edge(&s.for_node(2, 3)), old);
+        assert!(s.stable.replicas > 0 && s.canary.replicas > 0);
+        let healthy = TwinSpec::healthy(Weights::new(90, 10).unwrap(), "i");
+        assert_eq!(healthy.for_node(1, 2), healthy);
     }
 
     #[test]

@@ -26,6 +26,9 @@ pub const NOT_SCALED_CANARY_TRICKLE: u32 = 5;
 /// Listener weights (stable, canary) under `canary-starved`; the edge gives the
 /// canary 0.
 pub const STARVED_LISTENER_WEIGHTS: (u32, u32) = (99, 1);
+/// Weights (stable, canary) under `node-stale`: the listener and every edge node but
+/// the last get `.0`; the last node keeps `.1`, the weights before the change.
+pub const NODE_STALE_WEIGHTS: ((u32, u32), (u32, u32)) = ((50, 50), (90, 10));
 /// Share of canary `GET /` answered 503 under `canary-errors`.
 pub const CANARY_ERROR_RATE: f64 = 0.3;
 /// Extra latency of every canary `GET /` under `canary-slow`, in milliseconds.
@@ -182,6 +185,9 @@ pub struct TwinSpec {
     pub redirect_keeps_query: bool,
     /// Whether the seeded WebACL is associated with the load balancer.
     pub web_acl_associated: bool,
+    /// Edge weights (stable, canary) the last edge node keeps whatever the others get
+    /// (`node-stale`); `None`: every node applies the edge weights.
+    pub stale_node_weights: Option<(u32, u32)>,
     /// Faults applied (for the record).
     pub faults: Vec<Fault>,
 }
@@ -210,6 +216,7 @@ impl TwinSpec {
             redirect: true,
             redirect_keeps_query: true,
             web_acl_associated: true,
+            stale_node_weights: None,
             faults: Vec::new(),
         }
     }
@@ -280,6 +287,19 @@ impl TwinSpec {
                     v.desired = v.replicas;
                 }
             }
+            Fault::NodeStale => {
+                let (new, old) = NODE_STALE_WEIGHTS;
+                (self.stable.listener_weight, self.canary.listener_weight) = new;
+                (self.stable.edge_weight, self.canary.edge_weight) = new;
+                self.stale_node_weights = Some(old);
+                for (v, default) in [
+                    (&mut self.stable, DEFAULT_STABLE_REPLICAS),
+                    (&mut self.canary, DEFAULT_CANARY_REPLICAS),
+                ] {
+                    v.replicas = v.replicas.max(default);
+                    v.desired = v.replicas;
+                }
+            }
             // Only the control plane changes (see `Fault::StaleTarget`).
             Fault::StaleTarget => {}
             Fault::RedirectDropsQuery => self.redirect_keeps_query = false,
@@ -295,6 +315,19 @@ impl TwinSpec {
         if !self.faults.contains(&fault) {
             self.faults.push(fault);
         }
+    }
+
+    /// The spec edge node `node` (0-based, of `nodes`) applies: the last node keeps
+    /// [`TwinSpec::stale_node_weights`] when set, every other node the edge weights.
+    pub fn for_node(&self, node: usize, nodes: usize) -> TwinSpec {
+        let mut s = self.clone();
+        if let Some((stable, canary)) = self.stale_node_weights
+            && node + 1 == nodes
+        {
+            s.stable.edge_weight = stable;
+            s.canary.edge_weight = canary;
+        }
+        s
     }
 
     /// Whether the edge accepts TLS versions below 1.2 (needs OpenSSL seclevel 0).

@@ -120,11 +120,13 @@ fn setup_installs_python_packages_only_into_its_venvs() {
 }
 
 /// Every fault's edge config: no `include` (no site of the system nginx, no
-/// `/etc/nginx`), every listener on 127.0.0.1 at the ports the twin picked.
+/// `/etc/nginx`), every listener on the node's loopback address (here the second
+/// node's, 127.0.0.2) at the ports the twin picked.
 #[test]
 fn twin_nginx_reads_only_its_own_config_on_loopback() {
     let layout = EdgeLayout {
-        prefix: "/tmp/tw/edge".into(),
+        prefix: "/tmp/tw/edge/node-1".into(),
+        listen: Ipv4Addr::new(127, 0, 0, 2).into(),
         cert: "/tmp/tw/cert.pem".into(),
         key: "/tmp/tw/key.pem".into(),
         modsecurity_rules: "/tmp/tw/modsecurity/main.conf".into(),
@@ -153,7 +155,7 @@ fn twin_nginx_reads_only_its_own_config_on_loopback() {
         assert_eq!(listens.len(), 2, "{conf}");
         for l in listens {
             assert!(
-                l.starts_with("listen 127.0.0.1:41443 ") || l == "listen 127.0.0.1:41080;",
+                l.starts_with("listen 127.0.0.2:41443 ") || l == "listen 127.0.0.2:41080;",
                 "{l}"
             );
         }

@@ -3,6 +3,7 @@
 
 pub mod infra;
 pub mod local_run;
+pub mod node_oc;
 pub mod serial;
 pub mod tls_world;
 pub mod twin_oc;

@@ -53,6 +53,7 @@ pub fn twin_render(d: &harness::twin::terraform::Declared) -> String {
     let limits = RateLimits::new(d, RateOverrides::default(), "t".into());
     let layout = harness::twin::EdgeLayout {
         prefix: "/p".into(),
+        listen: std::net::Ipv4Addr::LOCALHOST.into(),
         cert: "/c".into(),
         key: "/k".into(),
         modsecurity_rules: "/m".into(),

@@ -72,6 +72,18 @@ pub fn client(twin: &Twin) -> reqwest::Client {
         .unwrap()
 }
 
+/// A client of edge node `node` alone (private CA, one pin): each node counts the WAF
+/// rate rules on its own.
+pub fn node_client(twin: &Twin, node: usize) -> reqwest::Client {
+    twin.node_endpoint(node)
+        .unwrap()
+        .client_builder()
+        .unwrap()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
+}
+
 /// Share of `x-variant: canary` among `n` sampled `GET /`.
 pub async fn canary_share(c: &reqwest::Client, url: &str, n: usize) -> f64 {
     let mut canary = 0;

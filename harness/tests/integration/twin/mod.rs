@@ -27,7 +27,7 @@ use twin_util::{alive, canary_share, client, containers_of, image, listener_weig
 
 fn assert_gone(state: &TwinState) {
     assert!(containers_of(&state.id).is_empty(), "containers left");
-    for pid in [state.nginx_pid, state.moto_pid].into_iter().flatten() {
+    for pid in state.nginx_pids.iter().copied().chain(state.moto_pid) {
         assert!(!alive(pid), "pid {pid} still alive");
     }
     assert!(!state.dir.exists(), "{} left", state.dir.display());
@@ -226,7 +226,10 @@ async fn twin_up_env_and_down_stop_everything() {
     let state = TwinState::load(&dir).unwrap();
     assert!(state.detached);
     assert_eq!(containers_of(&state.id).len(), 3);
-    assert!(state.nginx_pid.is_some_and(alive));
+    // One nginx per availability zone of shared-infra, each alive.
+    let zones = crate::support::node_oc::edge_nodes();
+    assert_eq!(state.nginx_pids.len(), zones);
+    assert!(state.nginx_pids.iter().all(|p| alive(*p)));
     assert!(state.moto_pid.is_some_and(alive) && state.moto_port.is_some());
 
     // `twin weights` moves moto and the edge of the detached twin: 100/0 sends the
@@ -343,7 +346,7 @@ async fn teardown_stops_only_what_the_twin_started() {
     let dir = tempfile::tempdir().unwrap();
     let state = TwinState {
         dir: dir.path().into(),
-        nginx_pid: Some(sleep.id()),
+        nginx_pids: vec![sleep.id()],
         moto_pid: Some(pid),
         moto_port: Some(moto.port),
         ..TwinState::default()

@@ -4,8 +4,9 @@
 //! calculations, and each must be below 1e-4. The twin tests recompute their own rows
 //! before driving the twin; this table keeps them side by side.
 
-use crate::support::twin_oc;
+use crate::support::{node_oc, twin_oc};
 
+use node_oc::{edge_nodes, node_rule_not_pass, stale_node_not_named};
 use twin_oc::*;
 
 const DEFAULT: (f64, u64) = (0.01, 20_000);
@@ -16,10 +17,11 @@ const WORLD: (f64, u64, f64) = (0.05, 3_000, 0.05);
 #[test]
 fn every_twin_test_is_wrong_with_probability_below_1e_4() {
     let cov = TWIN_COVERAGE;
+    let k = edge_nodes();
     let rows: Vec<(&str, f64)> = vec![
         (
-            "faults healthy 90/10 split",
-            split_not_pass((90, 10), TWIN.0, TWIN.1, None),
+            "faults healthy 90/10 split, node rule",
+            node_rule_not_pass((90, 10), TWIN.0, TWIN.1, k),
         ),
         (
             "faults healthy 90/10 health",
@@ -34,6 +36,10 @@ fn every_twin_test_is_wrong_with_probability_below_1e_4() {
             split_not_fail((99, 1), DEFAULT.0, DEFAULT.1, None, 0.0),
         ),
         (
+            "faults node-stale 50/50, last node 90/10 split named",
+            stale_node_not_named((50, 50), DEFAULT.0, DEFAULT.1, k, (0.5, 0.1)),
+        ),
+        (
             "faults canary-errors 90/10 health",
             canary_errors_not_fail((90, 10), DEFAULT.0, DEFAULT.1),
         ),
@@ -42,16 +48,16 @@ fn every_twin_test_is_wrong_with_probability_below_1e_4() {
             canary_slow_not_fail((90, 10), DEFAULT.0, DEFAULT.1, cov),
         ),
         (
-            "promotion 90/10 split",
-            split_not_pass((90, 10), TWIN.0, TWIN.1, None),
+            "promotion 90/10 split, node rule",
+            node_rule_not_pass((90, 10), TWIN.0, TWIN.1, k),
         ),
         (
-            "promotion 50/50 split",
-            split_not_pass((50, 50), TWIN.0, TWIN.1, None),
+            "promotion 50/50 split, node rule",
+            node_rule_not_pass((50, 50), TWIN.0, TWIN.1, k),
         ),
         (
-            "promotion 99/1 split",
-            split_not_pass((99, 1), TWIN.0, TWIN.1, None),
+            "promotion 99/1 split, node rule",
+            node_rule_not_pass((99, 1), TWIN.0, TWIN.1, k),
         ),
         (
             "promotion 90/10 health",
@@ -108,6 +114,42 @@ fn every_twin_test_is_wrong_with_probability_below_1e_4() {
         (hits - exact).abs() < 4.5 * sd,
         "simulated {hits}, integral {exact}"
     );
+    // Both looks' homogeneity rejected, by simulation of the Brownian model (level
+    // 0.05 so that the chance is large enough to count; 200,000 draws, 4.5 σ).
+    for (df, share) in [(1usize, 0.25), (2, 0.6)] {
+        let level = 0.05;
+        let exact = node_oc::both_rejected(df as f64, share, level);
+        let c = <statrs::distribution::ChiSquared as statrs::distribution::ContinuousCDF<
+            f64,
+            f64,
+        >>::inverse_cdf(
+            &statrs::distribution::ChiSquared::new(df as f64).unwrap(),
+            1.0 - level,
+        );
+        let mut normal = || {
+            let (u, v): (f64, f64) = (rand::Rng::random(&mut rng), rand::Rng::random(&mut rng));
+            (-2.0 * (1.0 - u).ln()).sqrt() * (std::f64::consts::TAU * v).cos()
+        };
+        let hits = (0..runs)
+            .filter(|_| {
+                let (mut at_s, mut at_1) = (0.0, 0.0);
+                for _ in 0..df {
+                    let w_s = share.sqrt() * normal();
+                    let w_1 = w_s + (1.0 - share).sqrt() * normal();
+                    at_s += w_s * w_s;
+                    at_1 += w_1 * w_1;
+                }
+                at_s / share >= c && at_1 >= c
+            })
+            .count() as f64
+            / runs as f64;
+        let sd = (exact * (1.0 - exact) / runs as f64).sqrt();
+        println!("both rejected, {df} df, share {share}: {exact:.5} (simulated {hits:.5})");
+        assert!(
+            (hits - exact).abs() < 4.5 * sd,
+            "simulated {hits}, integral {exact}"
+        );
+    }
     let mut wrong = Vec::new();
     for (name, p) in &rows {
         println!("{name:<56} P(wrong) = {p:.2e}");

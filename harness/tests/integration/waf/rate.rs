@@ -14,7 +14,7 @@ use harness::twin::{Twin, TwinSpec, Weights};
 
 use crate::support::twin_util;
 
-use twin_util::{assert_declared_target_group, client, image};
+use twin_util::{assert_declared_target_group, image, node_client};
 
 /// The WAF's client rate rule (Terraform's `rate-limit-per-ip`, limit scaled down to
 /// `SCALED_LIMIT` per window through the twin's option, from 2000 per 300 s) blocks a
@@ -23,7 +23,8 @@ use twin_util::{assert_declared_target_group, client, image};
 /// without a single 429; once the window (`WINDOW_S`) has passed the client is served
 /// again. The scaled limit is below the split check's first look (`MIN_FIRST_LOOK`
 /// requests), so every verify run sends more than it. Deterministic counting:
-/// ModSecurity counts every request (one nginx worker); the only timing assumption is
+/// ModSecurity counts every request (node 0's one nginx worker, which the client's
+/// requests all reach); the only timing assumption is
 /// that the client's 81 sequential loopback requests take less than `WINDOW_S − 1` s
 /// (they take well under 1 s), so the chance of a wrong outcome is < 1e-4.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,8 +67,23 @@ async fn waf_rate_rule_blocks_clients_not_the_gate() {
         "the gate was rate-limited: {:?}",
         sample.unattributed
     );
+    // Each node counts on its own: each must have been sent more than the limit.
+    assert_eq!(
+        sample.nodes.len(),
+        twin.node_addrs().len(),
+        "{:?}",
+        sample.nodes
+    );
+    for (node, c) in &sample.nodes {
+        let sent = c.attributed() + c.unattributed;
+        assert!(
+            sent > SCALED_LIMIT,
+            "node {node}: {sent} requests, not above the limit"
+        );
+    }
 
-    let c = client(&twin);
+    // One node: the one whose counts the 80 requests below are checked against.
+    let c = node_client(&twin, 0);
     let url = twin.url();
     for i in 1..=2 * SCALED_LIMIT {
         let r = c.get(&url).send().await.unwrap();
@@ -102,7 +118,8 @@ async fn waf_rate_rule_blocks_clients_not_the_gate() {
 const BATCH: u64 = 1_000;
 
 /// Sends exactly `n` requests with `request` (path and headers; with or without the
-/// gate token) as fast as the edge answers, `concurrency` at a time.
+/// gate token) to edge node 0 alone, as fast as it answers, `concurrency` at a time:
+/// the counts below are one WebACL's, which on the twin are one node's.
 async fn send(
     twin: &Twin,
     request: RequestSpec,
@@ -111,7 +128,7 @@ async fn send(
     timeout: Duration,
 ) -> harness::result::SampleSummary {
     let cfg = SamplerConfig {
-        endpoint: twin.endpoint().unwrap(),
+        endpoint: twin.node_endpoint(0).unwrap(),
         request,
         max_requests: n,
         concurrency,
@@ -137,9 +154,9 @@ async fn send(
 /// for the other 20,000 − 2,000 = 18,000, each 429 with `x-waf-rule:
 /// rate-limit-per-ip`. The gate is counted by the gate rule only: 20,000 ≤ 100,000,
 /// so no gate request can be blocked, however the window falls, even right after the
-/// same IP was blocked for plain traffic. Counting is deterministic (ModSecurity in the
-/// edge's single nginx worker counts every request; no reload during the test; the
-/// edge gets no request before the test's). The one timing assumption, that the plain
+/// same IP was blocked for plain traffic. Counting is deterministic (ModSecurity in
+/// node 0's single nginx worker counts every request, and both runs go to node 0 only;
+/// no reload during the test; the edge gets no request before the test's). The one timing assumption, that the plain
 /// run ends within one window (≤ 299 s, the twin's window resolution is 1 s), is
 /// asserted from the measured wall time, so no outcome here is left to chance.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,7 +241,7 @@ async fn at_the_default_budget_the_gate_passes_and_a_plain_client_is_blocked() {
     );
 
     // A blocked response names the rule; the IP stays blocked for plain traffic.
-    let r = client(&twin).get(twin.url()).send().await.unwrap();
+    let r = node_client(&twin, 0).get(twin.url()).send().await.unwrap();
     assert_eq!(r.status(), 429);
     assert_eq!(
         r.headers().get("x-waf-rule").and_then(|v| v.to_str().ok()),

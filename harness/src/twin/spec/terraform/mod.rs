@@ -20,6 +20,7 @@ use crate::error::{Error, Result};
 
 mod names;
 mod waf;
+pub mod zones;
 
 pub use names::{Names, VARIANT_KEYS, shared_cluster_name};
 use waf::waf_rules;

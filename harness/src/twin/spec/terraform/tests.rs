@@ -57,6 +57,39 @@ fn reads_the_repository_stack() {
     assert_eq!(n.web_acl, "canary-harness-production");
     assert_eq!(n.image_repository, "canary-harness/app");
     assert_eq!(n.alb_security_group, "canary-harness-production-alb");
+    // shared-infra beside it: az_count defaults to 2, no zones listed.
+    assert_eq!(zones::edge_nodes(&d.dir).unwrap(), 2);
+}
+
+/// The zone count is the override's length when it lists zones, else `az_count`.
+#[test]
+fn availability_zones_follow_the_override_else_the_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let vars = |zones: &str, count: u32| {
+        format!(
+            "variable \"az_count\" {{\n  type = number\n  default = {count}\n}}\n\
+             variable \"availability_zones\" {{\n  type = list(string)\n  default = {zones}\n}}\n"
+        )
+    };
+    let file = tmp.path().join("variables.tf");
+    for (zones, count, want) in [
+        ("[]", 3, 3),
+        ("[]", 2, 2),
+        ("[\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]", 2, 3),
+    ] {
+        std::fs::write(&file, vars(zones, count)).unwrap();
+        assert_eq!(
+            zones::availability_zone_count(tmp.path()).unwrap(),
+            want,
+            "{zones} {count}"
+        );
+    }
+    std::fs::write(&file, vars("[]", 0)).unwrap();
+    let e = zones::availability_zone_count(tmp.path()).unwrap_err();
+    assert!(matches!(e, Error::Config(_)), "{e}");
+    std::fs::write(&file, "variable \"az_count\" {\n  default = 2\n}\n").unwrap();
+    let e = zones::availability_zone_count(tmp.path()).unwrap_err();
+    assert!(e.to_string().contains("availability_zones"), "{e}");
 }
 
 #[test]
