@@ -1,6 +1,7 @@
 //! The per-slot connections against a real rustls + hyper server on port 0: reuse,
 //! fresh connections, address spreading and fallback, attribution, and errors
-//! (refused, untrusted certificate) as outcomes rather than panics.
+//! (refused, untrusted certificate) as outcomes rather than panics; and the sampling
+//! loop over them, whose looks must fall on exact request counts.
 
 use std::convert::Infallible;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -194,4 +195,58 @@ async fn sends_path_and_headers_and_keeps_no_cookies() {
         assert_eq!(headers["x-group"], "beta");
         assert!(!headers.contains_key("cookie"), "cookie sent: {headers:?}");
     }
+}
+
+/// The whole sampler against the server: with 16 workers recording their own outcomes,
+/// every look still sees exactly the planned request count (the first after
+/// `batch_size`, then as many more as the previous look asked for), a stop leaves the
+/// summary at the look that stopped (outcomes completed meanwhile are not counted),
+/// and a run that reaches `max_requests` mid-batch gets one last look at the total.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn looks_fall_on_exact_counts_and_a_stop_counts_nothing_after_it() {
+    let pki = issue();
+    let (addr, _) = server(&pki).await;
+    let mut ep = endpoint(&pki);
+    ep.url = url::Url::parse(&format!("https://{HOST}:{}/", addr.port())).unwrap();
+    ep.resolve = vec![crate::endpoint::Resolve {
+        host: HOST.into(),
+        port: addr.port(),
+        addr,
+    }];
+    let cfg = |max| crate::sample::SamplerConfig {
+        endpoint: ep.clone(),
+        request: RequestSpec::default(),
+        max_requests: max,
+        concurrency: 16,
+        rps: None,
+        timeout: TIMEOUT,
+        fresh_connections: false,
+        batch_size: 7,
+        quiet: true,
+    };
+    let steps = [3u64, 11, 1, 29, 5];
+    let mut seen = Vec::new();
+    let summary = crate::sample::sample(&cfg(10_000), |s| {
+        seen.push(s.requests);
+        steps.get(seen.len() - 1).copied()
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen, [7, 10, 21, 22, 51, 56]);
+    assert_eq!(summary.requests, 56, "a stop counts nothing after its look");
+    assert_eq!(summary.canary.responses, 56);
+
+    let mut seen = Vec::new();
+    let summary = crate::sample::sample(&cfg(40), |s| {
+        seen.push(s.requests);
+        Some(15)
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        seen,
+        [7, 22, 37, 40],
+        "the partial last batch is looked at once"
+    );
+    assert_eq!(summary.requests, 40);
 }
