@@ -108,11 +108,20 @@ async fn wait_ready(child: &mut Child, port: u16) -> std::result::Result<(), Str
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!("exited with {status} (port {port} taken?)"));
         }
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
-            return Ok(());
+        if let Ok(stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
+            // Something listens; it must be our moto. Another process (seen: a
+            // docker-proxy of a container's port mapping) can take the port between
+            // `free_port` and moto's bind; moto then exits and the port answers for
+            // someone else, with 404s to every AWS call.
+            match moto_answers(stream).await {
+                Some(true) if matches!(child.try_wait(), Ok(None)) => return Ok(()),
+                Some(_) => {
+                    return Err(format!(
+                        "port {port} answers, but not as moto (taken by another process)"
+                    ));
+                }
+                None => {}
+            }
         }
         if started.elapsed() > READY_TIMEOUT {
             return Err(format!(
@@ -120,5 +129,71 @@ async fn wait_ready(child: &mut Child, port: u16) -> std::result::Result<(), Str
             ));
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Path every moto server answers with 200 and a JSON body (its state dump).
+const MOTO_PROBE: &str = "/moto-api/data.json";
+/// How long one probe may take before the next attempt.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Whether the server on `stream` answers [`MOTO_PROBE`] with 200 (`Some(false)`: it
+/// answers otherwise; `None`: no answer yet, try again).
+async fn moto_answers(mut stream: tokio::net::TcpStream) -> Option<bool> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let request = format!("GET {MOTO_PROBE} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
+    let exchange = async {
+        stream.write_all(request.as_bytes()).await.ok()?;
+        let mut head = Vec::new();
+        let mut buf = [0u8; 256];
+        while !head.contains(&b'\n') {
+            let n = stream.read(&mut buf).await.ok()?;
+            if n == 0 {
+                break;
+            }
+            head.extend_from_slice(&buf[..n]);
+        }
+        let line = String::from_utf8_lossy(&head);
+        let status = line.lines().next()?.split_whitespace().nth(1)?.to_string();
+        Some(status == "200")
+    };
+    tokio::time::timeout(PROBE_TIMEOUT, exchange)
+        .await
+        .ok()
+        .flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A one-shot server on port 0 that answers any request with `status_line`.
+    async fn answering(status_line: &'static str) -> tokio::net::TcpStream {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 512];
+            let _ = s.read(&mut buf).await;
+            let _ = s
+                .write_all(format!("{status_line}\r\nContent-Length: 2\r\n\r\n{{}}").as_bytes())
+                .await;
+        });
+        tokio::net::TcpStream::connect(addr).await.unwrap()
+    }
+
+    /// Only a server answering moto's state path with 200 counts as moto: a foreign
+    /// listener on the port (a docker-proxy forwarding to the app gives 404) does not.
+    #[tokio::test]
+    async fn only_moto_counts_as_ready() {
+        assert_eq!(
+            moto_answers(answering("HTTP/1.1 200 OK").await).await,
+            Some(true)
+        );
+        assert_eq!(
+            moto_answers(answering("HTTP/1.1 404 Not Found").await).await,
+            Some(false)
+        );
     }
 }
