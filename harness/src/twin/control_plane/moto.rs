@@ -103,25 +103,27 @@ impl Drop for MotoServer {
 }
 
 async fn wait_ready(child: &mut Child, port: u16) -> std::result::Result<(), String> {
+    let client = reqwest::Client::builder()
+        .timeout(PROBE_TIMEOUT)
+        .build()
+        .map_err(|e| format!("http client: {e}"))?;
     let started = Instant::now();
     loop {
         if let Ok(Some(status)) = child.try_wait() {
             return Err(format!("exited with {status} (port {port} taken?)"));
         }
-        if let Ok(stream) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await {
-            // Something listens; it must be our moto. Another process (seen: a
-            // docker-proxy of a container's port mapping) can take the port between
-            // `free_port` and moto's bind; moto then exits and the port answers for
-            // someone else, with 404s to every AWS call.
-            match moto_answers(stream).await {
-                Some(true) if matches!(child.try_wait(), Ok(None)) => return Ok(()),
-                Some(_) => {
-                    return Err(format!(
-                        "port {port} answers, but not as moto (taken by another process)"
-                    ));
-                }
-                None => {}
+        // Only moto's own answer counts. Another process (seen: a docker-proxy of a
+        // container's port mapping) can take the port between `free_port` and moto's
+        // bind; moto then exits and the port answers for someone else, with 404s to
+        // every AWS call.
+        match moto_answers(&client, port).await {
+            Some(true) if matches!(child.try_wait(), Ok(None)) => return Ok(()),
+            Some(_) => {
+                return Err(format!(
+                    "port {port} answers, but not as moto (taken by another process)"
+                ));
             }
+            None => {}
         }
         if started.elapsed() > READY_TIMEOUT {
             return Err(format!(
@@ -137,30 +139,12 @@ const MOTO_PROBE: &str = "/moto-api/data.json";
 /// How long one probe may take before the next attempt.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Whether the server on `stream` answers [`MOTO_PROBE`] with 200 (`Some(false)`: it
+/// Whether the server on `port` answers [`MOTO_PROBE`] with 200 (`Some(false)`: it
 /// answers otherwise; `None`: no answer yet, try again).
-async fn moto_answers(mut stream: tokio::net::TcpStream) -> Option<bool> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let request = format!("GET {MOTO_PROBE} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n");
-    let exchange = async {
-        stream.write_all(request.as_bytes()).await.ok()?;
-        let mut head = Vec::new();
-        let mut buf = [0u8; 256];
-        while !head.contains(&b'\n') {
-            let n = stream.read(&mut buf).await.ok()?;
-            if n == 0 {
-                break;
-            }
-            head.extend_from_slice(&buf[..n]);
-        }
-        let line = String::from_utf8_lossy(&head);
-        let status = line.lines().next()?.split_whitespace().nth(1)?.to_string();
-        Some(status == "200")
-    };
-    tokio::time::timeout(PROBE_TIMEOUT, exchange)
-        .await
-        .ok()
-        .flatten()
+async fn moto_answers(client: &reqwest::Client, port: u16) -> Option<bool> {
+    let url = format!("http://127.0.0.1:{port}{MOTO_PROBE}");
+    let answer = client.get(url).send().await.ok()?;
+    Some(answer.status() == reqwest::StatusCode::OK)
 }
 
 #[cfg(test)]
@@ -169,7 +153,7 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     /// A one-shot server on port 0 that answers any request with `status_line`.
-    async fn answering(status_line: &'static str) -> tokio::net::TcpStream {
+    async fn answering(status_line: &'static str) -> u16 {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         tokio::spawn(async move {
@@ -180,20 +164,17 @@ mod tests {
                 .write_all(format!("{status_line}\r\nContent-Length: 2\r\n\r\n{{}}").as_bytes())
                 .await;
         });
-        tokio::net::TcpStream::connect(addr).await.unwrap()
+        addr.port()
     }
 
     /// Only a server answering moto's state path with 200 counts as moto: a foreign
     /// listener on the port (a docker-proxy forwarding to the app gives 404) does not.
     #[tokio::test]
     async fn only_moto_counts_as_ready() {
-        assert_eq!(
-            moto_answers(answering("HTTP/1.1 200 OK").await).await,
-            Some(true)
-        );
-        assert_eq!(
-            moto_answers(answering("HTTP/1.1 404 Not Found").await).await,
-            Some(false)
-        );
+        let client = reqwest::Client::new();
+        let ok = answering("HTTP/1.1 200 OK").await;
+        assert_eq!(moto_answers(&client, ok).await, Some(true));
+        let foreign = answering("HTTP/1.1 404 Not Found").await;
+        assert_eq!(moto_answers(&client, foreign).await, Some(false));
     }
 }
