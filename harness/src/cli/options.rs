@@ -102,6 +102,10 @@ pub struct DecisionArgs {
     /// (implies --require-hsts; default: the max-age served is reported only).
     #[arg(long, value_name = "SECS")]
     pub hsts_min_max_age: Option<u64>,
+    /// Seconds the scale check waits for a canary at weight 0 to drain to zero tasks
+    /// and targets before it judges the last reading (default 60).
+    #[arg(long, value_name = "SECONDS")]
+    pub drain_timeout_s: Option<u64>,
 }
 
 /// The live deployment under verification: where it answers and what AWS calls it.
@@ -162,9 +166,6 @@ pub struct TargetArgs {
     /// `--tf-outputs`.
     #[arg(long = "web-acl-group", value_name = "NAME")]
     pub web_acl_groups: Vec<String>,
-    /// Seconds to wait for a canary at weight 0 to drain to zero tasks and targets.
-    #[arg(long)]
-    pub drain_timeout_s: Option<u64>,
 }
 
 /// How to reach AWS.

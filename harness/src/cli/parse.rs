@@ -77,7 +77,6 @@ impl VerifyCli {
                     resolve,
                     web_acl_name,
                     web_acl_groups,
-                    drain_timeout_s,
                 },
             aws:
                 AwsArgs {
@@ -99,6 +98,7 @@ impl VerifyCli {
                             min_cert_days,
                             require_hsts,
                             hsts_min_max_age,
+                            drain_timeout_s,
                         },
                     traffic:
                         TrafficArgs {
@@ -234,7 +234,6 @@ impl VerifyCli {
             resolve,
             web_acl_name,
             web_acl_groups,
-            drain_timeout_s,
         };
         let aws = AwsArgs {
             aws_endpoint_url,
@@ -252,6 +251,7 @@ impl VerifyCli {
             min_cert_days,
             require_hsts,
             hsts_min_max_age,
+            drain_timeout_s,
         };
         let traffic = TrafficArgs {
             max_requests,
@@ -330,6 +330,20 @@ impl LocalCli {
             at_step,
             verify: VerifyArgs::from(how),
         }
+    }
+}
+
+impl VerifyArgs {
+    /// This command's target and AWS options with `user`'s options on how to verify
+    /// (every [`HowArgs`] field, so a new one cannot be forgotten): what `harness
+    /// local` runs against the twin it built.
+    pub fn with_how_of(self, user: &VerifyArgs) -> VerifyArgs {
+        let how = VerifyCli::split(user.clone()).how;
+        VerifyCli {
+            how,
+            ..VerifyCli::split(self)
+        }
+        .join()
     }
 }
 

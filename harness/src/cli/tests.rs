@@ -22,7 +22,6 @@ const TARGET_FLAGS: &[&str] = &[
     "--web-acl-name",
     "--web-acl-group",
     "--tf-outputs",
-    "--drain-timeout-s",
     "--aws-endpoint-url",
     "--aws-region",
     "--aws-profile",
@@ -46,6 +45,7 @@ const HOW_FLAGS: &[&str] = &[
     "--min-cert-days",
     "--require-hsts",
     "--hsts-min-max-age",
+    "--drain-timeout-s",
     "--path",
     "--header",
     "--changed-at",
@@ -146,6 +146,8 @@ fn local_options_reach_the_verification_and_leave_the_target_to_the_twin() {
         "--quiet",
         "--settle",
         "3",
+        "--drain-timeout-s",
+        "5",
     ])
     .unwrap();
     let Command::Local(local) = cli.command else {
@@ -164,7 +166,7 @@ fn local_options_reach_the_verification_and_leave_the_target_to_the_twin() {
     assert_eq!(v.headers, ["x-a:b"]);
     assert_eq!(v.report_dir.as_deref(), Some(std::path::Path::new("out")));
     assert!(v.quiet);
-    assert_eq!(v.settle, Some(3));
+    assert_eq!((v.settle, v.drain_timeout_s), (Some(3), Some(5)));
     assert_eq!((v.url.as_deref(), v.listener_arn.as_deref()), (None, None));
     assert!(v.aws_profile.is_none() && v.gate_token.is_none() && !v.plan);
     // Defaults and the promotion flags are as before.

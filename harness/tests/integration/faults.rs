@@ -62,6 +62,12 @@ fn assert_every_node_sampled(run: &harness::result::RunResult) -> Vec<(String, f
     shares
 }
 
+/// `--drain-timeout-s` of the fault runs. The twin's control plane is moto, which
+/// simulates no rollout: a canary the twin left running at weight 0 stays so however
+/// long the scale check polls, so waiting the default 60 s for a drain that cannot
+/// come only costs the suite time; a few polls still exercise the wait.
+const TWIN_DRAIN_TIMEOUT_S: &str = "3";
+
 /// Healthy runs tried when health misses PASS on a machine shown too loaded (below).
 const HEALTHY_ATTEMPTS: u32 = 3;
 
@@ -126,7 +132,12 @@ pub async fn each_fails(check: CheckName) {
     for fault in faults {
         let dir = tmp.path().join(fault.name());
         let checks = checks_for(fault, check).join(",");
-        let mut args = vec!["--fault", fault.name()];
+        let mut args = vec![
+            "--fault",
+            fault.name(),
+            "--drain-timeout-s",
+            TWIN_DRAIN_TIMEOUT_S,
+        ];
         if !checks.is_empty() {
             args.extend(["--checks", checks.as_str()]);
         }

@@ -199,31 +199,9 @@ pub const LOCAL_RPS: f64 = 2000.0;
 /// The verification arguments for a twin: the twin decides the target (URL, pins, CA,
 /// ARNs, AWS endpoint and credentials), the user decides how to verify.
 pub fn merge_verify_args(twin: VerifyArgs, user: &VerifyArgs) -> VerifyArgs {
-    VerifyArgs {
-        config: user.config.clone(),
-        checks: user.checks.clone(),
-        alpha: user.alpha,
-        margin: user.margin,
-        leak_margin: user.leak_margin,
-        max_requests: user.max_requests,
-        concurrency: user.concurrency,
-        rps: user.rps.or(Some(LOCAL_RPS)),
-        timeout_ms: user.timeout_ms,
-        fresh_connections: user.fresh_connections,
-        min_cert_days: user.min_cert_days,
-        require_hsts: user.require_hsts,
-        hsts_min_max_age: user.hsts_min_max_age,
-        waf_min_block_rate: user.waf_min_block_rate,
-        waf_category_floors: user.waf_category_floors.clone(),
-        report_dir: user.report_dir.clone(),
-        quiet: user.quiet,
-        changed_at: user.changed_at.clone(),
-        settle: user.settle,
-        shard: user.shard.clone(),
-        path: user.path.clone(),
-        headers: user.headers.clone(),
-        ..twin
-    }
+    let mut args = twin.with_how_of(user);
+    args.rps = args.rps.or(Some(LOCAL_RPS));
+    args
 }
 
 #[cfg(test)]
@@ -245,6 +223,7 @@ mod tests {
             quiet: true,
             waf_min_block_rate: Some(0.5),
             waf_category_floors: vec!["sqli=0.9".into()],
+            drain_timeout_s: Some(3),
             ..VerifyArgs::default()
         };
         let m = merge_verify_args(twin, &user);
@@ -255,5 +234,7 @@ mod tests {
         assert!(m.quiet);
         assert_eq!(m.waf_min_block_rate, Some(0.5));
         assert_eq!(m.waf_category_floors, vec!["sqli=0.9".to_string()]);
+        assert_eq!(m.drain_timeout_s, Some(3));
+        assert_eq!(m.rps, Some(LOCAL_RPS));
     }
 }
