@@ -54,6 +54,7 @@ fn weights_keep_the_variant_ratio_across_replicas() {
     assert!(conf.contains("server 127.0.0.1:21000 weight=2; # canary"));
     assert!(conf.contains("random;"));
     assert!(conf.contains("keepalive 32;"));
+    assert!(conf.contains("modsecurity_transaction_id \"$request_id\";"));
 }
 
 #[test]

@@ -110,6 +110,10 @@ async fn build_static_binary(root: &Path) -> Result<PathBuf> {
         .env("RUSTFLAGS", "-C target-feature=+crt-static")
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("CARGO_BUILD_RUSTFLAGS")
+        // scripts/test.sh lints while it builds the tests (clippy-driver as the
+        // workspace wrapper); the image is built by plain rustc, as anywhere else.
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CLIPPY_ARGS")
         .stdin(Stdio::null())
         .output()
         .await
