@@ -262,32 +262,40 @@ pub struct Row {
     pub tallies: Vec<Tally>,
 }
 
-/// Every row at `budget` and `alpha`, `runs` per cell.
+/// Every row at `budget` and `alpha`, `runs` per cell. Each cell has its own seed, so
+/// the rows are simulated on threads of their own (pure computation, no I/O) and the
+/// table is the same on any number of cores.
 pub fn rows(budget: u64, alpha: f64, runs: u64) -> Vec<Row> {
     let tol = super::DEFAULT_ERROR_TOLERANCE;
-    WEIGHTS
-        .iter()
-        .enumerate()
-        .map(|(i, &w)| Row {
-            weights: w,
-            before: applicability(w, budget, alpha, tol, 0.0),
-            at_healthy_rate: applicability(w, budget, alpha, tol, HEALTHY_ERROR_RATE),
-            tallies: scenarios()
-                .iter()
-                .enumerate()
-                .map(|(j, (_, sc))| {
-                    simulate(
-                        w,
-                        budget,
-                        alpha,
-                        sc,
-                        runs,
-                        OC_SEED + 16 * i as u64 + j as u64,
-                    )
-                })
-                .collect(),
-        })
-        .collect()
+    let row = |i: usize, w: (i64, i64)| Row {
+        weights: w,
+        before: applicability(w, budget, alpha, tol, 0.0),
+        at_healthy_rate: applicability(w, budget, alpha, tol, HEALTHY_ERROR_RATE),
+        tallies: scenarios()
+            .iter()
+            .enumerate()
+            .map(|(j, (_, sc))| {
+                simulate(
+                    w,
+                    budget,
+                    alpha,
+                    sc,
+                    runs,
+                    OC_SEED + 16 * i as u64 + j as u64,
+                )
+            })
+            .collect(),
+    };
+    std::thread::scope(|scope| {
+        let rows: Vec<_> = WEIGHTS
+            .iter()
+            .enumerate()
+            .map(|(i, &w)| scope.spawn(move || row(i, w)))
+            .collect();
+        rows.into_iter()
+            .map(|r| r.join().expect("a simulation thread panicked"))
+            .collect()
+    })
 }
 
 fn plan_cell(a: Applicability) -> String {
