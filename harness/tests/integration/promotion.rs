@@ -3,14 +3,17 @@
 //! canary is stopped. Operating point and P(wrong verdict) per test below, computed in
 //! `support/twin_oc.rs` (table of all twin tests: `twin::operating_points`).
 
-use crate::support::local_run;
+use std::time::Duration;
+
+use crate::support::local_run::verdict_of;
 use crate::support::{node_oc, twin_oc};
 
 use clap::Parser;
 use harness::cli::Cli;
 use harness::config::CheckName;
-use harness::result::Verdict;
-use local_run::{local, verdict_of};
+use harness::result::{RunResult, Verdict};
+use harness::twin::promotion::{self, plan, plan::Step};
+use harness::twin::{Fault, Twin, TwinSpec, Weights, merge_verify_args};
 
 /// The operating point of the promotion tests: α = 0.001 and a budget of 60,000 requests
 /// (the twin samples at 2,000/s). At it the chance that a healthy split does not PASS,
@@ -44,8 +47,9 @@ fn split_error_rates(stable: i64, canary: i64, starved: f64) -> (f64, f64) {
     )
 }
 
-/// Default checks (what the gate runs) at every step of a promotion: each exits 0, and
-/// a check that cannot apply says so instead of blocking the gate (scale away from
+/// Default checks (what the gate runs) at every step of a promotion, on one twin moved
+/// from step to step (`promotion::apply`, as the flow moves it): each exits 0, and a
+/// check that cannot apply says so instead of blocking the gate (scale away from
 /// canary weight 0, health where one variant gets no traffic or the budget cannot
 /// give it its planned sample). A canary starved by the edge at listener 99/1 exits 1.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,20 +93,21 @@ async fn every_promotion_step_passes_with_the_default_checks() {
 
     let (alpha, budget) = (PROMOTION_ALPHA.to_string(), PROMOTION_BUDGET.to_string());
     let tmp = tempfile::tempdir().unwrap();
+    // One twin moved from step to step as deploy-canary moves production (a canary v2
+    // started when it first gets weight), each step judged once its edge carries it.
+    let image = crate::support::twin_util::image().await;
+    let mut twin = Twin::start(TwinSpec::healthy(Weights::new(100, 0).unwrap(), image))
+        .await
+        .unwrap();
     let mut wrong = Vec::new();
-    for (w, want) in &steps {
-        let dir = tmp.path().join(w.replace('/', "-"));
-        let args = [
-            "--weights",
-            w,
-            "--checks",
-            &gate_checks,
-            "--alpha",
-            &alpha,
-            "--max-requests",
-            &budget,
-        ];
-        let (code, run) = local(&dir, &args).await;
+    for (number, (w, want)) in (1..).zip(&steps) {
+        let step = step(number, w);
+        promotion::apply(&mut twin, &step, None, Duration::ZERO)
+            .await
+            .unwrap();
+        let dir = tmp.path().join(w.replace('/', "-")).display().to_string();
+        let flags = ["--checks", &gate_checks, "--alpha", &alpha];
+        let (code, run) = verify(&twin, &flags, &budget, &dir).await;
         let got: Vec<(String, Verdict)> = run
             .checks
             .iter()
@@ -120,18 +125,19 @@ async fn every_promotion_step_passes_with_the_default_checks() {
             wrong.push(format!("{w}: exit {code}, {got:?}"));
         }
     }
-    let dir = tmp.path().join("starved");
-    let args = [
-        "--weights",
-        "99/1",
-        "--fault",
-        "canary-starved",
-        "--alpha",
-        &alpha,
-        "--max-requests",
-        &budget,
-    ];
-    let (code, run) = local(&dir, &args).await;
+    // Back to 99/1 with the edge starving the canary (`canary-starved`), default checks.
+    let starved = step(6, "99/1");
+    promotion::apply(
+        &mut twin,
+        &starved,
+        Some(Fault::CanaryStarved),
+        Duration::ZERO,
+    )
+    .await
+    .unwrap();
+    let dir = tmp.path().join("starved").display().to_string();
+    let (code, run) = verify(&twin, &["--alpha", &alpha], &budget, &dir).await;
+    twin.stop().await.unwrap();
     println!(
         "canary-starved 99/1: exit {code}, split {}",
         verdict_of(&run, "split")
@@ -143,6 +149,28 @@ async fn every_promotion_step_passes_with_the_default_checks() {
         ));
     }
     assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
+/// Step `number` of the moving twin at weights `w` ("S/C"): stable on v1, the canary on
+/// v2 (the promotion flow's releases).
+fn step(number: u32, w: &str) -> Step {
+    Step {
+        number,
+        name: "promotion step",
+        weights: w.parse().unwrap(),
+        stable_release: plan::FROM_RELEASE,
+        canary_release: plan::TO_RELEASE,
+    }
+}
+
+/// `harness verify` on the twin with `flags` and the promotion budget: (exit code, run).
+async fn verify(twin: &Twin, flags: &[&str], budget: &str, dir: &str) -> (i32, RunResult) {
+    let mut user = crate::support::twin_util::verify_flags(flags, dir);
+    user.max_requests = Some(budget.parse().unwrap());
+    let run = harness::verify::run(merge_verify_args(twin.verify_args(), &user))
+        .await
+        .unwrap();
+    (harness::Outcome::from_run(&run).exit_code(), run)
 }
 
 /// `harness local --promotion-flow`: the healthy promotion says GO at all four steps;
@@ -159,7 +187,7 @@ async fn every_promotion_step_passes_with_the_default_checks() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn promotion_flow_goes_and_rolls_back_a_failing_canary() {
     use harness::cli::Command;
-    use harness::twin::promotion::{self, Flow};
+    use harness::twin::promotion::Flow;
     let _machine = crate::support::serial::twin().await;
     for (s, c) in [(90, 10), (50, 50)] {
         let (healthy, _) = split_error_rates(s, c, 0.0);

@@ -114,7 +114,7 @@ async fn flow(twin: &mut Twin, user: &VerifyArgs, inj: Option<Injection>) -> Res
     let mut stable_release = plan::FROM_RELEASE;
     for step in plan::steps() {
         let fault = inj.filter(|i| i.step == step.number).map(|i| i.fault);
-        let changed_at = apply(twin, &step, fault).await?;
+        let changed_at = apply(twin, &step, fault, EDGE_LAG).await?;
         let report = judge(
             twin,
             user,
@@ -198,9 +198,16 @@ fn rollout(release: &str, replicas: u32, error_rate: f64) -> Rollout {
     }
 }
 
-/// Applies `step` (with `fault`, if injected there) to the twin; returns when the
-/// listener changed.
-async fn apply(twin: &mut Twin, step: &Step, fault: Option<Fault>) -> Result<OffsetDateTime> {
+/// Applies `step` (with `fault`, if injected there) to the twin as a deployment does:
+/// new containers for a new release, the listener's weights at once and the edge's
+/// after `edge_lag`, the canary scaled to zero at weight 0. Returns when the listener
+/// changed; the edge carries the step's weights when this returns.
+pub async fn apply(
+    twin: &mut Twin,
+    step: &Step,
+    fault: Option<Fault>,
+    edge_lag: Duration,
+) -> Result<OffsetDateTime> {
     let spec = twin.spec();
     if fault == Some(Fault::WafOff) {
         twin.set_waf(WafMode::DetectionOnly).await?;
@@ -235,7 +242,7 @@ async fn apply(twin: &mut Twin, step: &Step, fault: Option<Fault>) -> Result<Off
         != (step.weights.stable, step.weights.canary)
         || edge != step.weights
     {
-        twin.set_planes(step.weights, edge, EDGE_LAG).await?;
+        twin.set_planes(step.weights, edge, edge_lag).await?;
     }
     if !canary_on && twin.spec().canary.replicas > 0 {
         let to = rollout(step.canary_release, 0, 0.0);
