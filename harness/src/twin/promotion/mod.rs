@@ -40,8 +40,9 @@ use plan::{Injection, Step, StepReport};
 /// ModifyListener on their own schedule).
 pub const EDGE_LAG: Duration = Duration::from_secs(2);
 /// `--settle` of each gate run unless the user gives one: longer than [`EDGE_LAG`]
-/// plus nginx's reload settle, so sampling starts after the edge moved.
-pub const SETTLE_S: u64 = 5;
+/// plus nginx's reload (milliseconds; [`apply`] returns only once no worker of the old
+/// weights is left), so sampling starts after the edge moved.
+pub const SETTLE_S: u64 = 3;
 /// Longest wait of each gate run for the rollout (the twin's is done at once).
 pub const ROLLOUT_TIMEOUT: Duration = Duration::from_secs(60);
 

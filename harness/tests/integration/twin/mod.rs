@@ -43,6 +43,18 @@ async fn twin_parts_answer_and_weights_reload() {
     let state = twin.state().clone();
     assert_eq!(state.containers.len(), 3);
     assert_eq!(containers_of(&state.id).len(), 3);
+    // Every edge node runs on jemalloc where Debian's libjemalloc2 is installed
+    // (scripts/setup.sh installs it).
+    let jemalloc = harness::twin::edge::server::JEMALLOC;
+    if std::path::Path::new(jemalloc).is_file() {
+        for pid in &state.nginx_pids {
+            let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
+            assert!(
+                maps.contains(jemalloc),
+                "nginx {pid} runs without {jemalloc}"
+            );
+        }
+    }
     let c = client(&twin);
     let url = twin.url();
 

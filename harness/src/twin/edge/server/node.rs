@@ -14,7 +14,7 @@ use crate::twin::edge::nginx::{self, EdgeLayout, Upstream};
 use crate::twin::host::process;
 use crate::twin::spec::TwinSpec;
 
-use super::{NGINX, READY_TIMEOUT, write};
+use super::{NGINX, READY_TIMEOUT, allocator_env, write};
 
 /// Longest wait for the workers of the old config to exit after `SIGHUP`: they finish
 /// their in-flight requests and close idle keep-alive connections, which takes
@@ -53,6 +53,7 @@ impl Node {
             .arg(&conf)
             .arg("-e")
             .arg(&error_log)
+            .envs(allocator_env())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
