@@ -15,23 +15,24 @@ use harness::result::{RunResult, Verdict};
 use harness::twin::promotion::{self, plan, plan::Step};
 use harness::twin::{Fault, Twin, TwinSpec, Weights, merge_verify_args};
 
-/// The operating point of the promotion tests: α = 0.001 and a budget of 60,000 requests
-/// (the twin samples at 2,000/s). At it the chance that a healthy split does not PASS,
-/// from the monitor's own design (group-sequential recursion: 1.2e-11 at 99/1, 2.8e-11
-/// at 90/10 and 3.0e-9 at 50/50) plus the per-node rule over the twin's edge nodes
-/// (`node_oc::node_rule_not_pass`, Bonferroni over the nodes), is at most 2.3e-5 at
-/// 99/1, 1.1e-5 at 90/10 and 4.2e-5 at 50/50; at 100/0 and 0/100 the leak test fails only on a
-/// hit of the weight-0 side, and the healthy edge routes none (nginx `down`). A starved canary at 99/1
-/// is FAILed with certainty (no canary response at a nominal share). Health on the
-/// healthy twin (no 5xx) misses PASS at 90/10 and 50/50 with probability ≤ 1e-4 when a
-/// share π ≥ 0.9864 of the requests comes back within 48 ms (2.0e-7 at π = 0.99, measured;
+/// The operating point of the promotion tests: α = 0.001 and a budget of 60,000
+/// requests (the twin's rate cap, `LOCAL_RPS`, is 2,000/s; two cores sample ~1,300/s).
+/// At it the chance that a healthy split does not PASS, from the monitor's own design
+/// (group-sequential recursion: 1.2e-11 at 99/1, 2.8e-11 at 90/10 and 3.0e-9 at 50/50)
+/// plus the per-node rule over the twin's edge nodes (`node_oc::node_rule_not_pass`,
+/// Bonferroni over the nodes), is at most 2.3e-5 at 99/1, 1.1e-5 at 90/10 and 4.2e-5 at
+/// 50/50; at 100/0 and 0/100 the leak test fails only on a hit of the weight-0 side,
+/// and the healthy edge routes none (nginx `down`). A starved canary at 99/1 is FAILed
+/// with certainty (no canary response at a nominal share). Health on the healthy twin
+/// (no 5xx) misses PASS at 90/10 and 50/50 with probability ≤ 1e-4 when a share π ≥
+/// 0.9864 of the requests comes back within 48 ms (2.0e-7 at π = 0.99, measured;
 /// distribution-free order-statistic bound, `health::equal_pass`); at 99/1 it is
-/// NOT_APPLICABLE unless the canary is "shown worse" on latency, which a canary equal to
-/// stable is with probability ≤ 6.3e-5 (`twin_oc::health_na_99_1_miss`, exact for any
-/// latency distribution); at 100/0 and 0/100 it is NOT_APPLICABLE by rule. TLS and WAF are
-/// deterministic. The change-point
-/// test's false alarm (≤ 1e-4 per run by construction) only restarts the test. The test
-/// recomputes the figures and asserts each is below 1e-4 before driving the twin.
+/// NOT_APPLICABLE unless the canary is "shown worse" on latency, which a canary equal
+/// to stable is with probability ≤ 6.3e-5 (`twin_oc::health_na_99_1_miss`, exact for
+/// any latency distribution); at 100/0 and 0/100 it is NOT_APPLICABLE by rule. TLS and
+/// WAF are deterministic. The change-point test's false alarm (≤ 1e-4 per run by
+/// construction) only restarts the test. The test recomputes the figures and asserts
+/// each is below 1e-4 before driving the twin.
 const PROMOTION_ALPHA: f64 = twin_oc::TWIN_ALPHA;
 const PROMOTION_BUDGET: u64 = twin_oc::TWIN_BUDGET;
 

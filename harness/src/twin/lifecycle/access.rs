@@ -191,8 +191,10 @@ impl Twin {
     }
 }
 
-/// Rate cap on the local twin when the user gives none: the twin has no rate-based WAF
-/// rule and no production traffic to protect, so it is sampled faster than `verify`'s
+/// Rate cap on the local twin when the user gives none: the twin carries no production
+/// traffic to protect, and its sampler sends the twin's gate token, which the per-IP
+/// rule exempts and the gate's rule counts against app-infra's `waf_gate_rate_limit`
+/// per node ([`crate::twin::edge::waf_rate`]), so it is sampled faster than `verify`'s
 /// production default.
 pub const LOCAL_RPS: f64 = 2000.0;
 
