@@ -206,6 +206,26 @@ mod tests {
         }
     }
 
+    /// `harness local --help` names every fault: the cli keeps the list by hand, since
+    /// it cannot import the twin.
+    #[test]
+    fn local_help_names_every_fault() {
+        use clap::CommandFactory;
+        let mut cmd = crate::cli::Cli::command();
+        cmd.build();
+        let help = cmd
+            .find_subcommand_mut("local")
+            .unwrap()
+            .render_long_help()
+            .to_string();
+        let words: Vec<&str> = help
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '.' || c == ':')
+            .collect();
+        for f in Fault::ALL {
+            assert!(words.contains(&f.name()), "local --help lacks {f}:\n{help}");
+        }
+    }
+
     #[test]
     fn unknown_fault_is_a_config_error() {
         let err = "weight-drfit".parse::<Fault>().unwrap_err();
